@@ -1,0 +1,57 @@
+"""Shared fixtures. Helpers for the real Amazon corpus in ../shared live here.
+
+Real-corpus tests read ../shared/amazon (override with PL_AMAZON_SHARED). In CI a missing corpus
+is a failure; elsewhere those tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ASSETS = REPO / "assets" / "amazon" / "A13V1IB3VIYZZH" / "fr_FR"
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("PL_AMAZON_SHARED") or (REPO.parent / "shared"))
+
+
+def amazon_dir() -> Path:
+    """../shared/amazon, or fail (CI) / skip (elsewhere) when it is missing."""
+    path = shared_dir() / "amazon"
+    if not path.is_dir():
+        message = f"the real Amazon corpus is missing at {path} (set PL_AMAZON_SHARED)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def real_schema_files() -> list[Path]:
+    """Every real product type schema under ../shared/amazon/product-types (collected lazily)."""
+    root = shared_dir() / "amazon" / "product-types"
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*.json") if not p.name.endswith(".definition.json"))
+
+
+def sample_schema_files() -> list[Path]:
+    if not ASSETS.is_dir():
+        return []
+    return sorted(
+        p for p in ASSETS.glob("*.json") if not p.name.endswith(".definition.json") and p.name != "manifest.json"
+    )
+
+
+@pytest.fixture
+def amazon() -> Path:
+    return amazon_dir()
+
+
+@pytest.fixture(scope="session")
+def corpus_guard() -> None:
+    """Fails (CI) or skips when ../shared is absent."""
+    amazon_dir()

@@ -1,0 +1,153 @@
+"""Amazon's vocabulary on top of Draft 2019-09, and the meta-schema built in code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import amazon_dir
+from transpiler.amazon import meta_schema, vocabulary
+from transpiler.errors import SchemaError
+
+META_FILE = "amazon-product-type-definition-meta-schema-v1.json"
+
+
+def _schema(**item_keywords):
+    return {
+        "$schema": meta_schema.META_SCHEMA_URI,
+        "type": "object",
+        "properties": {
+            "bullet_point": {
+                "type": "array",
+                "selectors": ["marketplace_id", "language_tag"],
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "value": {"type": "string", **item_keywords},
+                        "language_tag": {"type": "string"},
+                        "marketplace_id": {"type": "string"},
+                    },
+                },
+                "maxUniqueItems": 2,
+                "minUniqueItems": 1,
+            }
+        },
+    }
+
+
+def _item(value: str, lang: str = "fr_FR", market: str = "A13V1IB3VIYZZH") -> dict:
+    return {"value": value, "language_tag": lang, "marketplace_id": market}
+
+
+def _errors(schema, instance):
+    return sorted(e.validator for e in vocabulary.validator_for(schema).iter_errors(instance))
+
+
+def test_max_utf8_byte_length_counts_bytes_not_characters():
+    schema = _schema(maxUtf8ByteLength=10, maxLength=10)
+    assert _errors(schema, {"bullet_point": [_item("abcdefghij")]}) == []
+    # 10 characters, 20 bytes in UTF-8: Amazon rejects it although maxLength accepts it.
+    assert _errors(schema, {"bullet_point": [_item("éééééééééé")]}) == ["maxUtf8ByteLength"]
+
+
+def test_min_utf8_byte_length():
+    schema = _schema(minUtf8ByteLength=4)
+    assert _errors(schema, {"bullet_point": [_item("éé")]}) == []  # 4 bytes
+    assert _errors(schema, {"bullet_point": [_item("abc")]}) == ["minUtf8ByteLength"]
+
+
+def test_max_unique_items_counts_per_selector_combination():
+    schema = _schema()
+    two_french = [_item("un"), _item("deux")]
+    assert _errors(schema, {"bullet_point": two_french}) == []
+    assert _errors(schema, {"bullet_point": [*two_french, _item("trois")]}) == ["maxUniqueItems"]
+    # A third item in another language is another combination: allowed.
+    assert _errors(schema, {"bullet_point": [*two_french, _item("three", lang="en_GB")]}) == []
+
+
+def test_max_unique_items_without_selectors_uses_whole_items():
+    schema = {"type": "array", "maxUniqueItems": 1}
+    validator = vocabulary.validator_for(schema)
+    assert validator.is_valid([{"a": 1}, {"a": 2}])
+    assert not validator.is_valid([{"a": 1}, {"a": 1}])
+
+
+def test_min_unique_items_per_combination():
+    schema = {"type": "array", "selectors": ["k"], "minUniqueItems": 2}
+    validator = vocabulary.validator_for(schema)
+    assert validator.is_valid([{"k": 1, "v": 1}, {"k": 1, "v": 2}])
+    assert not validator.is_valid([{"k": 1, "v": 1}, {"k": 2, "v": 2}])
+
+
+def test_annotations_are_accepted_and_do_not_validate():
+    schema = _schema()
+    value = schema["properties"]["bullet_point"]["items"]["properties"]["value"]
+    value.update(editable=False, hidden=True, enumNames=["A"], **{"$lifecycle": {"enumDeprecated": ["x"]}})
+    assert schema["$schema"] == meta_schema.META_SCHEMA_URI
+    assert vocabulary.meta_schema_errors(schema) == []
+    assert _errors(schema, {"bullet_point": [_item("anything")]}) == []
+
+
+def test_bad_keyword_types_fail_the_meta_schema_with_pointer():
+    schema = _schema(maxUtf8ByteLength="ten")
+    with pytest.raises(SchemaError) as info:
+        vocabulary.check_schema(schema, "tiny.json")
+    assert info.value.pointer == "/properties/bullet_point/items/properties/value/maxUtf8ByteLength"
+
+
+def test_registry_never_fetches_the_meta_schema():
+    # The meta-schema URI is not network-addressable; the registry must already hold it.
+    resolved = meta_schema.registry().resolver().lookup(meta_schema.META_SCHEMA_URI)
+    assert resolved.contents["$id"] == meta_schema.META_SCHEMA_URI
+
+
+def test_meta_schema_in_code_matches_the_published_vocabulary():
+    published = json.loads(
+        (amazon_dir() / "meta-schema/amazon-product-type-definition-meta-schema-v1.json").read_text()
+    )
+    ours = meta_schema.meta_schema()
+    assert ours["$id"] == published["$id"]
+    assert ours["$vocabulary"] == published["$vocabulary"]
+    assert set(ours["properties"]) == set(published["properties"])
+
+    def strip(node):
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "$comment"}
+        return node
+
+    for keyword, schema in published["properties"].items():
+        assert strip(schema) == strip(ours["properties"][keyword]), keyword
+
+
+def test_published_meta_schema_and_ours_agree_on_probe_schemas():
+    """Both accept the same root-level schemas; ours also checks nested keywords."""
+    from jsonschema import Draft201909Validator
+
+    published = json.loads(
+        (amazon_dir() / "meta-schema/amazon-product-type-definition-meta-schema-v1.json").read_text()
+    )
+    theirs = Draft201909Validator(published, registry=meta_schema.registry())
+    probes = [
+        {"type": "object"},
+        {"maxUniqueItems": 3, "selectors": ["a"]},
+        {"maxUniqueItems": "3"},
+        {"selectors": "a"},
+        {"editable": 1},
+        {"hidden": True, "enumNames": ["x"]},
+        {"$lifecycle": {"replacedBy": ["0/x"]}},
+        {"$lifecycle": {"replacedBy": "x"}},
+        {"minUtf8ByteLength": 1.5},
+    ]
+    for probe in probes:
+        assert theirs.is_valid(probe) == (vocabulary.meta_schema_errors(probe) == []), probe
+    nested = {"properties": {"a": {"maxUtf8ByteLength": "x"}}}
+    assert theirs.is_valid(nested)
+    assert vocabulary.meta_schema_errors(nested) != []
+
+
+def test_real_schemas_pass_the_meta_schema():
+    for path in sorted((amazon_dir() / "product-types").rglob("*.json")):
+        if path.name.endswith(".definition.json"):
+            continue
+        assert vocabulary.meta_schema_errors(json.loads(path.read_text())) == [], path

@@ -1,0 +1,125 @@
+"""A Draft 2019-09 validator that also enforces Amazon's vocabulary.
+
+`maxUniqueItems` / `minUniqueItems` count array items per combination of the `selectors` values
+(all properties when there are no selectors), `maxUtf8ByteLength` / `minUtf8ByteLength` count
+UTF-8 bytes. The other Amazon keywords (`editable`, `hidden`, `enumNames`, `selectors`,
+`$lifecycle`) are annotations and are accepted as such.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft201909Validator, ValidationError, validators
+
+from transpiler.amazon import meta_schema
+from transpiler.errors import SchemaError
+
+
+def selector_key(item: Any, selectors: list[str] | tuple[str, ...] | None) -> str:
+    """The text key an item is counted under: its selector values, or the whole item."""
+    if isinstance(item, Mapping) and selectors:
+        picked = [item.get(name) for name in selectors]
+        return json.dumps(picked, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _max_unique_items(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
+    if not validator.is_type(instance, "array"):
+        return
+    selectors = schema.get("selectors")
+    counts = Counter(selector_key(item, selectors) for item in instance)
+    for key, count in counts.items():
+        if count > limit:
+            yield ValidationError(
+                f"{count} items share the selector values {key} (at most {limit} allowed)",
+                validator="maxUniqueItems",
+                validator_value=limit,
+            )
+
+
+def _min_unique_items(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
+    if not validator.is_type(instance, "array"):
+        return
+    selectors = schema.get("selectors")
+    counts = Counter(selector_key(item, selectors) for item in instance)
+    for key, count in counts.items():
+        if count < limit:
+            yield ValidationError(
+                f"{count} items share the selector values {key} (at least {limit} required)",
+                validator="minUniqueItems",
+                validator_value=limit,
+            )
+
+
+def _max_utf8(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
+    if validator.is_type(instance, "string"):
+        size = len(instance.encode("utf-8"))
+        if size > limit:
+            yield ValidationError(
+                f"{instance!r} is {size} bytes long in UTF-8 (at most {limit} allowed)",
+                validator="maxUtf8ByteLength",
+                validator_value=limit,
+            )
+
+
+def _min_utf8(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
+    if validator.is_type(instance, "string"):
+        size = len(instance.encode("utf-8"))
+        if size < limit:
+            yield ValidationError(
+                f"{instance!r} is {size} bytes long in UTF-8 (at least {limit} required)",
+                validator="minUtf8ByteLength",
+                validator_value=limit,
+            )
+
+
+#: The Draft 2019-09 validator class with Amazon's validation keywords added.
+AmazonValidator = validators.extend(
+    Draft201909Validator,
+    {
+        "maxUniqueItems": _max_unique_items,
+        "minUniqueItems": _min_unique_items,
+        "maxUtf8ByteLength": _max_utf8,
+        "minUtf8ByteLength": _min_utf8,
+    },
+)
+
+
+def validator_for(schema: Mapping[str, Any]) -> Any:
+    """A validator for listings against this product type schema (local registry, no network)."""
+    return AmazonValidator(schema, registry=meta_schema.registry())
+
+
+def meta_schema_errors(schema: Any) -> list[ValidationError]:
+    """Every way `schema` fails Amazon's meta-schema, in document order."""
+    checker = Draft201909Validator(meta_schema.meta_schema(), registry=meta_schema.registry())
+    return sorted(checker.iter_errors(schema), key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def check_schema(schema: Any, source: str, product_type: str | None = None) -> None:
+    """Raise SchemaError (with the JSON pointer of the first problem) unless the schema is valid."""
+    errors = meta_schema_errors(schema)
+    if errors:
+        first = max(_leaf_errors(errors), key=lambda e: len(e.absolute_path))
+        pointer = "".join(f"/{_escape(p)}" for p in first.absolute_path)
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise SchemaError(
+            source, pointer, f"fails the Amazon meta-schema: {first.message}{more}", product_type
+        )
+
+
+def _leaf_errors(errors: list[ValidationError]) -> Iterator[ValidationError]:
+    """The innermost errors: the ones that name the exact offending keyword."""
+    for error in errors:
+        if error.context:
+            yield from _leaf_errors(list(error.context))
+        else:
+            yield error
+
+
+def _escape(part: Any) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")

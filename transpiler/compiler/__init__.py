@@ -1,0 +1,15 @@
+"""Schema -> attribute model. Pure functions: no I/O, no network, no clock."""
+
+from transpiler.compiler.model import Attribute, Condition, Kind, Leaf, Option, ProductType
+from transpiler.compiler.product_type import compile_definition, compile_product_type
+
+__all__ = [
+    "Attribute",
+    "Condition",
+    "Kind",
+    "Leaf",
+    "Option",
+    "ProductType",
+    "compile_definition",
+    "compile_product_type",
+]

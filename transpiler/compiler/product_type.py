@@ -1,0 +1,157 @@
+"""Compile one product type schema (and its definition envelope) into a ProductType."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from transpiler.compiler.attributes import compile_attribute
+from transpiler.compiler.conditions import build, split_root_entry, wrap
+from transpiler.compiler.model import Condition, ProductType, PropertyGroup
+from transpiler.compiler.refs import RefResolver, escape
+
+
+def compile_product_type(
+    schema: Mapping[str, Any],
+    *,
+    envelope: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    source: str = "<schema>",
+    checksum: str | None = None,
+) -> ProductType:
+    """The attribute model of a product type schema.
+
+    `envelope` is the getDefinitionsProductType response (name, display name, locale, version,
+    property groups); without it those come from the schema's `$id` and `$defs` defaults.
+    Raises SchemaError (with a JSON pointer) for references it cannot resolve or a malformed
+    structure. Every rule of the schema ends up as a Condition, expressible or opaque.
+    """
+    envelope = envelope or {}
+    product_type = name or envelope.get("productType") or _name_from_id(schema.get("$id")) or "UNKNOWN"
+    resolver = RefResolver(schema, source, product_type)
+    properties = schema.get("properties") or {}
+    if not isinstance(properties, Mapping):
+        raise resolver.error("/properties", "properties must be an object")
+    required = tuple(schema.get("required") or ())
+    groups = _groups(envelope.get("propertyGroups"))
+    group_of: dict[str, str] = {}
+    for group in groups:
+        for prop in group.property_names:
+            group_of.setdefault(prop, group.name)
+
+    attributes = []
+    conditions: list[Condition] = []
+    for attr_name, attr_schema in properties.items():
+        attribute, nested = compile_attribute(
+            attr_name, attr_schema, resolver, required=attr_name in required, group=group_of.get(attr_name)
+        )
+        attributes.append(attribute)
+        for pointer, path in nested:
+            conditions.extend(_nested_conditions(resolver, pointer, path, attribute.name))
+
+    for i, entry in enumerate(schema.get("allOf") or ()):
+        pointer = f"/allOf/{i}"
+        for source_ptr, scope, fragment, raw in split_root_entry(entry, pointer):
+            inlined_fragment = resolver.inline(fragment, source_ptr)
+            conditions.append(build(source_ptr, scope, inlined_fragment, resolver.inline(raw, source_ptr)))
+    for keyword in ("anyOf", "oneOf", "not", "if"):
+        if keyword in schema:
+            fragment = {k: schema[k] for k in ("if", "then", "else") if k in schema} if keyword == "if" else {
+                keyword: schema[keyword]
+            }
+            inlined = resolver.inline(fragment, f"/{keyword}")
+            conditions.append(build(f"/{keyword}", "", inlined, inlined))
+
+    defs = schema.get("$defs") or {}
+    return ProductType(
+        name=product_type,
+        display_name=envelope.get("displayName"),
+        marketplace_id=_first(envelope.get("marketplaceIds")) or _default(defs, "marketplace_id"),
+        locale=envelope.get("locale") or _default(defs, "language_tag"),
+        requirements=envelope.get("requirements"),
+        requirements_enforced=envelope.get("requirementsEnforced"),
+        version=(envelope.get("productTypeVersion") or {}).get("version"),
+        checksum=checksum or ((envelope.get("schema") or {}).get("checksum")),
+        schema_id=schema.get("$id"),
+        groups=groups,
+        attributes=tuple(attributes),
+        conditions=tuple(conditions),
+        required=required,
+    )
+
+
+def _nested_conditions(resolver: RefResolver, pointer: str, path: str, attribute: str) -> list[Condition]:
+    """Rules written inside an attribute's item (or deeper) rather than in the root allOf."""
+    node = resolver.lookup("#" + pointer, pointer)
+    # Walk from the attribute down to the object to know which segments are arrays.
+    segments = path.split(".")
+    scope_path: list[tuple[str, bool]] = [(segments[0], True)]
+    # Nested objects below the item: arrays are marked by "/items" in the pointer.
+    rest = pointer.split("/items", 1)[1] if "/items" in pointer else ""
+    for seg in segments[1:]:
+        marker = f"/properties/{escape(seg)}"
+        idx = rest.find(marker)
+        rest = rest[idx + len(marker) :]
+        scope_path.append((seg, rest.startswith("/items")))
+        if rest.startswith("/items"):
+            rest = rest[len("/items") :]
+    out: list[Condition] = []
+    fragments: list[tuple[str, Any]] = []
+    if "if" in node:
+        fragments.append((pointer, {k: node[k] for k in ("if", "then", "else") if k in node}))
+    for i, entry in enumerate(node.get("allOf") or ()):
+        fragments.append((f"{pointer}/allOf/{i}", entry))
+    for keyword in ("anyOf", "oneOf", "not"):
+        if keyword in node:
+            fragments.append((f"{pointer}/{keyword}", {keyword: node[keyword]}))
+    scope = attribute if len(segments) == 1 else ""
+    for source, fragment in fragments:
+        inlined = resolver.inline(fragment, source)
+        raw = wrap(inlined, scope_path)
+        if scope:
+            out.append(build(source, scope, inlined, raw))
+        else:
+            # Deeper than the item: kept whole, enforced through its raw schema.
+            opaque = build(source, "", {"__nested__": True}, raw)
+            out.append(opaque)
+    return out
+
+
+def _groups(raw: Any) -> tuple[PropertyGroup, ...]:
+    if not isinstance(raw, Mapping):
+        return ()
+    return tuple(
+        PropertyGroup(
+            name=name,
+            title=(g or {}).get("title"),
+            description=(g or {}).get("description") or None,
+            property_names=tuple((g or {}).get("propertyNames") or ()),
+        )
+        for name, g in raw.items()
+    )
+
+
+def _name_from_id(schema_id: Any) -> str | None:
+    if isinstance(schema_id, str) and "/" in schema_id:
+        return schema_id.rstrip("/").rsplit("/", 1)[-1]
+    return None
+
+
+def _first(values: Any) -> str | None:
+    return values[0] if isinstance(values, list) and values else None
+
+
+def _default(defs: Mapping[str, Any], key: str) -> str | None:
+    value = (defs.get(key) or {}).get("default") if isinstance(defs.get(key), Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def compile_definition(definition: Any) -> ProductType:
+    """Compile a transpiler.amazon.definitions.Definition (schema + envelope + checksum)."""
+    return compile_product_type(
+        definition.schema,
+        envelope=definition.envelope,
+        name=definition.name,
+        source=str(definition.schema_path),
+        checksum=definition.checksum,
+    )

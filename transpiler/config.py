@@ -1,0 +1,175 @@
+"""Settings: marketplace, locale, endpoints and credentials.
+
+Sources, later ones winning: built-in defaults (France, Vendor Central), a TOML config file
+(`--config`, `PL_AMAZON_CONFIG`, or `~/.config/pl-amazon/config.toml`), then `PL_AMAZON_*`
+environment variables. Secrets are held in `Secret` wrappers whose `str()`/`repr()` are masked so
+they cannot leak into logs or error messages by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from transpiler.errors import ConfigError
+
+FRANCE_MARKETPLACE_ID = "A13V1IB3VIYZZH"
+FRANCE_LOCALE = "fr_FR"
+EU_ENDPOINT = "https://sellingpartnerapi-eu.amazon.com"
+LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
+VENDOR_CENTRAL_FR = "https://vendorcentral.amazon.fr"
+SELLER_CENTRAL_EU = "https://sellercentral-europe.amazon.com"
+
+
+class Secret:
+    """A secret string that never shows itself in str(), repr() or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself: call only where it is sent (a request body or header)."""
+        return self._value
+
+    def masked(self) -> str:
+        if not self._value:
+            return ""
+        return f"{self._value[:4]}…({len(self._value)} chars)" if len(self._value) > 12 else "****"
+
+    def __str__(self) -> str:
+        return "****"
+
+    __repr__ = __str__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+#: setting name -> environment variable suffix (PL_AMAZON_<SUFFIX>)
+_ENV = {
+    "spapi_url": "SPAPI_URL",
+    "lwa_url": "LWA_URL",
+    "client_id": "CLIENT_ID",
+    "client_secret": "CLIENT_SECRET",
+    "refresh_token": "REFRESH_TOKEN",
+    "seller_id": "SELLER_ID",
+    "marketplace_id": "MARKETPLACE_ID",
+    "locale": "LOCALE",
+    "consent_url": "CONSENT_URL",
+    "application_id": "APPLICATION_ID",
+    "redirect_uri": "REDIRECT_URI",
+    "draft_app": "DRAFT_APP",
+    "token_key": "TOKEN_KEY",
+    "token_store": "TOKEN_STORE",
+    "sigv4": "SIGV4",
+    "aws_region": "AWS_REGION",
+    "secrets_manager_id": "SECRETS_MANAGER_ID",
+    "user_agent": "USER_AGENT",
+}
+
+SECRET_SETTINGS = {"client_secret", "refresh_token", "token_key"}
+_BOOLEAN_SETTINGS = {"draft_app", "sigv4"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings of one run."""
+
+    spapi_url: str = EU_ENDPOINT
+    lwa_url: str = LWA_ENDPOINT
+    client_id: str = ""
+    client_secret: Secret = field(default_factory=lambda: Secret(""))
+    refresh_token: Secret = field(default_factory=lambda: Secret(""))
+    seller_id: str = ""  # the vendor code for vendors
+    marketplace_id: str = FRANCE_MARKETPLACE_ID
+    locale: str = FRANCE_LOCALE
+    consent_url: str = VENDOR_CENTRAL_FR
+    application_id: str = ""
+    redirect_uri: str = ""
+    draft_app: bool = False
+    token_key: Secret = field(default_factory=lambda: Secret(""))
+    token_store: str = ""
+    sigv4: bool = False
+    aws_region: str = "eu-west-1"
+    secrets_manager_id: str = ""
+    user_agent: str = ""
+
+    @property
+    def language_tag(self) -> str:
+        """Amazon's `language_tag` for text attributes: the locale (fr_FR)."""
+        return self.locale
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with some settings replaced (None values are ignored)."""
+        clean = {k: _coerce(k, v) for k, v in values.items() if v is not None}
+        return replace(self, **clean)
+
+    def masked(self) -> dict[str, Any]:
+        """Every setting, secrets masked: what `pl-amazon config show` prints."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.masked() if isinstance(value, Secret) else value
+        return out
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name in SECRET_SETTINGS:
+        return value if isinstance(value, Secret) else Secret(str(value))
+    if name in _BOOLEAN_SETTINGS:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"setting {name} must be a boolean, got {value!r}")
+    return str(value)
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config"))) / "pl-amazon" / "config.toml"
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Settings from a TOML file (top-level keys named like the Settings fields)."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: config file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    section = data.get("amazon", data)
+    unknown = sorted(set(section) - set(_ENV))
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {', '.join(unknown)}")
+    return dict(section)
+
+
+def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Defaults, then the config file, then PL_AMAZON_* environment variables."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env["PL_AMAZON_CONFIG"]) if env.get("PL_AMAZON_CONFIG") else None)
+    if path is None and default_config_path().exists():
+        path = default_config_path()
+    if path is not None:
+        values.update(read_config_file(path))
+    for name, suffix in _ENV.items():
+        raw = env.get(f"PL_AMAZON_{suffix}")
+        if raw is not None and raw != "":
+            values[name] = raw
+    return Settings().with_overrides(**values)
