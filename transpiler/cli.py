@@ -69,5 +69,76 @@ def demo() -> None:
     sys.exit(run_demo())
 
 
+# --- authorize: website authorization workflow and token store -------------------------------
+
+
+@main.group()
+def authorize() -> None:
+    """Let a vendor authorize the app (OAuth website workflow) and manage the stored tokens."""
+
+
+@authorize.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8766, show_default=True, type=int, help="Port to listen on.")
+@click.option("--production", is_flag=True, help="Production mode even on loopback: key and redirect URI required.")
+@click.option("--account-type", type=click.Choice(["vendor", "seller"]), help="Default: from the consent URL.")
+def authorize_serve(host: str, port: int, production: bool, account_type: str | None) -> None:
+    """Serve the French authorization pages until interrupted."""
+    import logging
+
+    from transpiler.authorize.app import serve
+    from transpiler.authorize.store import is_production
+    from transpiler.config import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    prod = is_production(settings, forced=production)
+    click.echo(f"authorization app on http://{host}:{port}/ ({'production' if prod else 'sandbox'} mode)", err=True)
+    serve(settings, host=host, port=port, production=prod, account_type=account_type)
+
+
+@authorize.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def authorize_list(as_json: bool) -> None:
+    """List the partners whose refresh token is stored (never the tokens)."""
+    from dataclasses import asdict
+
+    from transpiler.authorize.store import TokenStore
+    from transpiler.config import load_settings
+
+    store = TokenStore.open(load_settings())
+    partners = store.partners()
+    if as_json:
+        click.echo(json.dumps([asdict(p) for p in partners], indent=2))
+        return
+    if not partners:
+        click.echo(f"no authorized partner in {store.path}")
+        return
+    for p in partners:
+        click.echo(f"{p.partner:<12} {p.account_type:<7} {p.selling_partner_id:<30} authorized {p.authorized_at}")
+
+
+@authorize.command("revoke")
+@click.argument("partner")
+def authorize_revoke(partner: str) -> None:
+    """Delete PARTNER's stored token (the partner also removes the app in Vendor/Seller Central)."""
+    from transpiler.authorize.store import TokenStore
+    from transpiler.config import load_settings
+    from transpiler.errors import ConfigError
+
+    if not TokenStore.open(load_settings()).revoke(partner):
+        raise ConfigError(f"no stored token for partner {partner!r}")
+    click.echo(f"token of {partner} deleted; to cut access at Amazon too, remove the app under "
+               "'Manage your apps' in Vendor/Seller Central")
+
+
+@authorize.command("new-key")
+def authorize_new_key() -> None:
+    """Print a new token encryption key for PL_AMAZON_TOKEN_KEY."""
+    from transpiler.authorize.store import new_key
+
+    click.echo(new_key())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,252 @@
+"""Encrypted store of the refresh tokens that selling partners granted through the website workflow.
+
+One JSON file (`PL_AMAZON_TOKEN_STORE`, default `~/.local/share/pl-amazon/tokens.json`), mode 0600.
+Partner metadata (vendor code, selling partner id, date) is kept in clear so `authorize list` works
+without decrypting anything; each refresh token is a Fernet token (AES-128-CBC + HMAC-SHA256), so
+the file never holds a token in clear.
+
+The key comes from `PL_AMAZON_TOKEN_KEY`, else the system keyring (service `pl-amazon`, user
+`token-key`, only when the optional `keyring` package is installed). Outside production mode — all
+Amazon endpoints on loopback, i.e. the local sandbox — a missing key is generated into a key file
+beside the store so the demo runs without setup; in production mode a missing key is an error.
+
+`publish` and `pull` act for a partner through `TokenStore.open(settings).refresh_token_for(code)`
+or `partner_settings(settings, code)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from transpiler.config import Secret, Settings
+from transpiler.errors import ConfigError
+
+STORE_VERSION = 1
+KEYRING_SERVICE = "pl-amazon"
+KEYRING_USER = "token-key"
+_PARTNER = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when `url` points at this machine (the local sandbox), never at Amazon."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def is_production(settings: Settings, forced: bool = False) -> bool:
+    """Production mode: forced (`--production`), or any Amazon endpoint that is not on loopback.
+
+    Only a fully local setup (consent page and LWA both on 127.0.0.1/localhost, i.e. the sandbox)
+    counts as non-production; anything that could reach real Amazon is production.
+    """
+    return forced or not (is_loopback_url(settings.consent_url) and is_loopback_url(settings.lwa_url))
+
+
+def default_store_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pl-amazon" / "tokens.json"
+
+
+def store_path(settings: Settings) -> Path:
+    return Path(settings.token_store).expanduser() if settings.token_store else default_store_path()
+
+
+def new_key() -> str:
+    """A fresh Fernet key (urlsafe base64 of 32 random bytes) for PL_AMAZON_TOKEN_KEY."""
+    return Fernet.generate_key().decode("ascii")
+
+
+def _keyring_key() -> str | None:
+    try:
+        import keyring  # optional dependency
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
+    except Exception:  # any keyring backend failure means "no key there"
+        return None
+
+
+def _fernet(raw: str, source: str) -> Fernet:
+    try:
+        return Fernet(raw.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ConfigError(
+            f"{source} is not a valid token key (expected 32 url-safe base64 bytes; "
+            "create one with `pl-amazon authorize new-key`)"
+        ) from exc
+
+
+def resolve_key(settings: Settings, path: Path, production: bool) -> tuple[Fernet, str]:
+    """The Fernet key for the store at `path` and where it came from.
+
+    Raises ConfigError in production mode when neither the environment nor the keyring has a key.
+    """
+    if settings.token_key:
+        return _fernet(settings.token_key.reveal(), "PL_AMAZON_TOKEN_KEY"), "PL_AMAZON_TOKEN_KEY"
+    from_keyring = _keyring_key()
+    if from_keyring:
+        return _fernet(from_keyring, "the keyring entry pl-amazon/token-key"), "keyring"
+    key_file = path.with_name(path.name + ".key")
+    if production:
+        raise ConfigError(
+            "production mode needs a token encryption key: set PL_AMAZON_TOKEN_KEY "
+            "(create one with `pl-amazon authorize new-key`) or store it in the system keyring "
+            f"(service {KEYRING_SERVICE!r}, user {KEYRING_USER!r})"
+        )
+    if not key_file.exists():
+        _write_private(key_file, new_key() + "\n")
+    return _fernet(key_file.read_text(encoding="ascii"), str(key_file)), str(key_file)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Atomic write of a file only its owner can read."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A selling partner that authorized the app: what `authorize list` shows (never the token)."""
+
+    partner: str  # vendor code for vendors, selling partner id for sellers
+    selling_partner_id: str
+    account_type: str  # "vendor" or "seller"
+    authorized_at: str  # ISO 8601, UTC
+
+
+class TokenStore:
+    """Refresh tokens per partner, encrypted with one Fernet key, in one JSON file."""
+
+    def __init__(self, path: Path, fernet: Fernet):
+        self.path = path
+        self._fernet = fernet
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, production: bool | None = None) -> TokenStore:
+        """The store named by the settings, with its key (see module docstring for the key rules)."""
+        path = store_path(settings)
+        fernet, _ = resolve_key(settings, path, is_production(settings) if production is None else production)
+        return cls(path, fernet)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"version": STORE_VERSION, "partners": {}}
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{self.path}: unreadable token store: {exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("partners"), dict):
+            raise ConfigError(f"{self.path}: not a pl-amazon token store")
+        return data
+
+    def partners(self) -> list[Partner]:
+        """Every authorized partner, sorted by partner code."""
+        entries = self._load()["partners"]
+        return [
+            Partner(
+                partner=name,
+                selling_partner_id=str(entry.get("selling_partner_id", "")),
+                account_type=str(entry.get("account_type", "")),
+                authorized_at=str(entry.get("authorized_at", "")),
+            )
+            for name, entry in sorted(entries.items())
+        ]
+
+    def refresh_token_for(self, partner: str) -> Secret:
+        """The decrypted refresh token of `partner` (vendor code, or selling partner id for sellers).
+
+        Raises ConfigError when the partner never authorized the app or the key does not fit.
+        """
+        entries = self._load()["partners"]
+        entry = entries.get(partner.strip()) or entries.get(partner.strip().upper())
+        if entry is None:
+            known = ", ".join(p.partner for p in self.partners()) or "none"
+            raise ConfigError(
+                f"partner {partner!r} has not authorized the app (authorized: {known}); "
+                "run `pl-amazon authorize serve` and let them connect"
+            )
+        try:
+            return Secret(self._fernet.decrypt(entry["refresh_token"].encode("ascii")).decode("utf-8"))
+        except (InvalidToken, KeyError, AttributeError) as exc:
+            raise ConfigError(
+                f"{self.path}: the token of partner {partner!r} cannot be decrypted with this key "
+                "(wrong PL_AMAZON_TOKEN_KEY?)"
+            ) from exc
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _editing(self) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            data = self._load()
+            yield data
+            _write_private(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    def save(self, partner: str, selling_partner_id: str, account_type: str, refresh_token: Secret) -> Partner:
+        """Store (or replace) the refresh token of `partner`, encrypted."""
+        if not _PARTNER.match(partner):
+            raise ConfigError(f"invalid partner code {partner!r}")
+        record = Partner(
+            partner=partner,
+            selling_partner_id=selling_partner_id,
+            account_type=account_type,
+            authorized_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        )
+        encrypted = self._fernet.encrypt(refresh_token.reveal().encode("utf-8")).decode("ascii")
+        with self._editing() as data:
+            data["version"] = STORE_VERSION
+            data["partners"][partner] = {
+                "selling_partner_id": record.selling_partner_id,
+                "account_type": record.account_type,
+                "authorized_at": record.authorized_at,
+                "refresh_token": encrypted,
+            }
+        return record
+
+    def revoke(self, partner: str) -> bool:
+        """Forget `partner`'s token. True when there was one."""
+        with self._editing() as data:
+            entries = data["partners"]
+            key = partner.strip() if partner.strip() in entries else partner.strip().upper()
+            return entries.pop(key, None) is not None
+
+
+def partner_settings(settings: Settings, partner: str) -> Settings:
+    """Settings that act for `partner` (`--partner VENDOR_CODE`): its refresh token and seller id.
+
+    Vendors are addressed by their vendor code as Listings `sellerId`; sellers by their selling
+    partner id.
+    """
+    store = TokenStore.open(settings)
+    token = store.refresh_token_for(partner)
+    seller_id = partner
+    for record in store.partners():
+        if record.partner == partner and record.account_type == "seller":
+            seller_id = record.selling_partner_id
+    return settings.with_overrides(refresh_token=token, seller_id=seller_id)
