@@ -1,0 +1,71 @@
+"""Feeds API v2021-06-30: the JSON_LISTINGS_FEED round trip (document, upload, feed, report)."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from transpiler.spapi.transport import AmazonResponse, Transport
+
+BASE = "/feeds/2021-06-30"
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+
+class FeedsClient:
+    """createFeedDocument → upload → createFeed → getFeed (poll) → getFeedDocument → download."""
+
+    def __init__(self, transport: Transport, *, marketplace_id: str):
+        self.transport = transport
+        self.marketplace_id = marketplace_id
+
+    def create_feed_document(self, content_type: str = JSON_CONTENT_TYPE) -> AmazonResponse:
+        """`{"feedDocumentId", "url"}`: where to upload the feed (the URL expires after 5 minutes)."""
+        return self.transport.request(
+            "createFeedDocument", "POST", f"{BASE}/documents", body={"contentType": content_type}
+        )
+
+    def upload(self, url: str, content: bytes, content_type: str = JSON_CONTENT_TYPE) -> None:
+        """PUT the feed bytes to the document URL, with the content type given to create_feed_document."""
+        self.transport.upload(url, content, content_type, operation="uploadFeedDocument")
+
+    def create_feed(
+        self,
+        input_feed_document_id: str,
+        feed_type: str = "JSON_LISTINGS_FEED",
+        *,
+        marketplace_ids: Sequence[str] | None = None,
+        feed_options: Mapping[str, str] | None = None,
+    ) -> AmazonResponse:
+        """`{"feedId"}` of the new feed."""
+        body: dict[str, Any] = {
+            "feedType": feed_type,
+            "marketplaceIds": list(marketplace_ids or [self.marketplace_id]),
+            "inputFeedDocumentId": input_feed_document_id,
+        }
+        if feed_options:
+            body["feedOptions"] = dict(feed_options)
+        return self.transport.request("createFeed", "POST", f"{BASE}/feeds", body=body)
+
+    def get_feed(self, feed_id: str) -> AmazonResponse:
+        """The Feed: `processingStatus` (IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL), `resultFeedDocumentId`."""
+        return self.transport.request("getFeed", "GET", f"{BASE}/feeds/{quote(feed_id, safe='')}")
+
+    def get_feed_document(self, feed_document_id: str) -> AmazonResponse:
+        """`{"feedDocumentId", "url", "compressionAlgorithm"?}` of a (result) document."""
+        return self.transport.request(
+            "getFeedDocument", "GET", f"{BASE}/documents/{quote(feed_document_id, safe='')}"
+        )
+
+    def download(self, document: Mapping[str, Any] | str, compression: str | None = None) -> bytes:
+        """The bytes of a feed document (a getFeedDocument answer or its URL), gunzipped when GZIP."""
+        if isinstance(document, Mapping):
+            url = str(document["url"])
+            compression = compression or document.get("compressionAlgorithm")
+        else:
+            url = document
+        data = self.transport.download(url, operation="downloadFeedDocument")
+        if compression and str(compression).upper() == "GZIP":
+            data = gzip.decompress(data)
+        return data
