@@ -61,6 +61,37 @@ def inspect(schema: str, as_json: bool, no_check: bool) -> None:
     render_table(product_type, sys.stdout)
 
 
+# --- regenerate: Product-Live table, field mapping and models from the attribute model ---------
+
+
+@main.command()
+@click.option("--assets", "assets", type=click.Path(file_okay=False, path_type=str),
+              help="Folder of product type definitions (default: assets/amazon/A13V1IB3VIYZZH/fr_FR).")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=str),
+              help="Output root (default: generated/).")
+@click.option("--report", is_flag=True,
+              help="Per product type: fields, options, rules, conditions native vs left to the publisher.")
+@click.option("--json", "as_json", is_flag=True, help="With --report: print the report as JSON.")
+@click.option("--force", is_flag=True, help="Ignore the cache and run every emitter.")
+def regenerate(assets: str | None, out: str | None, report: bool, as_json: bool, force: bool) -> None:
+    """Write generated/ (Product-Live table XML, field mapping, models); a no-op on an unchanged tree."""
+    from pathlib import Path
+
+    from transpiler.emit.regenerate import regenerate as run
+
+    result = run(Path(assets) if assets else None, Path(out) if out else None, force=force)
+    for r in result.runs:
+        state = "up to date" if r.skipped else f"{len(r.written)} written, {len(r.removed)} removed"
+        click.echo(f"{r.name}: {state} ({len(r.outputs)} files)", err=True)
+    if report:
+        from transpiler.compiler.loading import load_all
+        from transpiler.emit.report import build_report, render_report
+
+        product_types = result.product_types or load_all(Path(assets) if assets else None)
+        document = build_report(product_types)
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json else render_report(document))
+
+
 @main.command()
 def demo() -> None:
     """Run the main job end to end on the embedded defaults."""
