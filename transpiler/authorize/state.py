@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 STATE_LIFETIME = 600  # seconds: Amazon asks for a short-lived state; 10 minutes covers a slow login
 SESSION_COOKIE = "pl_amazon_session"
@@ -51,8 +51,13 @@ class SessionSigner:
     """Signs and reads the session cookie (a random session id, signed with a per-process secret)."""
 
     def __init__(self, secret: bytes, clock: Callable[[], float] = time.time, lifetime: int = STATE_LIFETIME):
-        self._serializer = URLSafeTimedSerializer(secret, salt="pl-amazon-authorize-session")
-        self._clock = clock
+        class _Signer(TimestampSigner):
+            """Timestamps from the injected clock, so cookie ageing follows the same time as states."""
+
+            def get_timestamp(self) -> int:
+                return int(clock())
+
+        self._serializer = URLSafeTimedSerializer(secret, salt="pl-amazon-authorize-session", signer=_Signer)
         self._lifetime = lifetime
 
     def new_session(self) -> tuple[str, str]:

@@ -16,6 +16,7 @@ or `partner_settings(settings, code)`.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -44,7 +45,12 @@ _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 def is_loopback_url(url: str) -> bool:
     """True when `url` points at this machine (the local sandbox), never at Amazon."""
     host = (urlsplit(url).hostname or "").lower()
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+    if host in _LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def is_production(settings: Settings, forced: bool = False) -> bool:
