@@ -117,7 +117,7 @@ def authorize_serve(host: str, port: int, production: bool, account_type: str | 
     """Serve the French authorization pages until interrupted."""
     import logging
 
-    from transpiler.authorize.app import serve
+    from transpiler.authorize.server import serve
     from transpiler.authorize.store import is_production
     from transpiler.config import load_settings
 

@@ -8,7 +8,7 @@
 
 Every response carries `Referrer-Policy: no-referrer` (the callback URL holds the one-time code),
 `Cache-Control: no-store` and a strict CSP. The app never logs query strings, codes or tokens: its
-own access log records method, path and status only (run uvicorn with `access_log=False`).
+own access log records method, path and status only (`server.py` runs uvicorn with `access_log=False`).
 """
 
 from __future__ import annotations
@@ -329,21 +329,3 @@ def create_app(
     app.state.states = states
     return app
 
-
-def serve(
-    settings: Settings,
-    *,
-    host: str,
-    port: int,
-    production: bool,
-    account_type: str | None = None,
-) -> None:
-    """Run the app with uvicorn until interrupted (what `pl-amazon authorize serve` does)."""
-    import uvicorn
-
-    options = options_from(settings, production=production, host=host, port=port, account_type=account_type)
-    store = TokenStore.open(settings, production=production)
-    app = create_app(settings, store, options)
-    log.info("token store: %s", store.path)
-    # access_log=False: uvicorn's access log would write the callback's query string (the code).
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
