@@ -36,11 +36,18 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str),
+              help="Settings file (TOML; default: PL_AMAZON_CONFIG or ~/.config/pl-amazon/config.toml).")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, config_file: str | None) -> None:
     """Bridge between Product-Live and Amazon's Selling Partner API (Vendor Central France)."""
+    from pathlib import Path
+
+    from transpiler.config import use_config_file
+
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    use_config_file(Path(config_file) if config_file else None)
 
 
 @main.command()
@@ -169,6 +176,88 @@ def authorize_new_key() -> None:
     from transpiler.authorize.store import new_key
 
     click.echo(new_key())
+
+
+# --- pull, diff, config: Amazon's product structure and the settings that reach it -----------
+
+
+@main.command()
+@click.argument("product_types", nargs=-1)
+@click.option("--search", "keywords", help="Pull the product types Amazon finds for these keywords (comma-separated).")
+@click.option("--all", "all_types", is_flag=True, help="Pull every product type of the marketplace.")
+@click.option("--requirements", type=click.Choice(["LISTING_PRODUCT_ONLY", "LISTING", "LISTING_OFFER_ONLY"]),
+              default="LISTING_PRODUCT_ONLY", show_default=True, help="Which requirements the schemas carry.")
+@click.option("--locale", help="Locale of labels and values (default: settings, fr_FR).")
+@click.option("--marketplace", "marketplace_id", help="Marketplace id (default: settings, A13V1IB3VIYZZH).")
+@click.option("--assets", "assets", type=click.Path(file_okay=False, path_type=str),
+              help="Root of the definitions store (default: assets/amazon); files go to DIR/<marketplace>/<locale>/.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Definitions fetched at once (Amazon's rate limits still apply).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome (and diffs) as JSON.")
+def pull(product_types: tuple[str, ...], keywords: str | None, all_types: bool, requirements: str,
+         locale: str | None, marketplace_id: str | None, assets: str | None, workers: int, as_json: bool) -> None:
+    """Fetch product type definitions from Amazon (default: refresh those already in the manifest)."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from transpiler.amazon.definitions import default_assets_root
+    from transpiler.amazon.pull import pull as run
+    from transpiler.amazon.pull_report import RichProgress, render_result, result_document
+    from transpiler.config import load_settings
+    from transpiler.spapi import client_from_settings
+
+    settings = load_settings().with_overrides(locale=locale, marketplace_id=marketplace_id)
+    progress = RichProgress(Console(stderr=True))
+    with client_from_settings(settings) as client:
+        try:
+            result = run(
+                client, product_types, assets_root=Path(assets) if assets else default_assets_root(),
+                marketplace_id=settings.marketplace_id, locale=settings.locale, requirements=requirements,
+                search=keywords, all_types=all_types, workers=workers, progress=progress,
+            )
+        finally:
+            progress.stop()
+    if as_json:
+        click.echo(json.dumps(result_document(result), indent=2, ensure_ascii=False))
+    else:
+        render_result(result, Console(width=200) if not sys.stdout.isatty() else Console())
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def diff(old: str, new: str, as_json: bool) -> None:
+    """What changed from schema OLD to schema NEW (files or product type names from assets/)."""
+    from transpiler.compiler.diff import diff_document, diff_product_types, render_diff
+    from transpiler.compiler.loading import load_product_type
+
+    changes = diff_product_types(load_product_type(old, check=False), load_product_type(new, check=False))
+    if as_json:
+        click.echo(json.dumps(diff_document(changes), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_diff(changes), nl=False)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the effective settings."""
+
+
+@config_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def config_show(as_json: bool) -> None:
+    """Print the effective settings (environment, config file, secrets manager), secrets masked."""
+    from transpiler.config import load_settings
+
+    settings = load_settings().masked()
+    if as_json:
+        click.echo(json.dumps(settings, indent=2, ensure_ascii=False))
+        return
+    width = max(len(name) for name in settings)
+    for name, value in settings.items():
+        click.echo(f"{name:<{width}}  {value}")
 
 
 if __name__ == "__main__":  # pragma: no cover

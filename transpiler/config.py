@@ -1,15 +1,18 @@
 """Settings: marketplace, locale, endpoints and credentials.
 
 Sources, later ones winning: built-in defaults (France, Vendor Central), a TOML config file
-(`--config`, `PL_AMAZON_CONFIG`, or `~/.config/pl-amazon/config.toml`), then `PL_AMAZON_*`
-environment variables. Secrets are held in `Secret` wrappers whose `str()`/`repr()` are masked so
-they cannot leak into logs or error messages by accident.
+(`--config`, `PL_AMAZON_CONFIG`, or `~/.config/pl-amazon/config.toml`), an AWS Secrets Manager
+secret (`secrets_manager_id`, optional boto3 extra), then `PL_AMAZON_*` environment variables.
+Secrets are held in `Secret` wrappers whose `str()`/`repr()` are masked so they cannot leak into
+logs or error messages by accident.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -159,17 +162,70 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return dict(section)
 
 
-def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
-    """Defaults, then the config file, then PL_AMAZON_* environment variables."""
+#: The file given with `pl-amazon --config FILE`, seen by every load_settings() of that command.
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("pl_amazon_config_file", default=None)
+
+
+def use_config_file(path: Path | None) -> None:
+    """Make `path` the config file of this run (the CLI's global `--config`); None forgets it."""
+    _CONFIG_FILE.set(path)
+
+
+def read_secrets_manager(secret_id: str, region: str, client: Any = None) -> dict[str, Any]:
+    """Settings from an AWS Secrets Manager secret holding a JSON object.
+
+    Keys are setting names (`client_secret`) or their variables (`PL_AMAZON_CLIENT_SECRET`).
+    Needs boto3 (the `aws` extra). `client` is a ready secretsmanager client (tests pass a stubbed one).
+    """
+    if client is None:
+        try:
+            import boto3
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise ConfigError(
+                "PL_AMAZON_SECRETS_MANAGER_ID needs boto3: pip install 'productlive-amazon[aws]'"
+            ) from exc
+        client = boto3.client("secretsmanager", region_name=region)
+    try:
+        answer = client.get_secret_value(SecretId=secret_id)
+    except Exception as exc:  # botocore raises ClientError / NoCredentialsError / EndpointConnectionError
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+        raise ConfigError(f"AWS Secrets Manager secret {secret_id!r} could not be read ({code})") from None
+    try:
+        data = json.loads(answer.get("SecretString") or "")
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        raise ConfigError(f"AWS Secrets Manager secret {secret_id!r} must hold a JSON object of settings")
+    by_variable = {f"PL_AMAZON_{suffix}": name for name, suffix in _ENV.items()}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = by_variable.get(key, key)
+        if name not in _ENV:
+            raise ConfigError(f"AWS Secrets Manager secret {secret_id!r}: unknown setting {key}")
+        values[name] = value
+    return values
+
+
+def load_settings(
+    config_file: Path | None = None, environ: dict[str, str] | None = None, *, secrets_client: Any = None
+) -> Settings:
+    """Defaults, then the config file, then AWS Secrets Manager (when configured), then PL_AMAZON_* variables."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    path = config_file or (Path(env["PL_AMAZON_CONFIG"]) if env.get("PL_AMAZON_CONFIG") else None)
+    path = config_file or _CONFIG_FILE.get()
+    path = path or (Path(env["PL_AMAZON_CONFIG"]) if env.get("PL_AMAZON_CONFIG") else None)
     if path is None and default_config_path().exists():
         path = default_config_path()
     if path is not None:
         values.update(read_config_file(path))
+    from_env: dict[str, Any] = {}
     for name, suffix in _ENV.items():
         raw = env.get(f"PL_AMAZON_{suffix}")
         if raw is not None and raw != "":
-            values[name] = raw
+            from_env[name] = raw
+    secret_id = from_env.get("secrets_manager_id") or values.get("secrets_manager_id")
+    if secret_id:
+        region = str(from_env.get("aws_region") or values.get("aws_region") or Settings.aws_region)
+        values.update(read_secrets_manager(str(secret_id), region, secrets_client))
+    values.update(from_env)
     return Settings().with_overrides(**values)
