@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = REPO / "assets" / "amazon" / "A13V1IB3VIYZZH" / "fr_FR"
 

@@ -1,0 +1,103 @@
+"""The sandbox's Starlette application: every route on one origin, and the background worker
+that processes accepted listings and queued feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from transpiler.sandbox import admin, consent, definitions_api, feeds_api, listings_api, lwa
+from transpiler.sandbox.feeds import advance_due_feeds
+from transpiler.sandbox.listings import Listings
+from transpiler.sandbox.responses import error_body, json_response, request_id
+from transpiler.sandbox.settings import SandboxSettings
+from transpiler.sandbox.state import SandboxState
+
+log = logging.getLogger("transpiler.sandbox")
+WORKER_TICK = 0.05  # seconds between two looks at pending jobs
+
+LISTING = "/listings/2021-08-01/items/{sellerId}/{sku:path}"
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/auth/o2/token", lwa.token_endpoint, methods=["POST"]),
+        Route("/apps/authorize/consent", consent.consent_page, methods=["GET"]),
+        Route("/apps/authorize/confirm", consent.consent_confirm, methods=["POST"]),
+        Route("/definitions/2020-09-01/productTypes", definitions_api.search, methods=["GET"]),
+        Route("/definitions/2020-09-01/productTypes/{productType}", definitions_api.get_definition, methods=["GET"]),
+        Route(definitions_api.META_SCHEMA_PATH, definitions_api.download_schema, methods=["GET"]),
+        Route("/_schemas/{marketplaceId}/{productType}", definitions_api.download_schema, methods=["GET"]),
+        Route("/_schemas/{marketplaceId}/{productType}/not-enforced", definitions_api.download_schema,
+              methods=["GET"]),
+        Route(LISTING, listings_api.get_item, methods=["GET"]),
+        Route(LISTING, listings_api.put_item, methods=["PUT"]),
+        Route(LISTING, listings_api.patch_item, methods=["PATCH"]),
+        Route(LISTING, listings_api.delete_item, methods=["DELETE"]),
+        Route("/listings/2021-08-01/items/{sellerId}", listings_api.search_items, methods=["GET"]),
+        Route("/feeds/2021-06-30/documents", feeds_api.create_document, methods=["POST"]),
+        Route("/feeds/2021-06-30/documents/{feedDocumentId}", feeds_api.get_document, methods=["GET"]),
+        Route("/feeds/2021-06-30/feeds", feeds_api.create_feed, methods=["POST"]),
+        Route("/feeds/2021-06-30/feeds", feeds_api.get_feeds, methods=["GET"]),
+        Route("/feeds/2021-06-30/feeds/{feedId}", feeds_api.get_feed, methods=["GET"]),
+        Route("/feeds/2021-06-30/feeds/{feedId}", feeds_api.cancel_feed, methods=["DELETE"]),
+        Route("/_documents/{documentId}", feeds_api.document_transfer, methods=["GET", "PUT"]),
+        Route("/_sandbox/health", admin.health, methods=["GET"]),
+        Route("/_sandbox/registration", admin.registration, methods=["GET"]),
+        Route("/_sandbox/faults", admin.faults, methods=["GET", "POST"]),
+        Route("/_sandbox/rate-limits", admin.rate_limits, methods=["GET", "POST"]),
+        Route("/_sandbox/clock", admin.clock, methods=["GET", "POST"]),
+        Route("/_sandbox/expire-tokens", admin.expire_tokens, methods=["POST"]),
+        Route("/_sandbox/process", admin.process, methods=["POST"]),
+        Route("/_sandbox/listings", admin.listings, methods=["GET"]),
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer with Amazon's error body, not a bare text page."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "NotFound", 405: "MethodNotAllowed"}.get(status, "InternalFailure")
+    message = {404: "The requested resource was not found.", 405: "The method is not allowed for this resource."}
+    return json_response(error_body(code, message.get(status, "An internal error has occurred.")), status,
+                         {"x-amzn-RequestId": request_id()})
+
+
+async def _worker(state: SandboxState) -> None:
+    """Processes accepted listings and moves feeds along, like Amazon's asynchronous pipeline."""
+    while True:
+        try:
+            Listings(state).process_due()
+            advance_due_feeds(state)
+        except Exception:  # keep the pipeline alive; the failure is logged
+            log.exception("sandbox background processing failed")
+        await asyncio.sleep(WORKER_TICK)
+
+
+def build_app(settings: SandboxSettings, state: SandboxState | None = None) -> Starlette:
+    """The ASGI app for these settings (its state is `app.state.sandbox`)."""
+    state = state or SandboxState(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(_worker(state))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = Starlette(routes=routes(), lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error})
+    app.state.sandbox = state
+    app.state.consent_nonces = set()
+    return app

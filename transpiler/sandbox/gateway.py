@@ -1,0 +1,133 @@
+"""What every SP-API call goes through before its handler: the request id, injected faults, the
+access-token check, the usage plan (token bucket), and Amazon's error bodies on the way out.
+
+Handlers raise `SpApiError` for any 4xx; a bug in a handler becomes Amazon's 500 body, never a
+bare traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from transpiler.sandbox.lwa import authenticate
+from transpiler.sandbox.responses import SpApiError, bad_request, error_response, request_id
+from transpiler.sandbox.state import Principal, SandboxState
+
+log = logging.getLogger("transpiler.sandbox")
+
+Handler = Callable[[Request, SandboxState, Principal], Awaitable[Response]]
+
+QUOTA_EXCEEDED = SpApiError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
+
+
+class DroppedConnection(Response):
+    """Starts a response, sends part of it, and stops: the client sees the connection drop."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b'{"errors":[', "more_body": True})
+        # Returning without completing the body makes the server close the connection.
+
+
+def operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Wrap a handler as the SP-API operation `name` (an operationId of the official models)."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            state: SandboxState = request.app.state.sandbox
+            headers = {"x-amzn-RequestId": request_id()}
+            try:
+                force_expired = False
+                faults = state.faults
+                if faults.active and faults.applies_to(name):
+                    if faults.latency:
+                        await asyncio.sleep(faults.latency)
+                    if faults.draw(faults.drop):
+                        return DroppedConnection()
+                    if faults.draw(faults.p503):
+                        raise SpApiError(503, "ServiceUnavailable", "Service temporarily unavailable.")
+                    if faults.draw(faults.p500):
+                        raise SpApiError(500, "InternalFailure", "We encountered an internal error. Please try again.")
+                    if faults.draw(faults.p429):
+                        raise QUOTA_EXCEEDED
+                    force_expired = faults.draw(faults.expire)
+                principal = authenticate(state, request, force_expired=force_expired)
+                if principal.vendor_code is None:
+                    raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.",
+                                     "This operation needs a selling partner's authorization (not a grantless token).")
+                headers["x-amzn-RateLimit-Limit"] = state.limiter.header(name)
+                if not state.limiter.allow(name, principal.partner):
+                    raise QUOTA_EXCEEDED
+                response = await handler(request, state, principal)
+            except SpApiError as error:
+                response = error_response(error)
+            except Exception:  # a sandbox bug must still look like Amazon's 500
+                log.exception("sandbox handler %s failed", name)
+                response = error_response(SpApiError(500, "InternalFailure", "An internal error has occurred."))
+            response.headers.update(headers)
+            return response
+
+        endpoint.__name__ = name
+        endpoint.operation_id = name  # type: ignore[attr-defined]
+        return endpoint
+
+    return wrap
+
+
+async def json_body(request: Request, state: SandboxState) -> Any:
+    """The request's JSON body: 415 for another content type, 413 when too large, 400 when unreadable."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise SpApiError(415, "UnsupportedMediaType",
+                         f"Content type {content_type or '(none)'!r} is not supported; use application/json.")
+    limit = state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise SpApiError(413, "RequestEntityTooLarge", f"The request body exceeds {limit} bytes.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise SpApiError(413, "RequestEntityTooLarge", f"The request body exceeds {limit} bytes.")
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise bad_request("The request body is not valid JSON.", str(exc)) from None
+
+
+def csv_param(request: Request, name: str, *, required: bool = False, max_items: int | None = None,
+              allowed: set[str] | None = None) -> list[str]:
+    """A comma-separated query parameter as a list, checked as the model says."""
+    raw = request.query_params.getlist(name)
+    values = [v.strip() for part in raw for v in part.split(",") if v.strip()]
+    if required and not values:
+        raise bad_request(f"Missing required parameter '{name}'.")
+    if max_items is not None and len(values) > max_items:
+        raise bad_request(f"Parameter '{name}' accepts at most {max_items} value(s).")
+    if allowed is not None:
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise bad_request(f"Invalid value(s) for '{name}': {', '.join(bad)}.",
+                              f"Allowed values: {', '.join(sorted(allowed))}.")
+    return values
+
+
+def enum_param(request: Request, name: str, allowed: set[str], default: str | None = None) -> str | None:
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return default
+    if value not in allowed:
+        raise bad_request(f"Invalid value {value!r} for '{name}'.", f"Allowed values: {', '.join(sorted(allowed))}.")
+    return value

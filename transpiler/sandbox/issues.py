@@ -1,0 +1,163 @@
+"""Amazon-shaped listing issues, in English or French (`issueLocale`).
+
+Schema errors from the sandbox's own validator become issues the way Amazon words them: 90220
+when a required attribute is missing, 90000900 when an attribute is not part of the product
+type, 4000001 when a value is invalid. Codes Amazon raises after acceptance (catalog conflicts,
+images, titles) are produced by transpiler.sandbox.listings. The codes are listed in docs/sandbox.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+
+MISSING = "MISSING_ATTRIBUTE"
+INVALID = "INVALID_ATTRIBUTE"
+
+#: code -> (English template, French template, category)
+MESSAGES: dict[str, tuple[str, str, str]] = {
+    "90220": ("'{attribute}' is required but not supplied.",
+              "'{attribute}' est obligatoire mais n'a pas été fourni.", MISSING),
+    "90000900": ("The attribute '{attribute}' is not part of the product type '{product_type}'.",
+                 "L'attribut '{attribute}' ne fait pas partie du type de produit '{product_type}'.", INVALID),
+    "4000001": ("The provided value for '{attribute}' is invalid: {detail}",
+                "La valeur fournie pour '{attribute}' n'est pas valide : {detail}", INVALID),
+    "99022": ("'{attribute}' has too few values: {detail}",
+              "'{attribute}' n'a pas assez de valeurs : {detail}", INVALID),
+    "99021": ("'{attribute}' has too many values: {detail}",
+              "'{attribute}' a trop de valeurs : {detail}", INVALID),
+    "90244": ("'{attribute}' is not allowed with the values provided for this listing.",
+              "'{attribute}' n'est pas autorisé avec les valeurs fournies pour cette annonce.", INVALID),
+    "100720": ("Invalid language data: '{attribute}' uses language_tag '{detail}' on a marketplace that expects "
+               "'{expected}'.",
+               "Données de langue non valides : '{attribute}' utilise le language_tag '{detail}' alors que la place "
+               "de marché attend '{expected}'.", INVALID),
+    "4000003": ("The product type '{product_type}' is not valid for marketplace {marketplace}.",
+                "Le type de produit '{product_type}' n'est pas valide pour la place de marché {marketplace}.",
+                INVALID),
+    "4000004": ("The patch path '{detail}' is not valid: only top-level attributes ('/attributes/<name>') can be "
+                "patched.",
+                "Le chemin de patch '{detail}' n'est pas valide : seuls les attributs de premier niveau "
+                "('/attributes/<nom>') peuvent être modifiés.", INVALID),
+    "4000005": ("A 'delete' patch for '{attribute}' must give the selector values of the instances to delete.",
+                "Un patch 'delete' sur '{attribute}' doit indiquer les valeurs des sélecteurs des instances à "
+                "supprimer.", INVALID),
+    "4000006": ("The SKU '{detail}' does not exist: create it with a full listing (PUT) before patching it.",
+                "Le SKU '{detail}' n'existe pas : créez-le avec une annonce complète (PUT) avant de le modifier.",
+                INVALID),
+    "4000007": ("The EAN/GTIN '{detail}' has an invalid check digit.",
+                "L'EAN/GTIN '{detail}' a une clé de contrôle non valide.", INVALID),
+    "8541": ("The ASIN '{detail}' in merchant_suggested_asin conflicts with the product identifier supplied "
+             "(it belongs to {expected}).",
+             "L'ASIN '{detail}' de merchant_suggested_asin est en conflit avec l'identifiant produit fourni "
+             "(il correspond à {expected}).", INVALID),
+    "8566": ("The ASIN '{detail}' in merchant_suggested_asin does not exist in the Amazon catalog.",
+             "L'ASIN '{detail}' de merchant_suggested_asin n'existe pas dans le catalogue Amazon.", INVALID),
+    "18027": ("The image '{detail}' of '{attribute}' could not be downloaded: images must be served over https.",
+              "L'image '{detail}' de '{attribute}' n'a pas pu être téléchargée : les images doivent être servies en "
+              "https.", "INVALID_IMAGE"),
+    "18448": ("The title is {detail} characters long; titles over {expected} characters are truncated on the "
+              "detail page.",
+              "Le titre fait {detail} caractères ; au-delà de {expected} caractères il est tronqué sur la page "
+              "produit.", INVALID),
+}
+
+
+def french(locale: str | None) -> bool:
+    return bool(locale) and str(locale).lower().startswith("fr")
+
+
+def make_issue(code: str, locale: str | None, *, attributes: Iterable[str] = (), severity: str = "ERROR",
+               marketplace_id: str | None = None, label: str | None = None, **values: Any) -> dict[str, Any]:
+    """One `Issue` of the Listings Items model, its message in the requested locale.
+
+    `label` names the place in the message when it is finer than the attribute (`item_name.value`).
+    """
+    english, francais, category = MESSAGES[code]
+    names = list(dict.fromkeys(attributes))
+    fill = {"attribute": label or ", ".join(names) or "-", "product_type": "", "detail": "", "expected": "",
+            "marketplace": marketplace_id or "", **{k: str(v) for k, v in values.items()}}
+    issue: dict[str, Any] = {
+        "code": code,
+        "message": (francais if french(locale) else english).format(**fill),
+        "severity": severity,
+        "categories": [category],
+    }
+    if names:
+        issue["attributeNames"] = names
+    if marketplace_id:
+        issue["marketplaceIds"] = [marketplace_id]
+    return issue
+
+
+def schema_issues(errors: Iterable[ValidationError], attributes: dict[str, Any], product_type: str,
+                  locale: str | None, marketplace_id: str) -> list[dict[str, Any]]:
+    """Issues for the validator's errors, one per problem, deduplicated, in a stable order."""
+    issues: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for error in errors:
+        for issue in _issues_for(_leaf(error), attributes, product_type, locale, marketplace_id):
+            key = (issue["code"], ",".join(issue.get("attributeNames", [])), issue["message"])
+            if key not in seen:
+                seen.add(key)
+                issues.append(issue)
+    return issues
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    """The most telling error inside anyOf/oneOf branches."""
+    while error.context:
+        deeper = best_match(error.context)
+        if deeper is None:
+            break
+        error = deeper
+    return error
+
+
+def _issues_for(error: ValidationError, attributes: dict[str, Any], product_type: str, locale: str | None,
+                marketplace_id: str) -> list[dict[str, Any]]:
+    path = list(error.absolute_path)
+    top = str(path[0]) if path else None
+    common = {"marketplace_id": marketplace_id, "product_type": product_type}
+    kind = error.validator
+    if kind == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [name for name in error.validator_value if name not in instance]
+        if top is None:
+            return [make_issue("90220", locale, attributes=[name], **common) for name in missing]
+        where = ".".join(str(p) for p in path if not isinstance(p, int))
+        return [make_issue("90220", locale, attributes=[top], label=f"{where}.{name}", **common) for name in missing]
+    if kind == "additionalProperties":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        allowed = set(error.schema.get("properties", {}))
+        extra = [name for name in instance if name not in allowed]
+        if top is None:
+            return [make_issue("90000900", locale, attributes=[name], **common) for name in extra]
+        where = ".".join(str(p) for p in path if not isinstance(p, int))
+        return [make_issue("4000001", locale, attributes=[top], detail=f"'{name}' is not allowed in '{where}'",
+                           **common) for name in extra]
+    if top is None:
+        if kind == "not":
+            names = _required_names(error.validator_value) or ["-"]
+            return [make_issue("90244", locale, attributes=[n], **common) for n in names if n in attributes]
+        return [make_issue("4000001", locale, detail=error.message, **common)]
+    if kind == "not":
+        names = _required_names(error.validator_value)
+        where = ".".join(str(p) for p in path if not isinstance(p, int))
+        label = f"{where}.{names[0]}" if names else where
+        return [make_issue("90244", locale, attributes=[top], label=label, **common)]
+    if kind in {"minItems", "minUniqueItems"}:
+        return [make_issue("99022", locale, attributes=[top], detail=error.message, **common)]
+    if kind in {"maxItems", "maxUniqueItems"}:
+        return [make_issue("99021", locale, attributes=[top], detail=error.message, **common)]
+    return [make_issue("4000001", locale, attributes=[top], detail=error.message, **common)]
+
+
+def _required_names(schema: Any) -> list[str]:
+    if isinstance(schema, dict) and isinstance(schema.get("required"), list):
+        return [str(n) for n in schema["required"]]
+    return []
+
