@@ -260,5 +260,36 @@ def config_show(as_json: bool) -> None:
         click.echo(f"{name:<{width}}  {value}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (keep it on loopback).")
+@click.option("--port", default=8765, show_default=True, type=int, help="Port (0 = any free port).")
+@click.option("--definitions", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Product type definitions to serve (default: the project's assets/amazon).")
+@click.option("--data", type=click.Path(file_okay=False), default=None,
+              help="Where listings, feeds, documents and tokens are kept (default: .sandbox/).")
+@click.option("--faults", default=None, help='Injected faults, e.g. "429=0.1,503=0.05,latency=0.2,seed=7".')
+@click.option("--rate-limits", default="amazon", show_default=True,
+              help='"amazon" (documented limits), "off", or a factor scaling every rate.')
+def sandbox(host: str, port: int, definitions: str | None, data: str | None, faults: str | None,
+            rate_limits: str) -> None:
+    """Run the local SP-API sandbox (LWA, consent page, definitions, listings, feeds) in the foreground."""
+    from pathlib import Path
+
+    from transpiler.sandbox.faults import FaultSpecError
+    from transpiler.sandbox.rate_limit import RateLimiter
+    from transpiler.sandbox.runner import make_settings, serve
+
+    try:
+        settings = make_settings(definitions=Path(definitions) if definitions else None,
+                                 data=Path(data) if data else None, faults=faults, rate_limits=rate_limits)
+    except FaultSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
+    try:
+        RateLimiter(rate_limits)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rate-limits") from None
+    serve(settings, host, port, announce=click.echo)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
