@@ -1,0 +1,48 @@
+"""The "Publication Amazon" section: fields the publisher writes back into Product-Live.
+
+The publisher imports these constants to build its acknowledgement items XML; the table emitter
+declares the same fields, so both always agree on keys and option keys.
+"""
+
+from __future__ import annotations
+
+SECTION_KEY = "amazon_publication"
+SECTION_TITLE = "Publication Amazon"
+
+STATUS = "amazon_status"
+SUBMISSION_ID = "amazon_submission_id"
+ASIN = "amazon_asin"
+ISSUES = "amazon_issues"
+PUBLISHED_AT = "amazon_published_at"
+MODE = "amazon_publication_mode"
+
+#: Status option keys (Amazon's submission statuses plus NOT_SENT) with their French titles.
+STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("ACCEPTED", "Acceptée"),
+    ("VALID", "Valide (non envoyée)"),
+    ("INVALID", "Refusée"),
+    ("ERROR", "Erreur"),
+    ("NOT_SENT", "Non envoyée"),
+)
+
+MODE_CREATE = "create"
+MODE_ENRICH = "enrich"
+MODE_OPTIONS: tuple[tuple[str, str], ...] = (
+    (MODE_CREATE, "Création (fiche complète)"),
+    (MODE_ENRICH, "Enrichissement d'un ASIN existant"),
+)
+
+#: (key, Product-Live type, French title, French description, options)
+FIELDS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] = (
+    (MODE, "SINGLE-SELECT", "Mode de publication",
+     "Création d'une fiche complète ou enrichissement d'un produit déjà présent sur Amazon.", MODE_OPTIONS),
+    (STATUS, "SINGLE-SELECT", "Statut Amazon", "Résultat de la dernière publication sur Amazon.", STATUS_OPTIONS),
+    (SUBMISSION_ID, "SINGLE-LINE-TEXT", "Identifiant de soumission Amazon",
+     "Identifiant renvoyé par Amazon pour la dernière soumission.", ()),
+    (ASIN, "SINGLE-LINE-TEXT", "ASIN", "Identifiant Amazon du produit (ASIN).", ()),
+    (ISSUES, "LONG-TEXT", "Problèmes signalés par Amazon",
+     "Messages d'Amazon de la dernière soumission, un par ligne, avec le champ concerné.", ()),
+    (PUBLISHED_AT, "DATE-TIME", "Date de publication", "Date et heure de la dernière soumission à Amazon.", ()),
+)
+
+KEYS: tuple[str, ...] = tuple(f[0] for f in FIELDS)
