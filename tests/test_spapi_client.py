@@ -358,12 +358,14 @@ def test_no_secret_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     throttled = httpx.Response(429, headers={"Retry-After": "0"})
     expired = httpx.Response(403, json={"errors": [{"code": "Unauthorized", "message": "expired"}]})
-    amazon = Amazon([throttled, ok(), expired, ok()])
+    amazon = Amazon([throttled, ok(), expired, ok(), httpx.Response(200, content=b"{}")])
     client, _ = make_client(amazon)
     client.definitions.search()
     client.definitions.get_definition("HEADPHONES")
+    client.definitions.download({"link": {"resource": "https://s3.example/T.json?X-Amz-Security-Token=AWSTEMP",
+                                          "verb": "GET"}, "checksum": "x"})
     assert amazon.tokens_issued == 2
     text = caplog.text + repr(client.auth.current_token()) + str(settings())
-    assert text.strip()
-    for secret in (SECRET, REFRESH, "Atza|access-token-1", "Atza|access-token-2"):
+    assert "https://s3.example/T.json" in text  # httpx logged the download...
+    for secret in (SECRET, REFRESH, "Atza|access-token-1", "Atza|access-token-2", "AWSTEMP"):
         assert secret not in text

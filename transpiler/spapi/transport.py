@@ -27,6 +27,18 @@ from transpiler.spapi.sigv4 import SigV4Signer
 
 log = logging.getLogger("transpiler.spapi")
 
+
+class _RedactPresignedLinks(logging.Filter):
+    """httpx logs every request URL at INFO; presigned links carry temporary credentials in the query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(redact_url(a) if isinstance(a, httpx.URL) and a.query else a for a in record.args)
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactPresignedLinks())
+
 #: Refuse bodies above this size from a download link (Amazon's largest schemas are ~2 MB).
 MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
 
