@@ -1,0 +1,1 @@
+"""Output of `pl-amazon regenerate` (committed; never edited by hand)."""

@@ -1,0 +1,407 @@
+"""Attribute model -> pydantic models, through datamodel-code-generator.
+
+Three steps, all pure (text in, text out) except `emit_models`, which writes files:
+
+1. `normalized_schema(product_type)`: a plain JSON Schema derived from the attribute model (never
+   from the raw Amazon schema): one object per attribute item and nested object, strict scalar
+   types, closed enums, character limits and numeric bounds. Keywords datamodel-code-generator
+   cannot express (conditions, UTF-8 byte limits, unique items per selectors) are left out here.
+2. datamodel-code-generator (pinned) turns it into pydantic v2 classes.
+3. The jinja2 templates in `templates/models/` wrap those classes into the final module: a header
+   that names the schema checksum and the generator version, the imports, and the rules the
+   generator ignores (conditions, byte limits, selectors, French option labels), which the shared
+   base class `generated.models.values.AmazonListing` enforces as a model validator.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+import types
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from transpiler.compiler.model import Attribute, Condition, Kind, Leaf, ProductType
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES = REPO / "templates" / "models"
+#: The shared module every generated product type module imports its base classes from.
+VALUES_MODULE = "values"
+
+_JSON_TYPES = {"string", "number", "integer", "boolean", "object"}
+_STRING_KEYS = {"min_length": "minLength", "max_length": "maxLength", "pattern": "pattern"}
+_NUMBER_KEYS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusive_minimum": "exclusiveMinimum",
+    "exclusive_maximum": "exclusiveMaximum",
+    "multiple_of": "multipleOf",
+}
+
+
+def generator_version() -> str:
+    """The datamodel-code-generator version the models are produced with (pinned in pyproject)."""
+    from importlib.metadata import version
+
+    return version("datamodel-code-generator")
+
+
+def module_name(product_type: str) -> str:
+    """`CELLULAR_PHONE` -> `cellular_phone` (a valid Python module name)."""
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", product_type).strip("_").lower() or "product_type"
+    return f"pt_{name}" if name[0].isdigit() else name
+
+
+def class_name(dotted: str) -> str:
+    """`item_package_dimensions.length` -> `ItemPackageDimensionsLength`."""
+    words = [w for w in re.split(r"[^0-9a-zA-Z]+", dotted) if w]
+    name = "".join(w[:1].upper() + w[1:] for w in words) or "Value"
+    return f"V{name}" if name[0].isdigit() else name
+
+
+# --- 1. normalized schema -------------------------------------------------------------------------
+
+
+@dataclass
+class _Node:
+    """An object in the item tree of one attribute (the item itself or a nested object)."""
+
+    path: str
+    children: dict[str, Any] = field(default_factory=dict)  # name -> _Node | Leaf | "context"
+    arrays: set[str] = field(default_factory=set)  # child names that are arrays of objects
+    required: set[str] = field(default_factory=set)
+
+
+def _item_tree(attribute: Attribute) -> _Node:
+    root = _Node(attribute.name, required=set(attribute.item_required))
+    arrays = {prefix for leaf in attribute.leaves for prefix in leaf.arrays}
+
+    def place(full_path: str, value: Any, required: bool) -> None:
+        segments = full_path.split(".")[1:]
+        node = root
+        prefix = attribute.name
+        for segment in segments[:-1]:
+            prefix = f"{prefix}.{segment}"
+            child = node.children.get(segment)
+            if not isinstance(child, _Node):
+                child = _Node(prefix)
+                node.children[segment] = child
+            if prefix in arrays:
+                node.arrays.add(segment)
+            if required and node is not root:
+                node.required.add(segment)
+            node = child
+        node.children.setdefault(segments[-1], value)
+        if required and node is not root:
+            node.required.add(segments[-1])
+
+    for leaf in attribute.leaves:
+        place(leaf.path, leaf, leaf.required)
+    for path in attribute.context_paths:
+        place(path, "context", False)
+    return root
+
+
+def _leaf_schema(leaf: Leaf) -> dict[str, Any]:
+    c = leaf.constraints
+    value_type = leaf.value_type if leaf.value_type in _JSON_TYPES else "string"
+    schema: dict[str, Any] = {"type": value_type}
+    if leaf.title:
+        schema["description"] = leaf.title
+    if leaf.kind == Kind.ENUM or (leaf.kind == Kind.BOOLEAN and leaf.options):
+        values = [o.value for o in leaf.options]
+        if not (leaf.kind == Kind.BOOLEAN and set(values) == {True, False}):
+            schema["enum"] = values
+    if value_type == "string":
+        schema.update({key: getattr(c, name) for name, key in _STRING_KEYS.items() if getattr(c, name) is not None})
+    elif value_type in {"number", "integer"}:
+        schema.update({key: getattr(c, name) for name, key in _NUMBER_KEYS.items() if getattr(c, name) is not None})
+    if leaf.multiple:
+        array: dict[str, Any] = {"type": "array", "items": schema}
+        if c.min_items is not None:
+            array["minItems"] = c.min_items
+        if c.max_items is not None:
+            array["maxItems"] = c.max_items
+        if c.unique_items:
+            array["uniqueItems"] = True
+        return array
+    return schema
+
+
+def _object_schema(node: _Node, defs: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, child in node.children.items():
+        if isinstance(child, _Node):
+            ref = {"$ref": f"#/$defs/{_define(child, defs)}"}
+            properties[name] = {"type": "array", "items": ref} if name in node.arrays else ref
+        elif child == "context":
+            properties[name] = {"type": "string"}
+        else:
+            properties[name] = _leaf_schema(child)
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
+    required = [name for name in node.children if name in node.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _define(node: _Node, defs: dict[str, Any]) -> str:
+    name = class_name(node.path)
+    defs[name] = _object_schema(node, defs)
+    return name
+
+
+def _attribute_schema(attribute: Attribute, defs: dict[str, Any]) -> dict[str, Any]:
+    c = attribute.constraints
+    top = next((leaf for leaf in attribute.leaves if leaf.path == attribute.name), None)
+    if top is not None:  # an array of scalars at the top level
+        items = _leaf_schema(Leaf(**{**top.__dict__, "multiple": False}))
+    else:
+        items = {"$ref": f"#/$defs/{_define(_item_tree(attribute), defs)}"}
+    schema: dict[str, Any] = {"type": "array", "items": items}
+    if attribute.title:
+        schema["description"] = attribute.title
+    if c.min_items is not None:
+        schema["minItems"] = c.min_items
+    if c.max_items is not None:
+        schema["maxItems"] = c.max_items
+    if c.unique_items:
+        schema["uniqueItems"] = True
+    return schema
+
+
+def root_class_name(product_type: ProductType, taken: Iterable[str] = ()) -> str:
+    name = class_name(product_type.name.lower())
+    return f"{name}Listing" if name in set(taken) else name
+
+
+def normalized_schema(product_type: ProductType) -> dict[str, Any]:
+    """The JSON Schema datamodel-code-generator reads, derived from the attribute model only."""
+    defs: dict[str, Any] = {}
+    properties = {a.name: _attribute_schema(a, defs) for a in product_type.attributes}
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "title": root_class_name(product_type, defs),
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "$defs": dict(sorted(defs.items())),
+    }
+    if product_type.required:
+        schema["required"] = list(product_type.required)
+    return schema
+
+
+# --- 2. datamodel-code-generator ----------------------------------------------------------------
+
+
+def generate_classes(schema: dict[str, Any]) -> str:
+    """Run datamodel-code-generator on a normalized schema; returns its module text."""
+    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+    from datamodel_code_generator.enums import StrictTypes
+
+    root = schema["title"]
+    output = generate(
+        json.dumps(schema, ensure_ascii=False),
+        input_file_type=InputFileType.JsonSchema,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        target_python_version=PythonVersion.PY_311,
+        enum_field_as_literal="all",
+        field_constraints=True,
+        use_annotated=True,
+        use_standard_collections=True,
+        use_union_operator=True,
+        strict_types=[StrictTypes.str, StrictTypes.int, StrictTypes.float, StrictTypes.bool],
+        disable_timestamp=True,
+        base_class=f"generated.models.{VALUES_MODULE}.AmazonValue",
+        base_class_map={root: f"generated.models.{VALUES_MODULE}.AmazonListing"},
+        formatters=[],
+    )
+    if not isinstance(output, str):
+        raise TypeError("datamodel-code-generator returned several modules for one schema")
+    return output
+
+
+def _split_generated(text: str) -> tuple[dict[str, set[str]], str]:
+    """(imports by module, class definitions) of datamodel-code-generator's output."""
+    tree = ast.parse(text)
+    imports: dict[str, set[str]] = {}
+    first_class = None
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            if node.module != "__future__":
+                imports.setdefault(node.module or "", set()).update(a.name for a in node.names)
+        elif first_class is None and not isinstance(node, ast.Import):
+            first_class = node.lineno
+    lines = text.splitlines()
+    body = "\n".join(lines[(first_class or 1) - 1 :]).strip()
+    return imports, body
+
+
+# --- 3. templates -----------------------------------------------------------------------------
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+
+
+def _py(value: Any) -> str:
+    """Python source of a JSON-like value or a frozen dataclass tree (deterministic)."""
+    return repr(value)
+
+
+def _option_labels(product_type: ProductType) -> dict[str, dict[Any, str]]:
+    labels: dict[str, dict[Any, str]] = {}
+    for leaf in product_type.leaves:
+        named = {o.value: o.label for o in leaf.options if o.label}
+        if named:
+            labels[leaf.path] = named
+    return labels
+
+
+def _utf8_limits(product_type: ProductType) -> dict[str, tuple[int | None, int | None]]:
+    return {
+        leaf.path: (leaf.constraints.min_utf8_bytes, leaf.constraints.max_utf8_bytes)
+        for leaf in product_type.leaves
+        if leaf.constraints.min_utf8_bytes is not None or leaf.constraints.max_utf8_bytes is not None
+    }
+
+
+def _unique_limits(product_type: ProductType) -> dict[str, tuple[int | None, int | None, tuple[str, ...]]]:
+    out: dict[str, tuple[int | None, int | None, tuple[str, ...]]] = {}
+    for attribute in product_type.attributes:
+        c = attribute.constraints
+        if c.min_unique_items is not None or c.max_unique_items is not None:
+            out[attribute.name] = (c.min_unique_items, c.max_unique_items, c.selectors)
+        for leaf in attribute.leaves:
+            lc = leaf.constraints
+            if leaf.multiple and (lc.min_unique_items is not None or lc.max_unique_items is not None):
+                out[leaf.path] = (lc.min_unique_items, lc.max_unique_items, lc.selectors)
+    return out
+
+
+def _condition_names(conditions: Sequence[Condition]) -> list[str]:
+    """Names of the model classes that the conditions' repr() mentions (for the import line)."""
+    found: set[str] = set()
+    for condition in conditions:
+        found.update(re.findall(r"\b([A-Z][A-Za-z]+)\(", repr(condition)))
+    return sorted(found)
+
+
+def _import_block(imports: dict[str, set[str]], condition_names: list[str]) -> str:
+    stdlib = {m: n for m, n in imports.items() if m.split(".")[0] in sys.stdlib_module_names}
+    third = {m: n for m, n in imports.items() if m not in stdlib and not m.startswith(("generated", "transpiler"))}
+    first = {m: set(n) for m, n in imports.items() if m.startswith(("generated", "transpiler"))}
+    first.setdefault(f"generated.models.{VALUES_MODULE}", set()).add("AmazonListing")
+    first.setdefault("transpiler.validation.rules", set()).add("ListingRules")
+    if condition_names:
+        first.setdefault("transpiler.compiler.model", set()).update(condition_names)
+
+    def section(group: dict[str, set[str]]) -> list[str]:
+        return [f"from {m} import {', '.join(sorted(n, key=_isort_key))}" for m, n in sorted(group.items())]
+
+    blocks = [section(g) for g in (stdlib, third, first) if g]
+    return "\n\n".join("\n".join(b) for b in blocks)
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    # ruff's isort order within one import: CONSTANTS, Classes, functions (case-sensitive).
+    kind = 0 if name.isupper() and len(name) > 1 else (1 if name[:1].isupper() else 2)
+    return kind, name
+
+
+def _format(source: str) -> str:
+    import black
+
+    return black.format_str(source, mode=black.Mode(line_length=120, target_versions={black.TargetVersion.PY311}))
+
+
+def render_module(product_type: ProductType) -> str:
+    """The complete, formatted source of `generated/models/<product_type>.py`."""
+    schema = normalized_schema(product_type)
+    imports, body = _split_generated(generate_classes(schema))
+    conditions = list(product_type.conditions)
+    names = _condition_names(conditions)
+    text = _environment().get_template("product_type.py.jinja2").render(
+        product_type=product_type,
+        generator=f"datamodel-code-generator {generator_version()}",
+        imports=_import_block(imports, names),
+        classes=body,
+        root=schema["title"],
+        conditions=[_py(c) for c in conditions],
+        utf8_limits={k: _py(v) for k, v in sorted(_utf8_limits(product_type).items())},
+        unique_limits={k: _py(v) for k, v in sorted(_unique_limits(product_type).items())},
+        option_labels={k: {_py(v): _py(label) for v, label in labels.items()} for k, labels in sorted(
+            _option_labels(product_type).items()
+        )},
+        required_attributes=[_py(n) for n in product_type.required],
+        py=_py,
+    )
+    return _format(text)
+
+
+def render_values_module() -> str:
+    """The shared module: base classes and context defaults every product type module uses."""
+    return _format(_environment().get_template("values.py.jinja2").render())
+
+
+def render_init(product_types: Sequence[ProductType]) -> str:
+    entries = sorted((p.name, module_name(p.name)) for p in product_types)
+    return _format(_environment().get_template("__init__.py.jinja2").render(entries=entries))
+
+
+# --- writing and loading ------------------------------------------------------------------------
+
+
+def emit_models(product_types: Sequence[ProductType], out_dir: Path) -> list[Path]:
+    """Write `<out_dir>/<type>.py` per product type, the shared module and `__init__.py`.
+
+    Files whose bytes are unchanged are not rewritten. Returns every path this emitter owns.
+    """
+    from transpiler.emit.regenerate import write_if_changed
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs: list[Path] = []
+    for product_type in sorted(product_types, key=lambda p: p.name):
+        path = out_dir / f"{module_name(product_type.name)}.py"
+        write_if_changed(path, render_module(product_type))
+        outputs.append(path)
+    for name, text in ((f"{VALUES_MODULE}.py", render_values_module()), ("__init__.py", render_init(product_types))):
+        write_if_changed(out_dir / name, text)
+        outputs.append(out_dir / name)
+    return sorted(outputs)
+
+
+def emit(product_types: Sequence[Any], out_dir: Path) -> list[Path]:
+    """The `regenerate` entry point: models go to `<out_dir>/models/`."""
+    return emit_models(product_types, out_dir / "models")
+
+
+def build_module(product_type: ProductType) -> types.ModuleType:
+    """The generated module of a product type built in memory (same code path as the files).
+
+    Used for product types that have no module in `generated/models/` (a schema given by path,
+    the real corpus in tests).
+    """
+    source = render_module(product_type)
+    name = f"generated.models._built_{module_name(product_type.name)}_{abs(hash(product_type.checksum)) % 10**8}"
+    module = types.ModuleType(name)
+    module.__dict__["__file__"] = f"<generated {product_type.name}>"
+    sys.modules[name] = module  # pydantic resolves forward references through sys.modules
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    return module

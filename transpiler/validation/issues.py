@@ -1,0 +1,94 @@
+"""Issues shaped like Amazon's listing issues, with messages in French for Modelabs staff.
+
+Amazon answers a submission with `issues[]` of `{code, message, severity, attributeNames,
+categories}`. Validation before sending reports the same shape so the publisher and the
+acknowledgement writer treat local and remote issues alike. Codes follow Amazon's: 90220 for a
+missing attribute, 90000900 for an attribute the product type does not know, 99022 for too few
+values, 4000001 for any other invalid value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MISSING_ATTRIBUTE = "MISSING_ATTRIBUTE"
+INVALID_ATTRIBUTE = "INVALID_ATTRIBUTE"
+
+CODE_MISSING = "90220"
+CODE_UNKNOWN_ATTRIBUTE = "90000900"
+CODE_TOO_FEW_VALUES = "99022"
+CODE_INVALID = "4000001"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem of a listing. `path` is the JSON pointer in the `attributes` payload ("" = root)."""
+
+    code: str
+    message: str
+    attribute_names: tuple[str, ...]
+    categories: tuple[str, ...]
+    severity: str = "ERROR"
+    path: str = ""
+
+    def as_amazon(self) -> dict[str, Any]:
+        """The issue as Amazon writes it in a listings response (camelCase keys)."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "severity": self.severity,
+            "attributeNames": list(self.attribute_names),
+            "categories": list(self.categories),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """Amazon's shape plus the JSON pointer of the offending value."""
+        return {**self.as_amazon(), "path": self.path}
+
+
+def pointer(parts: tuple[Any, ...] | list[Any]) -> str:
+    """JSON pointer of a location given as path segments."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def dotted(parts: tuple[Any, ...] | list[Any]) -> str:
+    """`battery/0/weight/0/value` -> `battery.weight.value` (the attribute path, indices dropped)."""
+    return ".".join(str(p) for p in parts if not isinstance(p, int))
+
+
+def missing(parts: tuple[Any, ...], name: str) -> Issue:
+    path = dotted((*parts, name))
+    return Issue(
+        CODE_MISSING,
+        f"« {path} » est obligatoire mais n'a pas été fourni.",
+        (path.split(".")[0],),
+        (MISSING_ATTRIBUTE,),
+        path=pointer((*parts, name)),
+    )
+
+
+def unknown(parts: tuple[Any, ...], name: str, product_type: str) -> Issue:
+    if parts:
+        return invalid((*parts, name), f"« {dotted((*parts, name))} » n'est pas une propriété connue ici.")
+    return Issue(
+        CODE_UNKNOWN_ATTRIBUTE,
+        f"L'attribut « {name} » n'existe pas pour le type de produit {product_type}.",
+        (name,),
+        (INVALID_ATTRIBUTE,),
+        path=pointer((name,)),
+    )
+
+
+def invalid(parts: tuple[Any, ...], message: str, code: str = CODE_INVALID) -> Issue:
+    names = (str(parts[0]),) if parts else ()
+    return Issue(code, message, names, (INVALID_ATTRIBUTE,), path=pointer(parts))
+
+
+def not_an_object(what: str) -> Issue:
+    """The payload (or an attribute) does not have the shape Amazon expects at all."""
+    return Issue(CODE_INVALID, what, (), (INVALID_ATTRIBUTE,))
+
+
+def sort_key(issue: Issue) -> tuple[str, str, str]:
+    return issue.path, issue.code, issue.message

@@ -1,0 +1,79 @@
+"""Amazon's validating keywords for the compiled (jsonschema-rs) validator.
+
+Same semantics as `transpiler.amazon.vocabulary` (the reference Draft 2019-09 validator): items
+are counted per combination of their `selectors` values, strings are measured in UTF-8 bytes.
+jsonschema-rs calls these classes wherever the keyword appears in the schema (inside `if`/`then`,
+`anyOf`, ...), so their placement needs no special handling. Messages are in French: they reach
+Modelabs staff through the issues.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from transpiler.amazon.vocabulary import selector_key
+
+
+class _SelectorCount:
+    def __init__(self, parent_schema: Mapping[str, Any], value: Any, schema_path: Any) -> None:
+        self.limit = value
+        self.selectors = parent_schema.get("selectors")
+
+    def counts(self, instance: Any) -> Counter[str] | None:
+        if not isinstance(instance, list):
+            return None
+        return Counter(selector_key(item, self.selectors) for item in instance)
+
+
+class MaxUniqueItems(_SelectorCount):
+    def validate(self, instance: Any) -> None:
+        counts = self.counts(instance)
+        for key, count in (counts or {}).items():
+            if count > self.limit:
+                raise ValueError(
+                    f"{count} valeurs partagent les sélecteurs {key} (au plus {self.limit} autorisée(s))"
+                )
+
+
+class MinUniqueItems(_SelectorCount):
+    def validate(self, instance: Any) -> None:
+        counts = self.counts(instance)
+        for key, count in (counts or {}).items():
+            if count < self.limit:
+                raise ValueError(f"{count} valeur(s) pour les sélecteurs {key} (au moins {self.limit} requise(s))")
+
+
+class _Utf8:
+    def __init__(self, parent_schema: Mapping[str, Any], value: Any, schema_path: Any) -> None:
+        self.limit = value
+
+
+class MaxUtf8ByteLength(_Utf8):
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and len(instance.encode("utf-8")) > self.limit:
+            size = len(instance.encode("utf-8"))
+            raise ValueError(f"le texte fait {size} octets en UTF-8 (au plus {self.limit})")
+
+
+class MinUtf8ByteLength(_Utf8):
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and len(instance.encode("utf-8")) < self.limit:
+            size = len(instance.encode("utf-8"))
+            raise ValueError(f"le texte fait {size} octets en UTF-8 (au moins {self.limit})")
+
+
+KEYWORDS = {
+    "maxUniqueItems": MaxUniqueItems,
+    "minUniqueItems": MinUniqueItems,
+    "maxUtf8ByteLength": MaxUtf8ByteLength,
+    "minUtf8ByteLength": MinUtf8ByteLength,
+}
+
+
+def compiled_validator(schema: Mapping[str, Any]) -> Any:
+    """A jsonschema-rs Draft 2019-09 validator with Amazon's keywords; never touches the network."""
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft201909Validator(schema, keywords=KEYWORDS, offline=True)

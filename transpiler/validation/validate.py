@@ -1,0 +1,243 @@
+"""`validate(product_type, attributes) -> list[Issue]`: the one validation entry point.
+
+Each product type gets a `ListingValidator`, compiled once and cached (keyed by the schema file,
+its size and modification time, so an updated definition is picked up):
+
+- the structural check: the product type's full JSON Schema compiled by jsonschema-rs (Draft
+  2019-09) with Amazon's keywords (`transpiler.validation.keywords`); it decides the verdict
+  exactly as the reference validator (`transpiler.amazon.vocabulary.validator_for`) does, about
+  ten times faster;
+- the generated pydantic model (`generated/models/<type>.py`, or built in memory from the same
+  code when the module is missing or stale): the typed listing the publisher serializes, with the
+  conditional rules, byte lengths and selector limits as model validators.
+
+A payload is valid when both accept it. Issues come from the structural check when it finds any
+(they are the most precise), else from the model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from transpiler.amazon import definitions
+from transpiler.compiler.model import ProductType
+from transpiler.validation import issues as I
+from transpiler.validation.issues import Issue
+from transpiler.validation.keywords import compiled_validator
+
+_TYPE_NAMES = {
+    "array": "un tableau",
+    "object": "un objet",
+    "string": "un texte",
+    "number": "un nombre",
+    "integer": "un nombre entier",
+    "boolean": "un booléen (true/false)",
+    "null": "null",
+}
+
+
+@dataclass
+class ListingValidator:
+    """Everything needed to validate listings of one product type, compiled once."""
+
+    product_type: ProductType
+    schema: Mapping[str, Any]
+    structural: Any  # jsonschema_rs validator
+    model: type[BaseModel]
+
+    @property
+    def name(self) -> str:
+        return self.product_type.name
+
+    def parse(self, attributes: Any) -> tuple[BaseModel | None, list[Issue]]:
+        """The typed listing (None when invalid) and the issues of an `attributes` payload."""
+        if not isinstance(attributes, Mapping):
+            message = f"Le contenu « attributes » doit être un objet JSON, pas {_kind(attributes)}."
+            return None, [I.not_an_object(message)]
+        structural: list[Issue] = []
+        if not self.structural.is_valid(attributes):
+            structural = [self._structural_issue(e) for e in self.structural.iter_errors(attributes)]
+        try:
+            listing = self.model.model_validate(attributes)
+        except ValidationError as exc:
+            model_issues = [self._model_issue(e) for e in exc.errors()]
+            return None, _unique(structural or model_issues)
+        return (None if structural else listing), _unique(structural)
+
+    def check(self, attributes: Any) -> list[Issue]:
+        """The issues of an `attributes` payload (empty when Amazon's schema accepts it)."""
+        return self.parse(attributes)[1]
+
+    def check_text(self, text: str | bytes) -> list[Issue]:
+        """Like `check`, for JSON text (a non-JSON payload is one issue, not an exception)."""
+        try:
+            data = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = f" (ligne {exc.lineno}, colonne {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            return [I.not_an_object(f"Le contenu n'est pas du JSON valide{where}.")]
+        return self.check(unwrap(data))
+
+    # --- issue builders -------------------------------------------------------------------------
+
+    def _structural_issue(self, error: Any) -> Issue:
+        parts = tuple(error.instance_path)
+        kind = error.kind
+        keyword = kind.name
+        path = I.dotted(parts) or "attributes"
+        if keyword == "required":
+            return I.missing(parts, kind.property)
+        if keyword == "additionalProperties":
+            return I.unknown(parts, ", ".join(kind.unexpected), self.name)
+        if keyword == "custom":
+            custom = str(error.schema_path[-1]) if error.schema_path else ""
+            code = I.CODE_TOO_FEW_VALUES if custom == "minUniqueItems" else I.CODE_INVALID
+            return I.invalid(parts, f"« {path} » : {error.message}.", code)
+        if keyword == "minItems":
+            return I.invalid(parts, f"« {path} » doit avoir au moins {kind.limit} valeur(s).", I.CODE_TOO_FEW_VALUES)
+        if keyword == "maxItems":
+            return I.invalid(parts, f"« {path} » doit avoir au plus {kind.limit} valeur(s).")
+        if keyword == "type":
+            return I.invalid(parts, f"« {path} » doit être {_expected_type(error)}, pas {_kind(error.instance)}.")
+        if keyword == "enum":
+            return I.invalid(parts, f"La valeur {_show(error.instance)} de « {path} » ne fait pas partie des valeurs "
+                                    "autorisées.")
+        if keyword == "maxLength":
+            return I.invalid(parts, f"« {path} » dépasse {kind.limit} caractères.")
+        if keyword == "minLength":
+            return I.invalid(parts, f"« {path} » doit faire au moins {kind.limit} caractère(s).")
+        if keyword in {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf"}:
+            return I.invalid(parts, f"La valeur {_show(error.instance)} de « {path} » est hors limites ({keyword} "
+                                    f"{kind.limit}).")
+        if keyword == "pattern":
+            return I.invalid(parts, f"La valeur {_show(error.instance)} de « {path} » n'a pas le format attendu.")
+        return I.invalid(parts, f"« {path} » est invalide : {error.message}.")
+
+    def _model_issue(self, error: Mapping[str, Any]) -> Issue:
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        if kind in {"missing", "amazon_missing"} and loc:
+            return I.missing(loc[:-1], str(loc[-1]))
+        if kind == "extra_forbidden" and loc:
+            return I.unknown(loc[:-1], str(loc[-1]), self.name)
+        path = I.dotted(loc) or "attributes"
+        if kind.startswith("amazon_"):
+            return I.invalid(loc, error["msg"])
+        return I.invalid(loc, f"« {path} » est invalide : {error['msg']}.")
+
+
+def unwrap(data: Any) -> Any:
+    """The `attributes` of a full listing body (`{"productType": ..., "attributes": {...}}`), else `data`."""
+    if (
+        isinstance(data, Mapping)
+        and isinstance(data.get("attributes"), Mapping)
+        and (set(data) & {"productType", "requirements", "sku"} or set(data) == {"attributes"})
+    ):
+        return data["attributes"]
+    return data
+
+
+def _unique(found: list[Issue]) -> list[Issue]:
+    seen: set[Issue] = set()
+    out = []
+    for issue in found:
+        if issue not in seen:
+            seen.add(issue)
+            out.append(issue)
+    return sorted(out, key=I.sort_key)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "un booléen"
+    if isinstance(value, (int, float)):
+        return "un nombre"
+    if isinstance(value, str):
+        return "un texte"
+    if isinstance(value, list):
+        return "un tableau"
+    if isinstance(value, Mapping):
+        return "un objet"
+    return type(value).__name__
+
+
+def _expected_type(error: Any) -> str:
+    expected = getattr(error.kind, "types", None) or getattr(error.kind, "value", None)
+    names = expected if isinstance(expected, list) else [expected]
+    return " ou ".join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+# --- cache -----------------------------------------------------------------------------------------
+
+_CACHE: dict[tuple[str, int, int], ListingValidator] = {}
+
+
+def validator_for_product_type(
+    name_or_path: str | Path, *, root: Path | None = None, marketplace_id: str = "A13V1IB3VIYZZH",
+    locale: str = "fr_FR",
+) -> ListingValidator:
+    """The cached validator of a product type given by name (assets) or schema file path.
+
+    Raises UnknownProductTypeError / SchemaError (one line, with a pointer) for bad definitions.
+    """
+    path = definitions.resolve(str(name_or_path), root=root, marketplace_id=marketplace_id, locale=locale)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _CACHE[key] = _compile(path)
+    return cached
+
+
+def _compile(path: Path) -> ListingValidator:
+    from transpiler.compiler.loading import load_product_type
+
+    definition = definitions.load_definition(path)
+    product_type = load_product_type(path)
+    structural = compiled_validator(definition.schema)
+    return ListingValidator(product_type, definition.schema, structural, model_for(product_type))
+
+
+_BUILT: dict[tuple[str, str | None], type[BaseModel]] = {}
+
+
+def model_for(product_type: ProductType) -> type[BaseModel]:
+    """The generated root model of a product type: from generated/models when it is up to date
+    (same schema checksum and generator), else built in memory through the same emitter."""
+    from transpiler.emit.models import build_module, generator_version, module_name
+
+    try:
+        import importlib
+
+        module = importlib.import_module(f"generated.models.{module_name(product_type.name)}")
+        if (
+            getattr(module, "SCHEMA_CHECKSUM", None) == product_type.checksum
+            and getattr(module, "GENERATOR", "").endswith(generator_version())
+        ):
+            return module.MODEL
+    except ImportError:
+        pass
+    key = (product_type.name, product_type.checksum)
+    if key not in _BUILT:
+        _BUILT[key] = build_module(product_type).MODEL
+    return _BUILT[key]
+
+
+def validate(product_type: str | Path, attributes: Any) -> list[Issue]:
+    """Issues of a listing's `attributes` for a product type (name from assets or schema path).
+
+    Empty list: Amazon's schema (with its vocabulary and conditional rules) accepts the payload.
+    """
+    return validator_for_product_type(product_type).check(attributes)
