@@ -63,9 +63,12 @@ EMITTERS: tuple[EmitterSpec, ...] = (
         outputs=("productlive", "mapping"),
         sources=("transpiler/emit", "templates/productlive", *_COMPILER_SOURCES),
     ),
-    # Generated pydantic models (issue 4) register here, e.g.:
-    # EmitterSpec(name="models", target="transpiler.emit.models:emit", outputs=("models",),
-    #             sources=("transpiler/emit/models.py", "templates/models", *_COMPILER_SOURCES)),
+    EmitterSpec(
+        name="models",
+        target="transpiler.emit.models:emit",
+        outputs=("models",),
+        sources=("transpiler/emit/models.py", "templates/models", *_COMPILER_SOURCES),
+    ),
 )
 
 
