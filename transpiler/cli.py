@@ -99,6 +99,49 @@ def regenerate(assets: str | None, out: str | None, report: bool, as_json: bool,
         click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json else render_report(document))
 
 
+# --- check: validate a listing payload exactly as Amazon's schema does ---------------------------
+
+
+@main.command()
+@click.argument("schema")
+@click.argument("payload", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict and issues as JSON.")
+def check(schema: str, payload: str, as_json: bool) -> None:
+    """Validate PAYLOAD (a listing's attributes, or a full listing body) against SCHEMA.
+
+    SCHEMA is a schema file or a product type name from assets/. Exit 0 when valid, 1 when
+    invalid, 2 on bad input (unknown product type, unreadable or non-JSON payload).
+    """
+    from pathlib import Path
+
+    from transpiler.errors import PlAmazonError
+    from transpiler.validation.validate import unwrap, validator_for_product_type
+
+    validator = validator_for_product_type(schema)
+    try:
+        data = json.loads(Path(payload).read_bytes())
+    except OSError as exc:
+        raise PlAmazonError(f"{payload}: cannot read file: {exc.strerror}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f"line {exc.lineno} column {exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
+        raise PlAmazonError(f"{payload}: invalid JSON, {where}{getattr(exc, 'msg', exc)}") from exc
+    issues = validator.check(unwrap(data))
+    if as_json:
+        document = {
+            "productType": validator.name,
+            "status": "INVALID" if issues else "VALID",
+            "issues": [issue.as_json() for issue in issues],
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{validator.name}: {'invalide' if issues else 'valide'} ({len(issues)} problème(s))")
+        for issue in issues:
+            names = ", ".join(issue.attribute_names) or "-"
+            click.echo(f"  {issue.severity} {issue.code} [{', '.join(issue.categories)}] {names} {issue.path or '/'}: "
+                       f"{issue.message}")
+    sys.exit(1 if issues else 0)
+
+
 @main.command()
 def demo() -> None:
     """Run the main job end to end on the embedded defaults."""
