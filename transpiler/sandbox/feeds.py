@@ -14,6 +14,7 @@ from typing import Any
 
 from transpiler.sandbox.feed_format import document_errors, message_errors
 from transpiler.sandbox.listings import Listings, Submission
+from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
 from transpiler.sandbox.state import SandboxState
 
 FEED_FORMAT_CODE = "4002008"  # "did not meet the schema validation requirements for a feed message"
@@ -62,7 +63,7 @@ def build_report(state: SandboxState, feed: dict[str, Any], raw: bytes) -> dict[
         return _rejected(header_out, "The feed document does not follow the JSON_LISTINGS_FEED v2 schema: "
                          + "; ".join(problems[:5]))
     header = document["header"]
-    locale = header.get("issueLocale") or "en_US"
+    locale = header.get("issueLocale") or MARKETPLACE_LOCALES.get(marketplace_id, "en_US")
     report_spec = header.get("report")
     if report_spec:
         header_out["report"] = report_spec

@@ -153,7 +153,39 @@ def _issues_for(error: ValidationError, attributes: dict[str, Any], product_type
         return [make_issue("99022", locale, attributes=[top], detail=error.message, **common)]
     if kind in {"maxItems", "maxUniqueItems"}:
         return [make_issue("99021", locale, attributes=[top], detail=error.message, **common)]
-    return [make_issue("4000001", locale, attributes=[top], detail=error.message, **common)]
+    return [make_issue("4000001", locale, attributes=[top], detail=_detail(error, locale), **common)]
+
+
+#: validator keyword -> (English, French) description of the broken rule
+_DETAILS: dict[str, tuple[str, str]] = {
+    "maxLength": ("longer than {v} characters", "plus de {v} caractères"),
+    "minLength": ("shorter than {v} characters", "moins de {v} caractères"),
+    "maxUtf8ByteLength": ("longer than {v} bytes in UTF-8", "plus de {v} octets en UTF-8"),
+    "minUtf8ByteLength": ("shorter than {v} bytes in UTF-8", "moins de {v} octets en UTF-8"),
+    "enum": ("not one of the allowed values ({v})", "ne fait pas partie des valeurs autorisées ({v})"),
+    "const": ("must be {v}", "doit valoir {v}"),
+    "type": ("expected a value of type {v}", "une valeur de type {v} est attendue"),
+    "pattern": ("does not match the expected format", "ne respecte pas le format attendu"),
+    "maximum": ("above the maximum of {v}", "supérieure au maximum de {v}"),
+    "minimum": ("below the minimum of {v}", "inférieure au minimum de {v}"),
+    "exclusiveMaximum": ("must be below {v}", "doit être inférieure à {v}"),
+    "exclusiveMinimum": ("must be above {v}", "doit être supérieure à {v}"),
+    "format": ("is not a valid {v}", "n'est pas un {v} valide"),
+}
+
+
+def _detail(error: ValidationError, locale: str | None) -> str:
+    """What rule the value breaks, short and in the issue's language (the value itself, shortened)."""
+    value = error.instance
+    shown = repr(value) if not isinstance(value, str) else f"'{value[:60]}…'" if len(value) > 60 else f"'{value}'"
+    template = _DETAILS.get(str(error.validator))
+    if template is None:
+        return error.message if len(error.message) <= 160 else error.message[:160] + "…"
+    rule = error.validator_value
+    if isinstance(rule, list):
+        rule = ", ".join(map(str, rule[:8])) + (", …" if len(rule) > 8 else "")
+    text = template[1 if french(locale) else 0].format(v=rule)
+    return f"{shown} : {text}" if french(locale) else f"{shown}: {text}"
 
 
 def _required_names(schema: Any) -> list[str]:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from transpiler.sandbox.gateway import csv_param, enum_param, json_body, operation
 from transpiler.sandbox.issues import make_issue
 from transpiler.sandbox.listings import Listings
+from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
 from transpiler.sandbox.responses import SpApiError, bad_request, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 
@@ -42,8 +43,12 @@ def _common(request: Request, principal: Principal, *, max_markets: int | None =
     if not sku or len(sku) > MAX_SKU_LENGTH:
         raise bad_request(f"Invalid 'sku': 1 to {MAX_SKU_LENGTH} characters.")
     marketplace_id = csv_param(request, "marketplaceIds", required=True, max_items=max_markets)[0]
-    locale = request.query_params.get("issueLocale")
-    return seller_id, sku, marketplace_id, locale or "en_US"
+    return seller_id, sku, marketplace_id, issue_locale(request, marketplace_id)
+
+
+def issue_locale(request: Request, marketplace_id: str) -> str:
+    """`issueLocale`, defaulting to the marketplace's language as Amazon does (fr_FR on Amazon.fr)."""
+    return request.query_params.get("issueLocale") or MARKETPLACE_LOCALES.get(marketplace_id, "en_US")
 
 
 def _mode(request: Request) -> bool:
@@ -127,7 +132,7 @@ async def search_items(request: Request, state: SandboxState, principal: Princip
     seller_id = request.path_params["sellerId"]
     check_seller(seller_id, principal)
     marketplace_id = csv_param(request, "marketplaceIds", required=True, max_items=1)[0]
-    locale = request.query_params.get("issueLocale") or "en_US"
+    locale = issue_locale(request, marketplace_id)
     included = csv_param(request, "includedData", allowed=GET_INCLUDED) or ["summaries"]
     identifiers = csv_param(request, "identifiers", max_items=20)
     kind = enum_param(request, "identifiersType", {"ASIN", "EAN", "FNSKU", "GTIN", "ISBN", "JAN", "MINSAN", "SKU",
