@@ -281,3 +281,25 @@ def test_no_secret_reaches_the_logs_in_a_whole_run(
     assert "getDefinitionsProductType" in text  # the run was logged...
     for secret in (DEMO.client_secret, DEMO.refresh_token, first_token, second_token, "X-Amz-Signature"):
         assert secret not in text  # ...without any secret
+
+
+def test_progress_bar_and_summary_table_render(sandbox: object, tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from transpiler.amazon.pull_report import RichProgress, render_result
+
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=160)
+    progress = RichProgress(console)
+    try:
+        result, _ = run_pull(sandbox, tmp_path, progress=progress)
+        assert progress.completed == 3
+    finally:
+        progress.stop()
+    assert "pulling" in stream.getvalue()
+    table = io.StringIO()
+    render_result(result, Console(file=table, width=200))
+    rows = [line for line in table.getvalue().splitlines() if any(name in line for name in SAMPLES)]
+    assert len(rows) == 3 and all("new" in row and "first pull" in row for row in rows)

@@ -81,3 +81,4 @@ def test_a_missing_config_file_is_one_line() -> None:
     result = CliRunner().invoke(main, ["--config", "/nonexistent/pl.toml", "config", "show"])
     assert result.exit_code == 2
     assert "config file not found" in result.output and "Traceback" not in result.output
+    assert load_settings(None, {}).client_id == ""  # the failed invocation's --config does not linger

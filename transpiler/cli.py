@@ -48,6 +48,7 @@ def main(ctx: click.Context, debug: bool, config_file: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     use_config_file(Path(config_file) if config_file else None)
+    ctx.call_on_close(lambda: use_config_file(None))  # the file belongs to this invocation only
 
 
 @main.command()

@@ -37,6 +37,11 @@ class RichProgress:
         if self._progress is not None:
             self._progress.update(self._task, advance=1, description=f"{product_type} ({status})")
 
+    @property
+    def completed(self) -> int | None:
+        """Types done so far (None while no bar is shown)."""
+        return None if self._progress is None else int(self._progress.tasks[0].completed)
+
     def stop(self) -> None:
         if self._progress is not None:
             self._progress.stop()
