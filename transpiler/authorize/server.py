@@ -23,8 +23,30 @@ from transpiler.config import Settings
 log = logging.getLogger("transpiler.authorize")
 
 
+class RedactQueryStrings(logging.Filter):
+    """Drops the query string from uvicorn access-log records.
+
+    `access_log=False` is not enough on its own: uvicorn logs access lines whenever the
+    `uvicorn.access` logger has a handler, and any logging setup that adds one would then write
+    `/amazon/callback?...&spapi_oauth_code=...` to the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+_REDACTION = RedactQueryStrings()
+
+
 def uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, access_log=False, log_level="info", lifespan="off")
+    config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="info", lifespan="off")
+    access = logging.getLogger("uvicorn.access")
+    if _REDACTION not in access.filters:
+        access.addFilter(_REDACTION)
+    return config
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
