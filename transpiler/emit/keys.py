@@ -79,3 +79,9 @@ def unique(key: str, taken: set[str]) -> str:
     while f"{key}__{n}" in taken:
         n += 1
     return f"{key}__{n}"
+
+
+def clip_title(title: str) -> str:
+    """Titles are limited to 255 characters in Product-Live; longer ones end with `…`."""
+    title = " ".join(title.split())
+    return title if len(title) <= MAX_KEY_LENGTH else title[: MAX_KEY_LENGTH - 1].rstrip() + "…"

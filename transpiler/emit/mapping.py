@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from transpiler.compiler.model import Attribute, Kind, Leaf, ProductType
-from transpiler.emit.keys import field_key, option_key, slug, unique
+from transpiler.emit.keys import clip_title, field_key, option_key, slug, unique
 
 CLASSIFICATION_KEY = "AMAZON_PRODUCT_TYPE"
 SKU = "SKU"
@@ -152,7 +152,7 @@ def _rel(leaf_path: str) -> str:
 
 
 def _title(leaf: Leaf, attribute: Attribute) -> str:
-    return leaf.title or attribute.title or leaf.path
+    return clip_title(leaf.title or attribute.title or leaf.path)
 
 
 def _choices(leaf: Leaf) -> tuple[Choice, ...]:
@@ -163,7 +163,7 @@ def _choices(leaf: Leaf) -> tuple[Choice, ...]:
     for option in leaf.options:
         key = unique(option_key(option.value), seen)
         seen.add(key)
-        out.append(Choice(key, option.value, option.label or str(option.value)))
+        out.append(Choice(key, option.value, clip_title(option.label or str(option.value)) or key))
     return tuple(out)
 
 
@@ -338,7 +338,7 @@ def _slotted(fm: FieldMapping, layout: AttributeLayout, leaf: Leaf, attribute: A
                 fm,
                 key=f"{fm.key}_{i + 1}",
                 amazon_path=f"{attribute.name}[{i}].{rel}" if rel else f"{attribute.name}[{i}]",
-                title=f"{fm.title} {i + 1}",
+                title=clip_title(f"{fm.title} {i + 1}"),
                 slot_index=i,
                 required=required_here and i == 0,
             )
@@ -351,7 +351,7 @@ def _slotted(fm: FieldMapping, layout: AttributeLayout, leaf: Leaf, attribute: A
             fm,
             key=f"{fm.key}_{slug(value)}",
             amazon_path=f"{attribute.name}[{layout.selector}={value}].{rel}",
-            title=f"{fm.title} ({labels.get(value, value)})",
+            title=clip_title(f"{fm.title} ({labels.get(value, value)})"),
             slot_value=value,
         )
         for value in layout.selector_values
@@ -403,7 +403,7 @@ def build_mapping(product_type: ProductType, *, category: str | None = None) -> 
     return Mapping(
         product_type=product_type.name,
         category=category or product_type.name,
-        title=product_type.display_name or product_type.name,
+        title=clip_title(product_type.display_name or product_type.name),
         marketplace_id=product_type.marketplace_id,
         locale=product_type.locale,
         version=product_type.version,

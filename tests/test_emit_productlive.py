@@ -1,0 +1,270 @@
+"""The Product-Live table emitter: format rules, references, XSD, snapshots, scale, reproducibility."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.conftest import REPO, real_schema_files, sample_schema_files
+from transpiler.compiler.loading import load_product_type
+from transpiler.emit import publication
+from transpiler.emit.productlive import render_table, sorted_types
+from transpiler.emit.regenerate import EmitterSpec, regenerate
+from transpiler.emit.report import build_report
+from transpiler.emit.structure import build_table
+
+XSD = REPO / "transpiler" / "emit" / "schemas" / "productlive-table.xsd"
+TWELVE = {
+    "SINGLE-LINE-TEXT", "LONG-TEXT", "HTML-TEXT", "NUMBER", "SINGLE-SELECT", "MULTIPLE-SELECT",
+    "MULTIPLE-SELECT-QUANTIFIED", "MULTIPLE-SELECT-QUANTIFIED-WITH-COMMENTS", "DATE", "DATE-TIME", "IMAGE",
+    "ATTACHMENT",
+}
+SCHEMA_ORDER = ["Levels", "Partitions", "Identifiers", "Classifications", "Fields", "Matrix",
+                "Conditional-Formattings", "Sections", "Screens"]
+
+
+def _samples():
+    return [load_product_type(p) for p in sample_schema_files()]
+
+
+@pytest.fixture(scope="module")
+def sample_xml() -> str:
+    return render_table(build_table(sorted_types(_samples())))
+
+
+@pytest.fixture(scope="module")
+def corpus_xml(corpus_guard) -> str:
+    types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
+    return render_table(build_table(sorted_types(types)))
+
+
+def _doc(xml: str) -> etree._Element:
+    return etree.fromstring(xml.encode("utf-8"))
+
+
+def check_structure(root: etree._Element) -> None:
+    """Every rule of the format the issue lists; raises AssertionError with the culprit."""
+    assert root.tag == "Table" and list(root.attrib) == ["key"]
+    assert [c.tag for c in root] == ["Title", "Title-Local", "Description", "Description-Local", "Color",
+                                     "Position", "Schema"]
+    schema = root.find("Schema")
+    assert [c.tag for c in schema] == SCHEMA_ORDER
+    # keys: non-empty, <= 255, no surrounding spaces, unique per list
+    for parent in root.iter():
+        keyed = [c for c in parent if c.get("key") is not None]
+        for c in keyed:
+            k = c.get("key")
+            assert k and len(k) <= 255 and k == k.strip(), (c.tag, k)
+        if parent.tag in ("Levels", "Partitions", "Identifiers", "Categories", "Fields", "Options", "Suffixes",
+                          "Sections", "Screens", "Statuses", "Common", "Specific"):
+            keys = Counter((c.tag, c.get("key")) for c in parent if c.get("key") is not None)
+            dupes = [k for k, n in keys.items() if n > 1]
+            assert not dupes, (parent.tag, dupes)
+    level_keys = {e.get("key") for e in schema.iterfind("Levels/Level")}
+    field_keys = {e.get("key") for e in schema.iterfind("Fields/Field")}
+    identifier_keys = {e.get("key") for e in schema.iterfind("Identifiers/Identifier")}
+    classification_keys = {e.get("key") for e in schema.iterfind("Classifications/Classification")}
+    categories = {e.get("key") for e in schema.iterfind("Classifications/Classification/Categories/Category")}
+    section_keys = {e.get("key") for e in schema.iterfind("Sections/Section")}
+    cf_keys = {e.get("key") for e in schema.iterfind("Conditional-Formattings/Conditional-Formatting")}
+    options = {
+        f.get("key"): {o.get("key") for o in f.iterfind("Options/Option")} for f in schema.iterfind("Fields/Field")
+    }
+    assert 1 <= len(identifier_keys) <= 5
+    for f in schema.iterfind("Fields/Field"):
+        assert f.get("type") in TWELVE, f.get("key")
+        assert f.get("level") in level_keys
+        assert (f.findtext("Title") or "").strip(), f.get("key")
+        assert len(f.findtext("Title")) <= 255
+        if "SELECT" in f.get("type"):
+            assert options[f.get("key")], f"select without options: {f.get('key')}"
+        if f.find("Suffixes") is not None:
+            assert f.get("type") == "NUMBER"
+            assert sum(1 for s in f.iterfind("Suffixes/Suffix") if s.get("default") == "true") == 1, f.get("key")
+    for e in schema.iter("Identifier"):
+        if e.getparent().tag == "Identifiers":
+            assert e.get("level") in level_keys
+    # Matrix, rules, screens and sections point at declared things
+    for spec in schema.iter("Specific"):
+        assert spec.get("classification") in classification_keys
+        assert spec.get("category") in categories
+    for ref in schema.iterfind("Matrix//Field"):
+        assert ref.get("key") in field_keys
+    for cf in schema.iterfind("Conditional-Formattings/Conditional-Formatting"):
+        assert cf.get("level") in level_keys
+        for target in cf.iterfind("Statuses/Status/Rules/*/*"):
+            declared = {"Field": field_keys, "Identifier": identifier_keys, "Classification": classification_keys}
+            assert target.get("key") in declared[target.tag], (target.tag, target.get("key"))
+            for rule in target:
+                assert rule.tag.startswith("Rule-")
+                other = rule.get("field")
+                if other is not None:
+                    assert other in field_keys, other
+                    for o in rule.iterfind("Option"):
+                        assert o.get("key") in options[other], (other, o.get("key"))
+    for screen in schema.iterfind("Screens/Screen"):
+        assert screen.get("level") in level_keys
+        for section in screen.iter("Section"):
+            assert section.get("key") in section_keys
+        declared = {"Column-Field": field_keys, "Column-Identifier": identifier_keys,
+                    "Column-Classification": classification_keys, "Column-Conditional-Formatting": cf_keys}
+        for column in screen.iter(*declared):
+            assert column.get("key") in declared[column.tag], (column.tag, column.get("key"))
+    # Matrix: every field applies somewhere
+    applied = {e.get("key") for e in schema.iterfind("Matrix//Field")}
+    assert applied == field_keys
+
+
+def test_sample_table_follows_the_format(sample_xml: str) -> None:
+    check_structure(_doc(sample_xml))
+
+
+def test_sample_table_validates_against_the_project_xsd(sample_xml: str) -> None:
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert schema.validate(_doc(sample_xml)), schema.error_log
+
+
+def test_xsd_rejects_an_unknown_field_type(sample_xml: str) -> None:
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    broken = sample_xml.replace('type="SINGLE-LINE-TEXT"', 'type="BOOLEAN"', 1)
+    assert not schema.validate(_doc(broken))
+
+
+def test_structure_check_catches_a_dangling_reference(sample_xml: str) -> None:
+    broken = sample_xml.replace('<Field key="item_name"/>', '<Field key="no_such_field"/>', 1)
+    with pytest.raises(AssertionError):
+        check_structure(_doc(broken))
+
+
+def test_sample_table_snapshot(sample_xml: str, snapshot) -> None:
+    assert sample_xml == snapshot
+
+
+def test_sample_table_meaning(sample_xml: str) -> None:
+    root = _doc(sample_xml)
+    schema = root.find("Schema")
+    fields = {f.get("key"): f for f in schema.iterfind("Fields/Field")}
+    assert [c.get("key") for c in schema.iterfind(".//Category")] == ["CELLULAR_PHONE", "CELLULAR_PHONE_CASE",
+                                                                       "HEADPHONES"]
+    assert schema.find(".//Category[@key='HEADPHONES']/Title").text == "Casque audio"
+    assert [i.get("key") for i in schema.iterfind("Identifiers/Identifier")] == ["SKU", "EAN"]
+    # value + unit: one NUMBER with French-titled suffixes, metric default
+    weight = fields["item_package_weight"]
+    assert weight.get("type") == "NUMBER"
+    suffixes = {s.get("key"): s for s in weight.iterfind("Suffixes/Suffix")}
+    assert suffixes["kilograms"].get("default") == "true" and "pounds" in suffixes
+    # bullet points numbered up to Amazon's maximum (5)
+    assert [k for k in fields if k.startswith("bullet_point_")] == [f"bullet_point_{i}" for i in range(1, 6)]
+    assert "language_tag" not in " ".join(fields) and "marketplace_id" not in " ".join(fields)
+    # booleans: SINGLE-SELECT Oui/Non
+    batteries = fields["batteries_required"]
+    assert batteries.get("type") == "SINGLE-SELECT"
+    assert [o.findtext("Title") for o in batteries.iterfind("Options/Option")] == ["Oui", "Non"]
+    assert fields["item_name"].find("Metadata[@key='amazon-path']").text == "item_name[0].value"
+    assert fields["item_name"].findtext("Title-Local[@lang='fra']") == fields["item_name"].findtext("Title")
+    assert fields["connectivity_technology"].get("type") == "MULTIPLE-SELECT"
+    assert fields["product_description"].get("type") == "LONG-TEXT"
+    assert fields["main_product_image_locator_media_location"].get("type") == "IMAGE"
+    assert fields["product_site_launch_date"].get("type") == "DATE"
+    assert fields["model_year"].findtext("Precision") == "0"
+    # publication section written back by the publisher
+    for key in publication.KEYS:
+        assert key in fields
+    status = [o.get("key") for o in fields[publication.STATUS].iterfind("Options/Option")]
+    assert set(status) == {"ACCEPTED", "INVALID", "VALID", "ERROR", "NOT_SENT"}
+    assert fields[publication.PUBLISHED_AT].get("type") == "DATE-TIME"
+    # readiness: Rule-Required per type in Specific, tighter of chars/bytes, EAN barcode
+    cf = schema.find("Conditional-Formattings/Conditional-Formatting")
+    incomplete = cf.find("Statuses/Status[@key='INCOMPLETE']")
+    phone = incomplete.find("Rules/Specific[@category='CELLULAR_PHONE']")
+    assert phone.find("Field[@key='item_name']/Rule-Required") is not None
+    conditional = phone.find("Field[@key='batteries_included']/Rule-Required-If-Another-Field-Has-Options")
+    assert conditional.get("field") == "batteries_required"
+    assert [o.get("key") for o in conditional.iterfind("Option")] == ["true"]
+    invalid = cf.find("Statuses/Status[@key='INVALID']")
+    assert invalid.find("Rules/Common/Identifier[@key='EAN']/Rule-Barcode").get("type") == "EAN13"
+    # generic_keyword: 500 characters but 250 UTF-8 bytes -> 250
+    assert invalid.find(".//Field[@key='generic_keyword_1']/Rule-Max-Length").get("max") == "250"
+    assert invalid.find(".//Field[@key='model_year']/Rule-Greater-Than-Or-Equal").get("value") == "1990"
+
+
+def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
+    root = _doc(corpus_xml)
+    check_structure(root)
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert schema.validate(root), schema.error_log
+    s = root.find("Schema")
+    assert [c.get("key") for c in s.iterfind(".//Category")] == [
+        "CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES", "PRODUCT_A1F83G8C2ARO7P", "PRODUCT_ATVPDKIKX0DER"]
+    assert len(s.findall("Fields/Field")) == 227
+    assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3218
+    rules = [r for r in s.iterfind("Conditional-Formattings//Rules//*") if r.tag.startswith("Rule-")]
+    assert len(rules) == 433
+    assert len(s.findall("Matrix/Common/Field")) == 38
+    # incompatible definitions of one key across product types never share a field
+    assert s.find("Fields/Field[@key='item_name__product_atvpdkikx0der']") is not None
+
+
+def test_report_counts(corpus_guard) -> None:
+    types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
+    report = build_report(types)
+    assert (report["fields"], report["options"], report["rules"]) == (227, 3218, 433)
+    phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
+    assert phone["conditions"] == {"native": 3, "partial": 4, "publisher": 10}
+    assert sum(phone["conditions"].values()) == len(load_product_type(sample_schema_files()[0]).conditions)
+    assert any(e["path"] == "screen_size" for e in phone["unmapped"])
+
+
+def test_rendering_is_byte_identical(sample_xml: str) -> None:
+    assert render_table(build_table(sorted_types(list(reversed(_samples()))))) == sample_xml
+
+
+def test_committed_generated_table_is_current(sample_xml: str) -> None:
+    committed = (REPO / "generated" / "productlive" / "AMAZON_FR.xml").read_text(encoding="utf-8")
+    assert committed == sample_xml
+
+
+def test_regenerate_twice_rewrites_nothing(tmp_path: Path) -> None:
+    spec = EmitterSpec("productlive", "transpiler.emit.productlive:emit", ("productlive", "mapping"),
+                       ("transpiler/emit", "templates/productlive"))
+    first = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
+    outputs = sorted((tmp_path / "gen").rglob("*"))
+    assert not first.runs[0].skipped and len(first.runs[0].written) == 4
+    mtimes = {p: p.stat().st_mtime_ns for p in outputs}
+    time.sleep(0.01)
+    second = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
+    assert second.runs[0].skipped and second.product_types == []
+    assert {p: p.stat().st_mtime_ns for p in outputs} == mtimes
+    # a forced run compiles again but still writes nothing (same bytes)
+    forced = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec], force=True)
+    assert not forced.runs[0].skipped and forced.runs[0].written == []
+    # a damaged output invalidates the cache and is restored; a stray file is removed
+    xml = tmp_path / "gen" / "productlive" / "AMAZON_FR.xml"
+    good = xml.read_bytes()
+    xml.write_text("damaged")
+    stray = tmp_path / "gen" / "mapping" / "GONE.json"
+    stray.write_text("{}")
+    third = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
+    assert xml.read_bytes() == good and not stray.exists()
+    assert third.runs[0].removed == [stray]
+
+
+def test_regenerate_cli_is_a_no_op_on_an_unchanged_tree(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from transpiler.cli import main
+
+    out = tmp_path / "gen"
+    runner = CliRunner()
+    env = {**os.environ}
+    first = runner.invoke(main, ["regenerate", "--out", str(out)], env=env)
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(main, ["regenerate", "--out", str(out), "--report"], env=env)
+    assert second.exit_code == 0, second.output
+    assert "productlive: up to date" in second.output
+    assert "CELLULAR_PHONE:" in second.output and "publisher only" in second.output

@@ -1,0 +1,74 @@
+"""`pl-amazon regenerate --report`: what the table holds per product type, and what it leaves out.
+
+Per product type: fields, options, readiness rules, and the schema's conditions split into
+native (Product-Live rules), partial (some effects native, the rest checked by the publisher)
+and publisher (checked only by the publisher's validation), plus what the mapping cannot hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from transpiler.compiler.model import ProductType
+from transpiler.emit.productlive import sorted_types
+from transpiler.emit.structure import build_table
+
+
+def build_report(product_types: Sequence[ProductType]) -> dict[str, Any]:
+    table = build_table(sorted_types(product_types))
+    types = []
+    for mapping in table.mappings:
+        rules = table.type_rules[mapping.category]
+        fields = [f for f in mapping.fields if f.role == "field"]
+        counts = {"native": 0, "partial": 0, "publisher": 0}
+        for c in rules.conditions:
+            counts[c.native] += 1
+        types.append(
+            {
+                "product_type": mapping.product_type,
+                "category": mapping.category,
+                "fields": len(fields),
+                "options": sum(len(f.options) + len(f.suffixes) for f in fields),
+                "rules": sum(len(r) for r in rules.required.values()) + sum(len(r) for r in rules.invalid.values()),
+                "conditions": counts,
+                "left_to_publisher": [
+                    {"source": c.source, "native": c.native, "reason": c.reason, "condition": c.description}
+                    for c in rules.conditions
+                    if c.native != "native"
+                ],
+                "bounds_left_to_publisher": rules.bounds_left,
+                "unmapped": [{"path": p, "reason": r} for p, r in mapping.unmapped],
+            }
+        )
+    rule_count = sum(
+        len(rules) for s in table.statuses for _, _, rules in s.common
+    ) + sum(len(rules) for s in table.statuses for _, entries in s.specific for _, rules in entries)
+    return {
+        "table": table.key,
+        "fields": len(table.fields),
+        "options": sum(len(f.options) + len(f.suffixes) for f in table.fields),
+        "rules": rule_count,
+        "categories": len(table.categories),
+        "product_types": types,
+    }
+
+
+def render_report(document: dict[str, Any]) -> str:
+    lines = [
+        f"table {document['table']}: {document['categories']} categories, {document['fields']} fields, "
+        f"{document['options']} options/units, {document['rules']} readiness rules",
+    ]
+    for t in document["product_types"]:
+        c = t["conditions"]
+        lines.append(
+            f"{t['category']}: {t['fields']} fields, {t['options']} options/units, {t['rules']} rules; "
+            f"conditions {c['native']} native, {c['partial']} partial, {c['publisher']} publisher only"
+        )
+        for entry in t["left_to_publisher"]:
+            lines.append(f"  [{entry['native']}] {entry['source']}: {entry['condition']} ({entry['reason']})")
+        for key in t["bounds_left_to_publisher"]:
+            lines.append(f"  [bounds] {key}: numeric bound not a non-negative integer, checked by the publisher")
+        for entry in t["unmapped"]:
+            lines.append(f"  [unmapped] {entry['path']}: {entry['reason']}")
+    return "\n".join(lines)
