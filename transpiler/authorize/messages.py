@@ -46,7 +46,8 @@ PROBLEMS: dict[str, Problem] = {
             "Lien d'autorisation déjà utilisé",
             "Ce lien de retour a déjà servi une fois. Chaque lien n'est valable qu'une seule fois ; "
             "rien n'a été enregistré cette fois-ci.",
-            "Si votre compte apparaît déjà comme connecté, vous n'avez rien à faire. Sinon : " + _RESTART,
+            "Si votre compte apparaît déjà comme connecté, vous n'avez rien à faire. Sinon, recommencez depuis "
+            "la page d'accueil : un nouveau lien vous sera donné.",
         ),
         Problem(
             "state_expired",
