@@ -243,12 +243,15 @@ class TokenStore:
             return entries.pop(key, None) is not None
 
 
-def partner_settings(settings: Settings, partner: str) -> Settings:
+def partner_settings(settings: Settings, partner: str | None) -> Settings:
     """Settings that act for `partner` (`--partner VENDOR_CODE`): its refresh token and seller id.
 
     Vendors are addressed by their vendor code as Listings `sellerId`; sellers by their selling
-    partner id.
+    partner id. `partner=None` returns `settings` unchanged (PL_AMAZON_REFRESH_TOKEN applies).
+    Raises ConfigError when the partner never authorized the app or the key does not fit.
     """
+    if partner is None:
+        return settings
     store = TokenStore.open(settings)
     token = store.refresh_token_for(partner)
     seller_id = partner
