@@ -51,6 +51,19 @@ def test_list_and_revoke(tmp_path: Path) -> None:
     assert again.output.strip() == "error: no stored token for partner 'MODEL'"
 
 
+def test_list_and_revoke_need_no_key_even_in_production(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    TokenStore.open(load_settings(environ=env)).save("MODEL", "sp", "vendor", Secret("Atzr|t"))
+    production = {**env, "PL_AMAZON_TOKEN_KEY": "", "PL_AMAZON_CONSENT_URL": "https://vendorcentral.amazon.fr"}
+    runner = CliRunner()
+    listed = runner.invoke(main, ["authorize", "list"], env=production)
+    assert listed.exit_code == 0, listed.output
+    assert "MODEL" in listed.output
+    assert runner.invoke(main, ["authorize", "revoke", "MODEL"], env=production).exit_code == 0
+    assert TokenStore.open(load_settings(environ=env)).partners() == []
+    assert not (tmp_path / "tokens.json.key").exists()
+
+
 def test_new_key_prints_a_usable_fernet_key() -> None:
     result = CliRunner().invoke(main, ["authorize", "new-key"])
     key = result.output.strip()

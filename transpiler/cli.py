@@ -188,7 +188,7 @@ def authorize_list(as_json: bool) -> None:
     from transpiler.authorize.store import TokenStore
     from transpiler.config import load_settings
 
-    store = TokenStore.open(load_settings())
+    store = TokenStore.open_without_key(load_settings())
     partners = store.partners()
     if as_json:
         click.echo(json.dumps([asdict(p) for p in partners], indent=2))
@@ -208,7 +208,7 @@ def authorize_revoke(partner: str) -> None:
     from transpiler.config import load_settings
     from transpiler.errors import ConfigError
 
-    if not TokenStore.open(load_settings()).revoke(partner):
+    if not TokenStore.open_without_key(load_settings()).revoke(partner):
         raise ConfigError(f"no stored token for partner {partner!r}")
     click.echo(f"token of {partner} deleted; to cut access at Amazon too, remove the app under "
                "'Manage your apps' in Vendor/Seller Central")

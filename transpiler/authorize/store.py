@@ -146,10 +146,20 @@ class Partner:
 class TokenStore:
     """Refresh tokens per partner, encrypted with one Fernet key, in one JSON file."""
 
-    def __init__(self, path: Path, fernet: Fernet):
+    def __init__(self, path: Path, fernet: Fernet | None):
         self.path = path
         self._fernet = fernet
         self._lock = threading.Lock()
+
+    @classmethod
+    def open_without_key(cls, settings: Settings) -> TokenStore:
+        """The store for listing and revoking partners only: no key needed, tokens stay sealed."""
+        return cls(store_path(settings), None)
+
+    def _key(self) -> Fernet:
+        if self._fernet is None:
+            raise ConfigError("this token store was opened without its key")
+        return self._fernet
 
     @classmethod
     def open(cls, settings: Settings, production: bool | None = None) -> TokenStore:
@@ -198,7 +208,7 @@ class TokenStore:
                 "run `pl-amazon authorize serve` and let them connect"
             )
         try:
-            return Secret(self._fernet.decrypt(entry["refresh_token"].encode("ascii")).decode("utf-8"))
+            return Secret(self._key().decrypt(entry["refresh_token"].encode("ascii")).decode("utf-8"))
         except (InvalidToken, KeyError, AttributeError) as exc:
             raise ConfigError(
                 f"{self.path}: the token of partner {partner!r} cannot be decrypted with this key "
@@ -224,7 +234,7 @@ class TokenStore:
             account_type=account_type,
             authorized_at=datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         )
-        encrypted = self._fernet.encrypt(refresh_token.reveal().encode("utf-8")).decode("ascii")
+        encrypted = self._key().encrypt(refresh_token.reveal().encode("utf-8")).decode("ascii")
         with self._editing() as data:
             data["version"] = STORE_VERSION
             data["partners"][partner] = {
