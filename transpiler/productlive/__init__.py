@@ -1,0 +1,1 @@
+"""Product-Live items XML: the streaming, hardened reader of exports and the acknowledgement writer."""

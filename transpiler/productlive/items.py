@@ -1,0 +1,235 @@
+"""Streaming, hardened reader of Product-Live items exports (`table-export-items` XML).
+
+The export of a whole table can hold 200,000 items and comes from outside the tool, so the reader
+never builds the whole tree and never trusts the document: no DTD (a `<!DOCTYPE>` is refused, which
+rules out entity bombs and external entities), no network, libxml2's default size guards
+(`huge_tree=False`), bounded counts and value lengths, and every `<Item>` is cleared once read so
+memory stays flat whatever the file size.
+
+Problems are reported where they belong: a broken file raises `ItemsFileError` (items read before
+the break have already been yielded and are processed normally); a problem inside one item (text
+too long, too many values, nested items) is recorded on that `Item` and the next items are read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from transpiler.errors import PlAmazonError
+
+
+class ItemsFileError(PlAmazonError):
+    """The items file as a whole cannot be read (malformed XML, DTD, wrong root, too large)."""
+
+    def __init__(self, path: str, message: str, line: int | None = None):
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds that keep a hostile or broken export from exhausting memory or time."""
+
+    max_file_bytes: int = 2 * 1024**3
+    max_items: int = 1_000_000  # Product-Live exports at most 200,000 items
+    max_values_per_item: int = 5_000
+    max_value_chars: int = 100_000  # Amazon's longest texts are a few thousand characters
+    max_key_chars: int = 255  # Product-Live's key limit
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One `<Field>` of an item: its text, unit suffix key (multi-unit NUMBER), or a deletion."""
+
+    value: str | None
+    suffix: str | None = None
+    delete: bool = False
+
+
+@dataclass(frozen=True)
+class ItemProblem:
+    """Something wrong with one item found while reading; the item is not sent."""
+
+    field_key: str | None
+    message: str  # French: it ends up in the acknowledgement read by Modelabs staff
+
+
+@dataclass
+class Item:
+    """One level-1 item of the export: identifiers, classifications and field values by key.
+
+    A field key may repeat (multi-valued fields): `fields[key]` keeps every value in file order.
+    """
+
+    index: int  # 1-based position in the file
+    line: int | None
+    partition: str | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)
+    classifications: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, list[FieldValue]] = field(default_factory=dict)
+    problems: list[ItemProblem] = field(default_factory=list)
+
+    def identifier(self, key: str) -> str | None:
+        value = self.identifiers.get(key)
+        return value.strip() if value and value.strip() else None
+
+    def first(self, key: str) -> str | None:
+        """The first non-empty value of a field (None when absent)."""
+        for value in self.fields.get(key, ()):
+            if value.value is not None and value.value.strip() and not value.delete:
+                return value.value.strip()
+        return None
+
+
+class ItemsReader:
+    """Iterate over the items of one export; `table_key` is known once iteration has started."""
+
+    def __init__(self, source: str | Path | IO[bytes], limits: Limits | None = None):
+        self.source = source
+        self.name = str(source) if isinstance(source, str | Path) else getattr(source, "name", "<items>")
+        self.limits = limits or Limits()
+        self.table_key: str | None = None
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Item]:
+        if isinstance(self.source, str | Path):
+            path = Path(self.source)
+            try:
+                size = os.path.getsize(path)
+            except OSError as exc:
+                raise ItemsFileError(self.name, f"cannot read the file: {exc.strerror or exc}") from None
+            if size > self.limits.max_file_bytes:
+                raise ItemsFileError(self.name, f"file is {size} bytes, over the {self.limits.max_file_bytes} limit")
+            with path.open("rb") as handle:
+                yield from self._read(handle)
+        else:
+            yield from self._read(self.source)
+
+    def _read(self, handle: IO[bytes]) -> Iterator[Item]:
+        parser = etree.iterparse(
+            handle,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        depth = 0
+        in_items = False
+        try:
+            for event, element in parser:
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        self._check_root(element)
+                    elif depth == 2:
+                        in_items = element.tag == "Items"
+                    continue
+                # "end"
+                if depth == 3 and in_items and element.tag == "Item":
+                    self.count += 1
+                    if self.count > self.limits.max_items:
+                        raise ItemsFileError(self.name, f"more than {self.limits.max_items} items",
+                                             element.sourceline)
+                    item = self._item(element)
+                    _forget(element)
+                    yield item
+                elif depth == 2:
+                    _forget(element)
+                depth -= 1
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno if getattr(exc, "lineno", None) else None
+            message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc).split("\n")[0]
+            raise ItemsFileError(self.name, f"malformed XML: {message}", line) from None
+        if self.table_key is None:
+            raise ItemsFileError(self.name, "empty document: no <Table> root")
+
+    def _check_root(self, root: etree._Element) -> None:
+        docinfo = root.getroottree().docinfo
+        if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+            raise ItemsFileError(self.name, "a DTD (<!DOCTYPE>) is not allowed in an items export", root.sourceline)
+        if root.tag != "Table":
+            raise ItemsFileError(self.name, f"root element is <{root.tag}>, expected <Table>", root.sourceline)
+        key = (root.get("key") or "").strip()
+        if not key:
+            raise ItemsFileError(self.name, "<Table> has no key attribute", root.sourceline)
+        self.table_key = key
+
+    def _item(self, element: etree._Element) -> Item:
+        item = Item(index=self.count, line=element.sourceline, partition=element.get("partition"))
+        values = 0
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str):
+                if isinstance(child, etree._Entity):
+                    item.problems.append(ItemProblem(None, "référence d'entité XML non autorisée"))
+                continue
+            if tag == "Item":
+                item.problems.append(ItemProblem(None, "les articles imbriqués (plusieurs niveaux) ne sont pas "
+                                                       "pris en charge par la table Amazon"))
+                continue
+            if tag not in ("Identifier", "Classification", "Field", "Conditional-Formatting"):
+                continue  # unknown elements are ignored, as Product-Live's own parser does
+            key = (child.get("key") or "").strip()
+            if not key or len(key) > self.limits.max_key_chars:
+                item.problems.append(ItemProblem(None, f"élément <{tag}> sans clé valide (ligne {child.sourceline})"))
+                continue
+            values += 1
+            if values > self.limits.max_values_per_item:
+                item.problems.append(ItemProblem(None, f"plus de {self.limits.max_values_per_item} valeurs"))
+                break
+            text = _text(child)
+            if text is None and any(isinstance(c, etree._Entity) for c in child):
+                item.problems.append(ItemProblem(key, "référence d'entité XML non autorisée"))
+                continue
+            if text is not None and len(text) > self.limits.max_value_chars:
+                item.problems.append(ItemProblem(key, f"valeur trop longue ({len(text)} caractères, maximum "
+                                                      f"{self.limits.max_value_chars})"))
+                continue
+            if tag == "Identifier":
+                item.identifiers[key] = text or ""
+            elif tag == "Classification":
+                item.classifications[key] = (text or "").strip()
+            elif tag == "Field":
+                delete = (child.get("delete") or "").strip().lower() == "true"
+                suffix = child.get("suffix")
+                item.fields.setdefault(key, []).append(FieldValue(text, suffix.strip() if suffix else None, delete))
+        return item
+
+
+def _text(element: etree._Element) -> str | None:
+    """The element's text content (None when it has no text or holds an entity reference)."""
+    if len(element) == 0:
+        return element.text
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child, etree._Entity):
+            return None
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _forget(element: etree._Element) -> None:
+    """Free an element already read and the siblings before it (constant memory on huge files)."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def read_items(source: str | Path | IO[bytes], limits: Limits | None = None) -> Iterator[Item]:
+    """Every item of an export, in file order. Raises ItemsFileError when the file breaks."""
+    return iter(ItemsReader(source, limits))

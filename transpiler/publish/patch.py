@@ -1,0 +1,99 @@
+"""JSON Patch for enriching a listing: the difference between Amazon's listing and the desired one.
+
+`patchListingsItem` only works on whole top-level attributes, and a delete must carry the
+selector values of the instances it removes (an attribute cannot be deleted by name alone). So the
+diff is computed per top-level attribute: changed or new ones are `replace`d with the desired
+value, attributes the Product-Live table manages but the item no longer has are deleted by their
+selector values, and everything else on Amazon's side (attributes the table does not know, the
+identity attributes Amazon does not let anyone edit) is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+#: identity attributes are `editable: false`: set at creation, never patched
+IDENTITY_ATTRIBUTES = frozenset({
+    "merchant_suggested_asin",
+    "externally_assigned_product_identifier",
+    "supplier_declared_has_product_identifier_exemption",
+})
+
+CONTEXT_SELECTORS = ("marketplace_id", "language_tag")
+
+
+def _canonical(value: Any) -> str:
+    """Comparable text of a JSON value: key order does not matter, 2 and 2.0 are equal."""
+
+    def normal(node: Any) -> Any:
+        if isinstance(node, bool) or node is None or isinstance(node, str):
+            return node
+        if isinstance(node, int | float):
+            return float(node)
+        if isinstance(node, Mapping):
+            return {k: normal(v) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return [normal(v) for v in node]
+        return node
+
+    return json.dumps(normal(value), sort_keys=True, ensure_ascii=False)
+
+
+def _for_marketplace(items: Any, marketplace_id: str | None) -> list[Any]:
+    """The instances of an attribute that belong to our marketplace (or carry none)."""
+    if not isinstance(items, list):
+        return []
+    if marketplace_id is None:
+        return list(items)
+    return [i for i in items if not isinstance(i, Mapping) or i.get("marketplace_id") in (None, marketplace_id)]
+
+
+def delete_value(items: Sequence[Any], selectors: Sequence[str]) -> list[dict[str, Any]]:
+    """The selector values of every instance of an attribute, deduplicated, for a `delete` patch."""
+    keys = list(selectors) or list(CONTEXT_SELECTORS)
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        picked = {k: item[k] for k in keys if k in item}
+        if not picked:
+            picked = {k: item[k] for k in CONTEXT_SELECTORS if k in item}
+        text = _canonical(picked)
+        if picked and text not in seen:
+            seen.add(text)
+            out.append(picked)
+    return out
+
+
+def listing_patches(
+    current: Mapping[str, Any],
+    desired: Mapping[str, Any],
+    *,
+    managed: Iterable[str],
+    selectors: Mapping[str, Sequence[str]] | None = None,
+    marketplace_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Patch operations turning `current` attributes into `desired` ones, in attribute-name order.
+
+    `managed` names the attributes the Product-Live table represents (only those may be deleted);
+    `selectors` gives each attribute's selector properties (default: marketplace_id, language_tag).
+    """
+    selectors = selectors or {}
+    managed_set = set(managed)
+    patches: list[dict[str, Any]] = []
+    for name in sorted(set(current) | set(desired)):
+        if name in IDENTITY_ATTRIBUTES:
+            continue
+        want = desired.get(name)
+        have = _for_marketplace(current.get(name), marketplace_id)
+        if want:
+            if not have or _canonical(have) != _canonical(want):
+                patches.append({"op": "replace", "path": f"/attributes/{name}", "value": list(want)})
+        elif have and name in managed_set:
+            value = delete_value(have, selectors.get(name, CONTEXT_SELECTORS))
+            if value:
+                patches.append({"op": "delete", "path": f"/attributes/{name}", "value": value})
+    return patches

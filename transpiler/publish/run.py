@@ -1,0 +1,429 @@
+"""`pl-amazon publish`: one run from an items export to the acknowledgement files.
+
+Reading, preparing and sending are streamed: an item is read, prepared and either acknowledged at
+once (invalid, unchanged) or sent. Every item that enters leaves with exactly one acknowledgement,
+written to `acknowledgements.xml` (Product-Live `table-import-items`) and `report.json`. The
+journal is written before and after each submission, so a run killed at any moment can be
+resumed (`resume=True`) without sending an accepted item twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from transpiler.config import Settings
+from transpiler.errors import ConfigError, PlAmazonError
+from transpiler.productlive.acknowledgements import AcknowledgementWriter
+from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
+from transpiler.publish.acknowledgement import FAILED, Acknowledgement, Status
+from transpiler.publish.journal import SENDING, Journal, JournalError, Run, payload_hash, target_name
+from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing, prepare
+from transpiler.publish.mappings import MappingSet
+from transpiler.publish.submission import FeedSubmitter, ListingsSubmitter, Sent, batches
+
+LISTINGS = "listings"
+FEED = "feed"
+#: Amazon advises feeds from about 1,500 items
+FEED_THRESHOLD = 1500
+
+
+@dataclass
+class PublishOptions:
+    mode: str = AUTO  # create | enrich | auto
+    via: str = "auto"  # listings | feed | auto
+    preview: bool = False
+    resume: bool = False
+    force: bool = False
+    out_dir: Path = Path("out/publish")
+    journal: Path | None = None  # default: .cache/pl-amazon/journal/<target>.sqlite3
+    feed_threshold: int = FEED_THRESHOLD
+    follow_up_delay: float = 5.0  # seconds after the last submission; 0 = no follow-up read
+    follow_up_timeout: float = 60.0  # how long to keep polling for ASINs
+    feed_poll: float = 0.5  # first getFeed poll interval (doubles up to 30 s)
+    feed_timeout: float = 3600.0
+    limits: Limits = field(default_factory=Limits)
+
+    def check(self) -> None:
+        if self.mode not in (CREATE, ENRICH, AUTO):
+            raise ConfigError(f"--mode must be create, enrich or auto, not {self.mode!r}")
+        if self.via not in (LISTINGS, FEED, "auto"):
+            raise ConfigError(f"--via must be listings, feed or auto, not {self.via!r}")
+        if self.preview and self.via == FEED:
+            raise ConfigError("--preview works with the Listings Items API only (VALIDATION_PREVIEW): "
+                              "use --via listings")
+
+
+@dataclass
+class PublishResult:
+    summary: dict[str, Any]
+    acknowledgements_path: Path
+    report_path: Path
+    file_errors: list[str]
+    via: str
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.file_errors or self.summary["failed"] else 0
+
+
+class Progress:
+    """Callbacks for the console: `item()` per item read, `ack(ack)` per final acknowledgement."""
+
+    def item(self) -> None:  # pragma: no cover - interface
+        pass
+
+    def ack(self, ack: Acknowledgement) -> None:  # pragma: no cover - interface
+        pass
+
+    def status(self, text: str) -> None:  # pragma: no cover - interface
+        pass
+
+
+class _Output:
+    """Streams acknowledgements to the XML and JSON files and counts them."""
+
+    def __init__(self, out_dir: Path, table_key: str, progress: Progress):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.xml_path = out_dir / "acknowledgements.xml"
+        self.report_path = out_dir / "report.json"
+        self._xml_tmp = self.xml_path.with_suffix(".xml.part")
+        self._json_tmp = self.report_path.with_suffix(".json.part")
+        self.writer = AcknowledgementWriter(self._xml_tmp, table_key).__enter__()
+        self._json = self._json_tmp.open("w", encoding="utf-8")
+        self._json.write('{\n  "items": [')
+        self._first = True
+        self.counts: Counter[str] = Counter()
+        self.unchanged = 0
+        self.modes: Counter[str] = Counter()
+        self.operations: Counter[str] = Counter()
+        self.progress = progress
+        self.seen: set[str] = set()
+
+    def emit(self, ack: Acknowledgement) -> None:
+        self.writer.write(ack)
+        self._json.write(("\n    " if self._first else ",\n    ") + json.dumps(ack.as_json(), ensure_ascii=False))
+        self._first = False
+        self.counts[ack.status.value] += 1
+        self.unchanged += ack.unchanged
+        if ack.mode:
+            self.modes[ack.mode] += 1
+        if ack.operation and not ack.unchanged:
+            self.operations[ack.operation] += 1
+        self.progress.ack(ack)
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self.writer.__exit__(None, None, None)
+        self._json.write('\n  ],\n  "summary": ' + json.dumps(summary, ensure_ascii=False, indent=2)
+                         .replace("\n", "\n  ") + "\n}\n")
+        self._json.close()
+        self._xml_tmp.replace(self.xml_path)
+        self._json_tmp.replace(self.report_path)
+
+
+def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str]:
+    target = target_name(settings.spapi_url, settings.seller_id, settings.marketplace_id)
+    return options.journal or Path(".cache") / "pl-amazon" / "journal" / f"{target}.sqlite3", target
+
+
+def publish(items_path: Path, settings: Settings, options: PublishOptions, *, client: Any = None,
+            table: MappingSet | None = None, validate: Callable[[str, dict[str, Any]], Any] | None = None,
+            progress: Progress | None = None) -> PublishResult:
+    """Publish an items export; see the module docstring. Raises PlAmazonError for unusable settings."""
+    options.check()
+    progress = progress or Progress()
+    if not settings.seller_id:
+        raise ConfigError("the vendor code is not set: PL_AMAZON_SELLER_ID (or --partner)")
+    if table is None:
+        from transpiler.publish.mappings import default_mapping_dir
+
+        table = MappingSet.load(default_mapping_dir())
+    if validate is None:
+        from transpiler.validation import validate as validate_listing
+
+        validate = validate_listing
+    owns_client = client is None
+    if client is None:
+        from transpiler.spapi import client_from_settings
+
+        client = client_from_settings(settings)
+    path, target = journal_path(settings, options)
+    journal = Journal(path, target)
+    reader = ItemsReader(items_path, options.limits)
+    run = journal.begin_run(str(items_path), {"mode": options.mode, "via": options.via, "preview": options.preview},
+                            resume=options.resume, force=options.force) if not options.preview else None
+    output: _Output | None = None
+    file_errors: list[str] = []
+    started = time.monotonic()
+    via = LISTINGS
+    try:
+        publisher = _Publisher(settings, options, client, table, validate, journal, run, progress)
+        listings = publisher.prepared(reader)
+        first = next(listings, None)
+        output = _Output(options.out_dir, reader.table_key or "AMAZON_FR", progress)
+        publisher.output = output
+        stream = publisher.guarded(itertools.chain([first], listings) if first is not None else iter(()))
+        via = options.via
+        if via == "auto":
+            head = list(itertools.islice(stream, options.feed_threshold))
+            via = FEED if len(head) >= options.feed_threshold and not options.preview else LISTINGS
+            stream = itertools.chain(head, stream)
+        if via == FEED:
+            publisher.by_feed(stream)
+        else:
+            publisher.by_listings(stream)
+            publisher.follow_up()
+        if publisher.file_error is not None:
+            file_errors.append(publisher.file_error.one_line())
+    except ItemsFileError as exc:
+        file_errors.append(exc.one_line())
+        if output is None:
+            output = _Output(options.out_dir, reader.table_key or "AMAZON_FR", progress)
+    finally:
+        if owns_client:
+            client.close()
+    elapsed = time.monotonic() - started
+    summary = {
+        "items": sum(output.counts.values()),
+        "statuses": {s.value: output.counts.get(s.value, 0) for s in Status},
+        "failed": sum(output.counts.get(s.value, 0) for s in FAILED),
+        "unchanged": output.unchanged,
+        "modes": dict(sorted(output.modes.items())),
+        "operations": dict(sorted(output.operations.items())),
+        "via": via,
+        "preview": options.preview,
+        "feeds": list(getattr(publisher, "feed_ids", [])) if "publisher" in locals() else [],
+        "fileErrors": file_errors,
+        "itemsFile": str(items_path),
+        "seconds": round(elapsed, 3),
+        "marketplaceId": settings.marketplace_id,
+        "sellerId": settings.seller_id,
+        "journal": str(path),
+    }
+    output.close(summary)
+    if run is not None:
+        journal.finish_run(run)
+    journal.close()
+    return PublishResult(summary, output.xml_path, output.report_path, file_errors, via)
+
+
+class _Publisher:
+    def __init__(self, settings: Settings, options: PublishOptions, client: Any, table: MappingSet,
+                 validate: Callable[[str, dict[str, Any]], Any], journal: Journal, run: Run | None,
+                 progress: Progress):
+        self.settings = settings
+        self.options = options
+        self.client = client
+        self.table = table
+        self.validate = validate
+        self.journal = journal
+        self.run = run
+        self.progress = progress
+        self.output: _Output | None = None
+        self.pending_follow_up: list[tuple[Acknowledgement, str]] = []
+        self.last_sent = 0.0
+        self.feed_ids: list[str] = []
+        self.file_error: ItemsFileError | None = None
+        self.listings = ListingsSubmitter(client, table, settings.marketplace_id, preview=options.preview,
+                                          selectors=_selectors)
+
+    # -- preparation ----------------------------------------------------------------------------
+    def prepared(self, reader: ItemsReader) -> Iterator[Listing]:
+        for item in reader:
+            self.progress.item()
+            yield prepare(item, self.table, self.settings, mode=self.options.mode, validate=self.validate)
+
+    def digest(self, listing: Listing) -> str:
+        return payload_hash({"productType": listing.product_type, "mode": listing.mode,
+                             "attributes": listing.attributes})
+
+    def emit(self, ack: Acknowledgement) -> None:
+        assert self.output is not None
+        self.output.emit(ack)
+
+    def early(self, listing: Listing) -> tuple[str, bool]:
+        """Acknowledge at once what is not to be sent; returns (digest, handled)."""
+        if not listing.sendable:
+            self.emit(Acknowledgement(index=listing.index, sku=listing.sku, status=Status.INVALID,
+                                      product_type=listing.product_type, mode=listing.mode, asin=listing.asin,
+                                      issues=tuple(listing.issues), note=listing.note))
+            return "", True
+        digest = self.digest(listing)
+        if self.options.preview or self.options.force:
+            return digest, False
+        entry = self.journal.entry(listing.sku or "")
+        if entry is not None and entry.answered(digest) and entry.ack is not None:
+            self.emit(entry.ack.with_(index=listing.index, unchanged=True, note=_join(
+                entry.ack.note, f"inchangé depuis la soumission du {entry.ack.published_at or '?'} : non renvoyé")))
+            return digest, True
+        return digest, False
+
+    def guarded(self, stream: Iterator[Listing]) -> Iterator[Listing]:
+        """The stream, ended cleanly when the file breaks (the error is kept for the summary), so
+        the items already read are still sent and acknowledged."""
+        try:
+            yield from stream
+        except ItemsFileError as exc:
+            self.file_error = exc
+
+    # -- Listings Items API ---------------------------------------------------------------------
+    def by_listings(self, stream: Iterator[Listing]) -> None:
+        for listing in stream:
+            digest, handled = self.early(listing)
+            if handled:
+                continue
+            sku = listing.sku or ""
+            if self.run is not None:
+                entry = self.journal.entry(sku)
+                if (self.options.resume and entry is not None and entry.state == SENDING
+                        and entry.payload_hash == digest and self._recover(listing, digest)):
+                    continue
+                self.journal.mark_sending(self.run, sku, digest, "PATCH" if listing.mode == ENRICH else "PUT")
+            sent = self.listings.submit(listing)
+            self.last_sent = time.monotonic()
+            self._finish(listing, digest, sent)
+
+    def _recover(self, listing: Listing, digest: str) -> bool:
+        """A SKU left 'sending' by a killed run: if Amazon holds exactly the payload, it was accepted."""
+        try:
+            if not self.listings.matches(listing):
+                return False
+        except PlAmazonError:
+            return False
+        ack = Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ACCEPTED,
+                              product_type=listing.product_type, mode=listing.mode, operation="PUT",
+                              asin=listing.asin, issues=tuple(listing.issues), published_at=None,
+                              note=_join(listing.note, "soumission d'une exécution interrompue retrouvée sur Amazon "
+                                                       ": non renvoyée"))
+        self._finish(listing, digest, Sent(ack, listing.attributes))
+        return True
+
+    def _finish(self, listing: Listing, digest: str, sent: Sent) -> None:
+        ack = sent.ack
+        if self.run is not None and ack.operation is not None:
+            self.journal.record(self.run, listing.sku or "", digest, ack, sent.attributes)
+        if ack.status == Status.ACCEPTED and self.options.follow_up_delay > 0 and not self.options.preview:
+            self.pending_follow_up.append((ack, digest))
+        else:
+            self.emit(ack)
+
+    def follow_up(self) -> None:
+        """Read accepted listings again once Amazon has processed them (ASIN, late issues)."""
+        if not self.pending_follow_up:
+            return
+        self.progress.status("vérification des annonces acceptées")
+        wait = self.options.follow_up_delay - (time.monotonic() - self.last_sent)
+        if wait > 0:
+            time.sleep(wait)
+        deadline = time.monotonic() + self.options.follow_up_timeout
+        pending = self.pending_follow_up
+        self.pending_follow_up = []
+        done: list[tuple[Acknowledgement, str]] = []
+        pause = 0.5
+        while pending:
+            still: list[tuple[Acknowledgement, str]] = []
+            for ack, digest in pending:
+                updated = self.listings.follow_up(ack)
+                if self.listings.settled(updated) or time.monotonic() > deadline:
+                    done.append((updated, digest))
+                else:
+                    still.append((ack, digest))
+            pending = still
+            if pending:
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
+        for ack, digest in done:
+            if self.run is not None and ack.sku:
+                self.journal.record(self.run, ack.sku, digest, ack)
+            self.emit(ack)
+
+    # -- JSON_LISTINGS_FEED ---------------------------------------------------------------------
+    def by_feed(self, stream: Iterator[Listing]) -> None:
+        submitter = FeedSubmitter(self.client, self.table, self.settings.seller_id, self.settings.marketplace_id,
+                                  self.settings.locale, poll_first=self.options.feed_poll,
+                                  timeout=self.options.feed_timeout)
+        self.feed_ids = submitter.feed_ids
+        waiting: dict[str, dict[int, tuple[Listing, str]]] = {}  # resumed feeds: feed id -> messages
+        counter = itertools.count(1)
+        to_send: dict[int, tuple[Listing, str]] = {}
+
+        def messages() -> Iterator[dict[str, Any]]:
+            for listing in stream:
+                digest, handled = self.early(listing)
+                if handled:
+                    continue
+                entry = self.journal.entry(listing.sku or "")
+                if (self.options.resume and entry is not None and entry.state == SENDING and entry.feed_id
+                        and entry.payload_hash == digest):
+                    waiting.setdefault(entry.feed_id, {})[next(counter)] = (listing, digest)
+                    continue
+                message_id = next(counter)
+                to_send[message_id] = (listing, digest)
+                yield submitter.message(message_id, listing, entry.attributes if entry else None)
+
+        for batch in batches(submitter.header(), messages()):
+            carried = {mid: to_send.pop(mid) for mid, _ in batch.messages}
+            if self.run is not None:
+                self.journal.mark_sending_many(self.run, [(lst.sku or "", d) for lst, d in carried.values()], "FEED")
+            self.progress.status(f"envoi d'un flux de {len(carried)} messages")
+            try:
+                feed_id = submitter.send(batch.body)
+            except PlAmazonError as exc:
+                from transpiler.publish.submission import error_ack
+
+                for listing, digest in carried.values():
+                    self._record_feed(listing, digest, Sent(error_ack(listing, exc, "FEED"), None))
+                continue
+            if self.run is not None:
+                self.journal.set_feed([lst.sku or "" for lst, _ in carried.values()], feed_id)
+            self._settle_feed(submitter, feed_id, carried)
+        for feed_id, carried in waiting.items():
+            self.progress.status(f"reprise du flux {feed_id}")
+            submitter.feed_ids.append(feed_id)
+            self._settle_feed(submitter, feed_id, carried)
+
+    def _settle_feed(self, submitter: FeedSubmitter, feed_id: str, carried: dict[int, tuple[Listing, str]]) -> None:
+        self.progress.status(f"attente du traitement du flux {feed_id}")
+        try:
+            status, report = submitter.wait(feed_id)
+        except PlAmazonError:
+            status, report = "ERROR", None
+        by_id = {mid: listing for mid, (listing, _) in carried.items()}
+        digests = {listing.sku: digest for listing, digest in carried.values()}
+        for sent in submitter.acknowledge(feed_id, status, report, by_id):
+            self._record_feed_sent(sent, digests.get(sent.ack.sku, ""))
+
+    def _record_feed(self, listing: Listing, digest: str, sent: Sent) -> None:
+        self._record_feed_sent(sent, digest)
+
+    def _record_feed_sent(self, sent: Sent, digest: str) -> None:
+        if self.run is not None and sent.ack.sku:
+            self.journal.record(self.run, sent.ack.sku, digest, sent.ack, sent.attributes)
+        self.emit(sent.ack)
+
+
+@cache
+def _selectors(product_type: str) -> dict[str, tuple[str, ...]]:
+    """Each attribute's selector properties, from the compiled product type (for delete patches)."""
+    try:
+        from transpiler.compiler.loading import load_product_type
+
+        compiled = load_product_type(product_type, check=False)
+    except (PlAmazonError, OSError):
+        return {}
+    return {a.name: tuple(a.constraints.selectors) for a in compiled.attributes}
+
+
+def _join(*notes: str | None) -> str | None:
+    parts = [n for n in notes if n]
+    return " ; ".join(parts) if parts else None
+
+
+__all__ = ["FEED", "LISTINGS", "JournalError", "PublishOptions", "PublishResult", "publish"]

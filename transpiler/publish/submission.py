@@ -1,0 +1,300 @@
+"""Sending listings to Amazon and turning each answer into an acknowledgement.
+
+`ListingsSubmitter` sends one item at a time through the Listings Items API (PUT to create or to
+attach to an existing ASIN, PATCH with a computed JSON Patch when the SKU already exists);
+`FeedSubmitter` sends many through JSON_LISTINGS_FEED documents. Both go through the SP-API
+client (token buckets, retries), so the pace is Amazon's and a throttled call is retried, not lost.
+Any failure that survives the retries becomes an ERROR acknowledgement for the item concerned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from transpiler.errors import AmazonError, PlAmazonError
+from transpiler.publish.acknowledgement import Acknowledgement, Issue, Status
+from transpiler.publish.feed import MessageResult, batches, feed_header, patch_message, read_report, update_message
+from transpiler.publish.listing import CREATE, ENRICH, Listing, amazon_issue
+from transpiler.publish.mappings import MappingSet
+from transpiler.publish.patch import listing_patches
+
+REQUIREMENTS = "LISTING_PRODUCT_ONLY"  # vendors: product facts, no offer
+SUBMIT_INCLUDED = ("issues", "identifiers")
+FOLLOW_UP_INCLUDED = ("summaries", "issues")
+PREVIEW = "VALIDATION_PREVIEW"
+
+# codes of acknowledgement issues produced by the publisher itself
+PUB_HTTP = "PUB_HTTP_ERROR"
+PUB_NETWORK = "PUB_NETWORK"
+PUB_FEED = "PUB_FEED"
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+def error_ack(listing: Listing, exc: Exception, operation: str | None) -> Acknowledgement:
+    """ERROR acknowledgement for a call that failed after its retries, with a French explanation."""
+    if isinstance(exc, AmazonError):
+        status = exc.status
+        if status == 429:
+            message = "Amazon limite le débit (HTTP 429) et les nouvelles tentatives ont échoué : à republier"
+        elif status >= 500:
+            message = f"Amazon est indisponible (HTTP {status}) malgré plusieurs tentatives : à republier"
+        else:
+            detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in exc.errors) or str(exc)
+            message = f"Amazon a refusé la requête (HTTP {status}) : {detail}"
+        if exc.request_id:
+            message += f" (identifiant de requête {exc.request_id})"
+        issue = Issue(PUB_HTTP if status < 500 and status != 429 else str(status), "ERROR", message,
+                      source="publisher")
+    else:
+        issue = Issue(PUB_NETWORK, "ERROR", f"Amazon injoignable : {PlAmazonError.one_line(exc)}"
+                      if isinstance(exc, PlAmazonError) else f"Amazon injoignable : {type(exc).__name__}",
+                      source="publisher")
+    return Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ERROR, product_type=listing.product_type,
+                           mode=listing.mode, operation=operation, asin=listing.asin, issues=(*listing.issues, issue),
+                           note=listing.note)
+
+
+def _asin(response: Mapping[str, Any], marketplace_id: str) -> str | None:
+    for identifier in response.get("identifiers") or ():
+        if isinstance(identifier, Mapping) and identifier.get("asin") and identifier.get("marketplaceId") in (
+                None, marketplace_id):
+            return str(identifier["asin"])
+    for summary in response.get("summaries") or ():
+        if isinstance(summary, Mapping) and summary.get("asin") and summary.get("marketplaceId") in (
+                None, marketplace_id):
+            return str(summary["asin"])
+    return None
+
+
+@dataclass
+class Sent:
+    """One answered submission: the acknowledgement and what Amazon now holds (for later diffs)."""
+
+    ack: Acknowledgement
+    attributes: dict[str, Any] | None
+
+
+class ListingsSubmitter:
+    """One item at a time through the Listings Items API."""
+
+    def __init__(self, client: Any, table: MappingSet, marketplace_id: str, *, preview: bool = False,
+                 selectors: Callable[[str], Mapping[str, tuple[str, ...]]] | None = None):
+        self.listings = client.listings
+        self.table = table
+        self.marketplace_id = marketplace_id
+        self.preview = preview
+        self.selectors = selectors or (lambda _name: {})
+
+    def current(self, sku: str, included: Iterable[str] = ("attributes", "summaries")) -> dict[str, Any] | None:
+        """The listing as Amazon holds it (None when the SKU does not exist)."""
+        try:
+            return dict(self.listings.get_listings_item(sku, included_data=list(included)))
+        except AmazonError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def submit(self, listing: Listing) -> Sent:
+        """Create (PUT) or enrich (PATCH when the SKU exists, else PUT with the ASIN)."""
+        assert listing.sku is not None and listing.product_type is not None
+        operation = "PUT"
+        try:
+            if listing.mode == ENRICH:
+                current = self.current(listing.sku)
+                if current is not None:
+                    operation = "PATCH"
+                    return self._patch(listing, current)
+            return self._put(listing)
+        except (AmazonError, PlAmazonError) as exc:
+            return Sent(error_ack(listing, exc, operation), None)
+
+    def _put(self, listing: Listing) -> Sent:
+        body = {"productType": listing.product_type, "requirements": REQUIREMENTS, "attributes": listing.attributes}
+        response = self.listings.put_listings_item(listing.sku, body, mode=PREVIEW if self.preview else None,
+                                                   included_data=SUBMIT_INCLUDED)
+        return self._answer(listing, response, "PUT", listing.attributes)
+
+    def _patch(self, listing: Listing, current: Mapping[str, Any]) -> Sent:
+        mapping = listing.mapping
+        managed = [layout.name for layout in mapping.layouts] if mapping else list(listing.attributes)
+        patches = listing_patches(current.get("attributes") or {}, listing.attributes, managed=managed,
+                                  selectors=self.selectors(listing.product_type or ""),
+                                  marketplace_id=self.marketplace_id)
+        asin = _asin(current, self.marketplace_id) or listing.asin
+        if not patches:
+            note = "déjà à jour sur Amazon : aucune modification à envoyer"
+            return Sent(Acknowledgement(index=listing.index, sku=listing.sku, status=Status.NOT_SENT,
+                                        product_type=listing.product_type, mode=listing.mode, operation=None,
+                                        asin=asin, issues=tuple(listing.issues), note=_join(listing.note, note)),
+                        None)
+        body = {"productType": listing.product_type, "patches": patches}
+        response = self.listings.patch_listings_item(listing.sku, body, mode=PREVIEW if self.preview else None,
+                                                     included_data=SUBMIT_INCLUDED)
+        changed = ", ".join(p["path"].rsplit("/", 1)[-1] for p in patches)
+        sent = self._answer(listing, response, "PATCH", listing.attributes, extra_note=f"attributs modifiés : "
+                                                                                        f"{changed}")
+        if sent.ack.asin is None and asin:
+            sent.ack = sent.ack.with_(asin=asin)
+        return sent
+
+    def _answer(self, listing: Listing, response: Mapping[str, Any], operation: str,
+                attributes: dict[str, Any], extra_note: str | None = None) -> Sent:
+        raw = str(response.get("status") or "")
+        status = {"ACCEPTED": Status.ACCEPTED, "INVALID": Status.INVALID, "VALID": Status.VALID}.get(raw, Status.ERROR)
+        issues = [*listing.issues, *(amazon_issue(dict(i), listing.mapping, self.table)
+                                     for i in response.get("issues") or () if isinstance(i, Mapping))]
+        note = _join(listing.note, extra_note)
+        if status == Status.ERROR:
+            issues.append(Issue(PUB_HTTP, "ERROR", f"réponse d'Amazon sans statut reconnu ({raw or 'vide'})",
+                                source="publisher"))
+        ack = Acknowledgement(index=listing.index, sku=listing.sku, status=status, product_type=listing.product_type,
+                              mode=listing.mode, operation=operation,
+                              submission_id=str(response.get("submissionId") or "") or None,
+                              asin=_asin(response, self.marketplace_id) or listing.asin, issues=tuple(issues),
+                              published_at=now_iso(), note=note)
+        return Sent(ack, attributes if status == Status.ACCEPTED else None)
+
+    def follow_up(self, ack: Acknowledgement) -> Acknowledgement:
+        """Read the listing again after processing: the new ASIN and issues raised after acceptance.
+
+        A listing that Amazon accepted and then found in ERROR is reported INVALID, never hidden.
+        """
+        try:
+            current = self.current(ack.sku or "", FOLLOW_UP_INCLUDED)
+        except (AmazonError, PlAmazonError) as exc:
+            issue = Issue(PUB_NETWORK, "WARNING", f"vérification après traitement impossible : "
+                                                  f"{PlAmazonError.one_line(exc)}", source="publisher")
+            return ack.with_(issues=(*ack.issues, issue))
+        if current is None:
+            issue = Issue(PUB_HTTP, "WARNING", "l'annonce acceptée est introuvable lors de la vérification",
+                          source="publisher")
+            return ack.with_(issues=(*ack.issues, issue))
+        mapping = self.table.for_category(ack.product_type or "")
+        known = {(i.code, i.message) for i in ack.issues}
+        late = [amazon_issue(dict(i), mapping, self.table) for i in current.get("issues") or ()
+                if isinstance(i, Mapping)]
+        late = [i for i in late if (i.code, i.message) not in known]
+        asin = _asin(current, self.marketplace_id) or ack.asin
+        updated = ack.with_(asin=asin, issues=(*ack.issues, *late))
+        if any(i.is_error for i in late):
+            updated = updated.with_(status=Status.INVALID, note=_join(
+                ack.note, "acceptée puis refusée par Amazon lors du traitement : voir les problèmes"))
+        return updated
+
+    def settled(self, ack: Acknowledgement) -> bool:
+        """True when a follow-up found what it waits for (an ASIN or an error)."""
+        return bool(ack.asin) or ack.status != Status.ACCEPTED
+
+    def matches(self, listing: Listing) -> bool:
+        """True when Amazon already holds exactly the desired attributes (a run killed after sending)."""
+        current = self.current(listing.sku or "", ("attributes",))
+        if current is None:
+            return False
+        have = current.get("attributes") or {}
+        patches = listing_patches(have, listing.attributes, managed=list(listing.attributes),
+                                  marketplace_id=self.marketplace_id)
+        return not patches
+
+
+def _join(*notes: str | None) -> str | None:
+    parts = [n for n in notes if n]
+    return " ; ".join(parts) if parts else None
+
+
+class FeedSubmitter:
+    """Listings in JSON_LISTINGS_FEED documents: one createFeed per batch, processing report read back."""
+
+    def __init__(self, client: Any, table: MappingSet, seller_id: str, marketplace_id: str, locale: str, *,
+                 poll_first: float = 0.5, poll_max: float = 30.0, timeout: float = 3600.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.feeds = client.feeds
+        self.table = table
+        self.seller_id = seller_id
+        self.marketplace_id = marketplace_id
+        self.locale = locale
+        self.poll_first = poll_first
+        self.poll_max = poll_max
+        self.timeout = timeout
+        self.sleep = sleep
+        self.feed_ids: list[str] = []
+
+    def message(self, message_id: int, listing: Listing, previous: Mapping[str, Any] | None) -> dict[str, Any]:
+        """UPDATE for a creation (or a SKU Amazon has not accepted yet), PATCH against what Amazon last
+        accepted for an enrichment."""
+        if listing.mode == ENRICH and previous is not None and listing.mapping is not None:
+            patches = listing_patches(previous, listing.attributes,
+                                      managed=[layout.name for layout in listing.mapping.layouts],
+                                      marketplace_id=self.marketplace_id)
+            if patches:
+                return patch_message(message_id, listing.sku or "", listing.product_type or "", patches)
+        return update_message(message_id, listing.sku or "", listing.product_type or "", listing.attributes,
+                              REQUIREMENTS)
+
+    def header(self) -> dict[str, Any]:
+        return feed_header(self.seller_id, self.locale)
+
+    def send(self, body: bytes) -> str:
+        """Upload one feed document and create the feed; returns the feed id."""
+        document = self.feeds.create_feed_document()
+        self.feeds.upload(document["url"], body)
+        feed = self.feeds.create_feed(document["feedDocumentId"])
+        feed_id = str(feed["feedId"])
+        self.feed_ids.append(feed_id)
+        return feed_id
+
+    def wait(self, feed_id: str) -> tuple[str, dict[str, Any] | None]:
+        """Poll until the feed is DONE / FATAL / CANCELLED; returns the status and the report (when any)."""
+        delay = self.poll_first
+        deadline = time.monotonic() + self.timeout
+        while True:
+            feed = self.feeds.get_feed(feed_id)
+            status = str(feed.get("processingStatus"))
+            if status in ("DONE", "FATAL", "CANCELLED"):
+                report = None
+                if feed.get("resultFeedDocumentId"):
+                    import json
+
+                    document = self.feeds.get_feed_document(str(feed["resultFeedDocumentId"]))
+                    report = json.loads(self.feeds.download(document))
+                return status, report
+            if time.monotonic() > deadline:
+                return "TIMEOUT", None
+            self.sleep(delay)
+            delay = min(self.poll_max, delay * 2)
+
+    def acknowledge(self, feed_id: str, status: str, report: Mapping[str, Any] | None,
+                    listings: Mapping[int, Listing]) -> list[Sent]:
+        """One acknowledgement per message of the feed."""
+        sent = [(mid, listing.sku or "") for mid, listing in listings.items()]
+        if status != "DONE" or report is None:
+            reason = {"FATAL": "le flux a échoué chez Amazon (FATAL) : certaines opérations ont pu être appliquées",
+                      "CANCELLED": "le flux a été annulé", "TIMEOUT": "le flux n'était pas traité à temps"}
+            issue = Issue(PUB_FEED, "ERROR", f"{reason.get(status, 'flux sans rapport de traitement')} "
+                                             f"(flux {feed_id})", source="publisher")
+            return [Sent(Acknowledgement(index=lst.index, sku=lst.sku, status=Status.ERROR,
+                                         product_type=lst.product_type, mode=lst.mode, operation="FEED",
+                                         submission_id=feed_id, asin=lst.asin, issues=(*lst.issues, issue),
+                                         note=lst.note), None)
+                    for lst in listings.values()]
+        results, general = read_report(report, sent)
+        out = []
+        for mid, listing in listings.items():
+            result: MessageResult = results[mid]
+            issues = [*listing.issues, *(amazon_issue(i, listing.mapping, self.table) for i in result.issues)]
+            issues.extend(amazon_issue(i, listing.mapping, self.table) for i in general)
+            status_ = Status.ACCEPTED if result.accepted and not general else Status.INVALID
+            ack = Acknowledgement(index=listing.index, sku=listing.sku, status=status_,
+                                  product_type=listing.product_type, mode=listing.mode, operation="FEED",
+                                  submission_id=feed_id, asin=result.asin or listing.asin, issues=tuple(issues),
+                                  published_at=now_iso(), note=listing.note)
+            out.append(Sent(ack, listing.attributes if status_ == Status.ACCEPTED else None))
+        return out
+
+
+__all__ = ["CREATE", "ENRICH", "FeedSubmitter", "ListingsSubmitter", "Sent", "batches"]
