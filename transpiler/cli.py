@@ -335,5 +335,59 @@ def sandbox(host: str, port: int, definitions: str | None, data: str | None, fau
     serve(settings, host, port, announce=click.echo)
 
 
+# --- publish: Product-Live items to Amazon, and the acknowledgement back ---------------------
+
+
+@main.command()
+@click.argument("items", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--mode", type=click.Choice(["create", "enrich", "auto"]), default="auto", show_default=True,
+              help="create: full listing without ASIN; enrich: existing ASIN; auto: per item.")
+@click.option("--via", type=click.Choice(["listings", "feed", "auto"]), default="auto", show_default=True,
+              help="Listings Items API, JSON_LISTINGS_FEED, or the feed from 1,500 items.")
+@click.option("--preview", is_flag=True, help="VALIDATION_PREVIEW: Amazon checks, nothing is saved.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted run (never resends an accepted item).")
+@click.option("--force", is_flag=True, help="Resend items even when unchanged since their last submission.")
+@click.option("--out", "out_dir", default="out/publish", show_default=True, type=click.Path(file_okay=False),
+              help="Where acknowledgements.xml and report.json are written.")
+@click.option("--partner", help="Act for this authorized vendor code (its stored refresh token).")
+@click.option("--journal", type=click.Path(dir_okay=False), help="Journal file (default: one per target under "
+              ".cache/pl-amazon/journal/).")
+@click.option("--follow-up", "follow_up", default=5.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds before reading accepted listings again (ASIN, later issues); 0 = off.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force: bool, out_dir: str,
+            partner: str | None, journal: str | None, follow_up: float, as_json: bool) -> None:
+    """Publish a Product-Live items export (ITEMS.xml) to Amazon and write the acknowledgement.
+
+    Exit code 0 when no item is INVALID or ERROR, 1 otherwise, 2 on unusable input or settings.
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from transpiler.authorize.store import partner_settings
+    from transpiler.config import load_settings
+    from transpiler.publish.console import RichProgress, estimate_items, render_summary
+    from transpiler.publish.run import PublishOptions
+    from transpiler.publish.run import publish as run
+
+    settings = partner_settings(load_settings(), partner)
+    options = PublishOptions(mode=mode, via=via, preview=preview, resume=resume, force=force, out_dir=Path(out_dir),
+                             journal=Path(journal) if journal else None, follow_up_delay=follow_up)
+    progress = RichProgress(Console(stderr=True), estimate_items(Path(items)))
+    try:
+        result = run(Path(items), settings, options, progress=progress)
+    finally:
+        progress.stop()
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
+    else:
+        report = json.loads(result.report_path.read_text(encoding="utf-8"))
+        console = Console(width=200) if not sys.stdout.isatty() else Console()
+        render_summary(console, result.summary, report, show_items=result.summary["items"] <= 200)
+        console.print(f"accusés : {result.acknowledgements_path}  rapport : {result.report_path}")
+    sys.exit(result.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -289,10 +289,15 @@ class FeedSubmitter:
             issues = [*listing.issues, *(amazon_issue(i, listing.mapping, self.table) for i in result.issues)]
             issues.extend(amazon_issue(i, listing.mapping, self.table) for i in general)
             status_ = Status.ACCEPTED if result.accepted and not general else Status.INVALID
+            note = listing.note
+            if status_ == Status.ACCEPTED and any(i.is_error for i in issues):
+                # accepted, then found in error while Amazon processed it: never reported as a success
+                status_ = Status.INVALID
+                note = _join(note, "acceptée puis refusée par Amazon lors du traitement : voir les problèmes")
             ack = Acknowledgement(index=listing.index, sku=listing.sku, status=status_,
                                   product_type=listing.product_type, mode=listing.mode, operation="FEED",
                                   submission_id=feed_id, asin=result.asin or listing.asin, issues=tuple(issues),
-                                  published_at=now_iso(), note=listing.note)
+                                  published_at=now_iso(), note=note)
             out.append(Sent(ack, listing.attributes if status_ == Status.ACCEPTED else None))
         return out
 
