@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -94,8 +95,9 @@ class _Output:
         out_dir.mkdir(parents=True, exist_ok=True)
         self.xml_path = out_dir / "acknowledgements.xml"
         self.report_path = out_dir / "report.json"
-        self._xml_tmp = self.xml_path.with_suffix(".xml.part")
-        self._json_tmp = self.report_path.with_suffix(".json.part")
+        # private names until complete: a reader (or a concurrent run) never sees a half-written file
+        self._xml_tmp = out_dir / f".acknowledgements.xml.{os.getpid()}.part"
+        self._json_tmp = out_dir / f".report.json.{os.getpid()}.part"
         self.writer = AcknowledgementWriter(self._xml_tmp, table_key).__enter__()
         self._json = self._json_tmp.open("w", encoding="utf-8")
         self._json.write('{\n  "items": [')
