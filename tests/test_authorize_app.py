@@ -347,3 +347,11 @@ def test_options_name_every_missing_setting(tmp_path: Path) -> None:
 def test_bad_redirect_uris_are_refused_at_start(tmp_path: Path, redirect: str, production: bool, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         options_from(make_settings(tmp_path, redirect_uri=redirect), production=production)
+
+
+def test_amazon_error_codes_are_escaped_on_the_page(tmp_path: Path) -> None:
+    client, _ = make_client(tmp_path)
+    response = client.get("/amazon/callback", params={"error": "<script>alert(1)</script>"})
+    assert problem_key(response) == "amazon_error"
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;" in response.text
