@@ -1,0 +1,154 @@
+"""The items XML reader (hardened, streaming) and the acknowledgement writer."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+
+from transpiler.emit import publication
+from transpiler.productlive.acknowledgements import write_acknowledgements
+from transpiler.productlive.items import ItemsFileError, Limits, read_items
+from transpiler.publish.acknowledgement import Acknowledgement, Issue, Status
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _xml(items: str, root: str = '<Table key="AMAZON_FR">') -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{root}<Items>{items}</Items></Table>'.encode()
+
+
+def test_reads_identifiers_classification_values_suffixes_and_deletes() -> None:
+    data = _xml(
+        '<Item partition="ACTIVE"><Identifier key="SKU">A-1</Identifier><Identifier key="EAN">123</Identifier>'
+        '<Classification key="AMAZON_PRODUCT_TYPE">HEADPHONES</Classification>'
+        '<Field key="item_name">Casque &amp; étui</Field><Field key="noise_control">a</Field>'
+        '<Field key="noise_control">b</Field><Field key="item_weight" suffix="grams">250</Field>'
+        '<Field key="color" delete="true"/></Item>'
+        '<Item><Identifier key="SKU">A-2</Identifier></Item>'
+    )
+    first, second = list(read_items(io.BytesIO(data)))
+    assert first.identifier("SKU") == "A-1" and first.identifier("EAN") == "123"
+    assert first.partition == "ACTIVE" and first.classifications == {"AMAZON_PRODUCT_TYPE": "HEADPHONES"}
+    assert first.first("item_name") == "Casque & étui"
+    assert [v.value for v in first.fields["noise_control"]] == ["a", "b"]
+    assert first.fields["item_weight"][0].suffix == "grams"
+    assert first.fields["color"][0].delete is True and first.first("color") is None
+    assert second.index == 2 and second.identifier("SKU") == "A-2" and not second.problems
+
+
+def test_the_example_export_reads_completely() -> None:
+    items = list(read_items(REPO / "examples" / "items.xml"))
+    assert len(items) >= 20
+    assert {i.classifications["AMAZON_PRODUCT_TYPE"] for i in items} >= {"CELLULAR_PHONE", "CELLULAR_PHONE_CASE",
+                                                                          "HEADPHONES"}
+
+
+def test_billion_laughs_is_refused_at_once() -> None:
+    entities = "".join(f'<!ENTITY l{i} "&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};">' for i in range(1, 12))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE Table [<!ENTITY l0 "lol">{entities}]>'
+            '<Table key="T"><Items><Item><Identifier key="SKU">&l11;</Identifier></Item></Items></Table>').encode()
+    started = time.monotonic()
+    with pytest.raises(ItemsFileError) as caught:
+        list(read_items(io.BytesIO(bomb)))
+    assert "DTD" in caught.value.message
+    assert time.monotonic() - started < 2
+
+
+def test_external_entity_is_refused_and_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    data = (f'<?xml version="1.0"?><!DOCTYPE Table [<!ENTITY x SYSTEM "file://{secret}">]>'
+            '<Table key="T"><Items><Item><Identifier key="SKU">&x;</Identifier></Item></Items></Table>').encode()
+    with pytest.raises(ItemsFileError) as caught:
+        list(read_items(io.BytesIO(data)))
+    assert "TOP-SECRET" not in str(caught.value)
+
+
+def test_malformed_xml_keeps_the_items_read_before_the_break(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xml"
+    path.write_bytes(_xml('<Item><Identifier key="SKU">OK-1</Identifier></Item>\n'
+                          '<Item><Identifier key="SKU">OK-2</Identifier></Item>\n'
+                          '<Item><Identifier key="SKU">BROKEN</Identifier><Field key="x">a < b</Field></Item>'))
+    seen = []
+    with pytest.raises(ItemsFileError) as caught:
+        for item in read_items(path):
+            seen.append(item.identifier("SKU"))
+    assert seen == ["OK-1", "OK-2"]
+    assert caught.value.path == str(path) and caught.value.line is not None
+    assert "malformed XML" in caught.value.message
+
+
+@pytest.mark.parametrize("document, message", [
+    (b"", "malformed XML"),
+    (b'<?xml version="1.0"?><Items/>', "expected <Table>"),
+    (b'<?xml version="1.0"?><Table><Items/></Table>', "no key"),
+])
+def test_file_level_errors_say_what_is_wrong(document: bytes, message: str) -> None:
+    with pytest.raises(ItemsFileError) as caught:
+        list(read_items(io.BytesIO(document)))
+    assert message in caught.value.message
+
+
+def test_item_level_problems_do_not_stop_the_next_items() -> None:
+    data = _xml(
+        '<Item><Identifier key="SKU">LONG</Identifier><Field key="item_name">' + "x" * 50 + "</Field></Item>"
+        '<Item><Identifier key="SKU">NESTED</Identifier><Item><Identifier key="SKU">CHILD</Identifier></Item></Item>'
+        '<Item><Identifier key="SKU">FINE</Identifier><Field key="item_name">ok</Field></Item>'
+    )
+    items = list(read_items(io.BytesIO(data), Limits(max_value_chars=20)))
+    assert [i.identifier("SKU") for i in items] == ["LONG", "NESTED", "FINE"]
+    assert items[0].problems and items[0].problems[0].field_key == "item_name"
+    assert "item_name" not in items[0].fields
+    assert items[1].problems and not items[2].problems
+
+
+def test_too_many_items_is_a_file_error() -> None:
+    data = _xml("".join(f'<Item><Identifier key="SKU">S{i}</Identifier></Item>' for i in range(5)))
+    with pytest.raises(ItemsFileError):
+        list(read_items(io.BytesIO(data), Limits(max_items=3)))
+
+
+def test_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.xml"
+    path.write_bytes(_xml('<Item><Identifier key="SKU">S</Identifier></Item>'))
+    with pytest.raises(ItemsFileError) as caught:
+        list(read_items(path, Limits(max_file_bytes=10)))
+    assert "limit" in caught.value.message
+
+
+def _acks() -> list[Acknowledgement]:
+    issue = Issue("90220", "ERROR", "« item_name » est obligatoire\x01", ("item_name",), ("item_name",))
+    return [
+        Acknowledgement(1, "SKU-A", Status.ACCEPTED, "HEADPHONES", "create", "PUT", "sub-1", "B0TEST0001",
+                        published_at="2024-05-01T10:00:00.000Z"),
+        Acknowledgement(2, "SKU-B", Status.INVALID, "HEADPHONES", "create", issues=(issue,)),
+        Acknowledgement(3, None, Status.INVALID),  # no SKU: cannot be imported into Product-Live
+    ]
+
+
+def test_acknowledgement_xml_fills_the_publication_fields() -> None:
+    sink = io.BytesIO()
+    assert write_acknowledgements(sink, _acks()) == 2
+    sink.seek(0)
+    first, second = list(read_items(sink))
+    assert first.identifier("SKU") == "SKU-A"
+    assert first.first(publication.STATUS) == "ACCEPTED"
+    assert first.first(publication.ASIN) == "B0TEST0001"
+    assert first.first(publication.SUBMISSION_ID) == "sub-1"
+    assert first.first(publication.MODE) == "create"
+    assert first.first(publication.PUBLISHED_AT) == "2024-05-01T10:00:00.000Z"
+    assert first.fields[publication.ISSUES][0].delete is True  # an old issue list is cleared
+    assert second.first(publication.STATUS) == "INVALID"
+    assert second.fields[publication.SUBMISSION_ID][0].delete is True
+    assert publication.ASIN not in second.fields  # an ASIN already known is never cleared
+    text = second.first(publication.ISSUES)
+    assert text.startswith("[ERREUR 90220] item_name :") and "\x01" not in text
+
+
+def test_acknowledgement_keys_are_fields_of_the_generated_table() -> None:
+    table = (REPO / "generated" / "productlive" / "AMAZON_FR.xml").read_text(encoding="utf-8")
+    for key in publication.KEYS:
+        assert f'<Field key="{key}"' in table
