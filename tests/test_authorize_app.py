@@ -355,3 +355,18 @@ def test_amazon_error_codes_are_escaped_on_the_page(tmp_path: Path) -> None:
     assert problem_key(response) == "amazon_error"
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;" in response.text
+
+
+def test_consent_host_defaults_follow_the_account_type(tmp_path: Path) -> None:
+    real = {"consent_url": "https://vendorcentral.amazon.fr", "redirect_uri": "https://pl.example.com/amazon/callback"}
+    vendor = options_from(make_settings(tmp_path, **real), production=True)
+    seller = options_from(make_settings(tmp_path, **real), production=True, account_type="seller")
+    assert (vendor.account_type, vendor.consent_url) == ("vendor", "https://vendorcentral.amazon.fr")
+    assert (seller.account_type, seller.consent_url) == ("seller", "https://sellercentral-europe.amazon.com")
+    explicit = options_from(
+        make_settings(
+            tmp_path, consent_url="https://sellercentral-europe.amazon.com/", redirect_uri=real["redirect_uri"]
+        ),
+        production=True,
+    )
+    assert (explicit.account_type, explicit.consent_url) == ("seller", "https://sellercentral-europe.amazon.com")

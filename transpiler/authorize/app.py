@@ -39,7 +39,7 @@ from transpiler.authorize.exchange import ExchangeFailed, exchange_code
 from transpiler.authorize.messages import PROBLEMS, Problem, problem_for_amazon_error
 from transpiler.authorize.state import SESSION_COOKIE, STATE_LIFETIME, SessionSigner, StateRegistry, StateRejected
 from transpiler.authorize.store import TokenStore, is_loopback_url
-from transpiler.config import Secret, Settings
+from transpiler.config import SELLER_CENTRAL_EU, VENDOR_CENTRAL_FR, Secret, Settings
 from transpiler.errors import ConfigError
 
 log = logging.getLogger("transpiler.authorize")
@@ -148,8 +148,11 @@ def options_from(
     kind = account_type or account_type_for(settings.consent_url)
     if kind not in {"vendor", "seller"}:
         raise ConfigError(f"account type must be vendor or seller, got {kind!r}")
+    consent = settings.consent_url
+    if kind == "seller" and consent.rstrip("/") == VENDOR_CENTRAL_FR:
+        consent = SELLER_CENTRAL_EU  # the default host is Vendor Central's; sellers consent in Seller Central
     return AuthorizeOptions(
-        consent_url=settings.consent_url.rstrip("/"),
+        consent_url=consent.rstrip("/"),
         application_id=settings.application_id,
         redirect_uri=redirect_uri,
         send_redirect_uri=bool(settings.redirect_uri),
