@@ -25,6 +25,7 @@ from transpiler.sandbox.state import SandboxState
 log = logging.getLogger("transpiler.sandbox")
 WORKER_TICK = 0.05  # seconds between two looks at pending jobs
 
+API_PREFIXES = ("/listings/2021-08-01/", "/feeds/2021-06-30/", "/definitions/2020-09-01/")
 LISTING = "/listings/2021-08-01/items/{sellerId}/{sku:path}"
 
 
@@ -65,6 +66,10 @@ def routes() -> list[Route]:
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Unknown paths and methods answer with Amazon's error body, not a bare text page."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 404 and request.url.path.startswith(API_PREFIXES):
+        # A path under an API that matches no operation (an empty SKU, a stray slash) is a bad request.
+        return json_response(error_body("InvalidInput", "The request path is not valid for this API."), 400,
+                             {"x-amzn-RequestId": request_id()})
     code = {404: "NotFound", 405: "MethodNotAllowed"}.get(status, "InternalFailure")
     message = {404: "The requested resource was not found.", 405: "The method is not allowed for this resource."}
     return json_response(error_body(code, message.get(status, "An internal error has occurred.")), status,
