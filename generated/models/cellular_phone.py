@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from generated.models.values import AmazonListing, AmazonValue
+from generated.models.values import AmazonListing, AmazonValue, default_language_tag, default_marketplace_id
 from transpiler.compiler.model import (
     AllOf,
     AllowValues,
@@ -38,7 +38,7 @@ class BatteriesIncluded(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries incluses ?")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BatteriesRequired(AmazonValue):
@@ -46,7 +46,7 @@ class BatteriesRequired(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries nécessaires ?")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BatteryCapacity(AmazonValue):
@@ -104,8 +104,8 @@ class Brand(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom de la marque", max_length=100, min_length=1)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BulletPoint(AmazonValue):
@@ -113,8 +113,8 @@ class BulletPoint(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Puces", max_length=500, min_length=0)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class CellularTechnology(AmazonValue):
@@ -122,7 +122,7 @@ class CellularTechnology(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["2g", "3g", "4g", "5g"], Field(description="Technologie cellulaire")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ChildParentSkuRelationship(AmazonValue):
@@ -131,7 +131,7 @@ class ChildParentSkuRelationship(AmazonValue):
     )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
     parent_sku: Annotated[StrictStr | None, Field(description="SKU parent")] = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Color(AmazonValue):
@@ -140,8 +140,8 @@ class Color(AmazonValue):
     )
     value: Annotated[StrictStr | None, Field(description="Couleur", max_length=1000, min_length=0)] = None
     standardized_values: Annotated[list[StrictStr] | None, Field(max_length=1, min_length=1)] = None
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ConnectivityTechnology(AmazonValue):
@@ -152,8 +152,8 @@ class ConnectivityTechnology(AmazonValue):
         Literal["bluetooth", "infrared", "nfc", "usb", "wi_fi", "wi_fi_6", "wi_fi_6e", "wi_fi_7"],
         Field(description="Technologie de connectivité"),
     ]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class CountryOfOrigin(AmazonValue):
@@ -204,7 +204,7 @@ class CountryOfOrigin(AmazonValue):
         ],
         Field(description="Pays d'origine"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class DisplaySize(AmazonValue):
@@ -231,7 +231,7 @@ class EuEnergyLabelEfficiencyClass(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["a", "b", "c", "d", "e", "f", "g"], Field(description="Classe d'efficacité énergétique")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ExternallyAssignedProductIdentifier(AmazonValue):
@@ -240,7 +240,7 @@ class ExternallyAssignedProductIdentifier(AmazonValue):
     )
     type: Annotated[Literal["ean", "gtin", "isbn", "upc"], Field(description="Type d'identifiant externe du produit")]
     value: Annotated[StrictStr, Field(description="Identifiant externe du produit")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GenericKeyword(AmazonValue):
@@ -248,8 +248,8 @@ class GenericKeyword(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Mots-clés de recherche", max_length=500, min_length=0)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GhsClassification(AmazonValue):
@@ -286,7 +286,7 @@ class GpsrManufacturerReference(AmazonValue):
             pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
         ),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GpsrSafetyAttestation(AmazonValue):
@@ -294,7 +294,7 @@ class GpsrSafetyAttestation(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Attestation de sécurité (RSGP)")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Hazmat(AmazonValue):
@@ -303,7 +303,7 @@ class Hazmat(AmazonValue):
     )
     aspect: Annotated[Literal["united_nations_regulatory_id"], Field(description="Aspect des matières dangereuses")]
     value: Annotated[StrictStr, Field(description="Matières dangereuses", max_length=100)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class IncludedComponents(AmazonValue):
@@ -316,8 +316,8 @@ class IncludedComponents(AmazonValue):
         ],
         Field(description="Composants inclus"),
     ]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemDimensionsHeight(AmazonValue):
@@ -358,8 +358,8 @@ class ItemName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du produit", max_length=200, min_length=1)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemPackageDimensionsHeight(AmazonValue):
@@ -403,7 +403,7 @@ class ItemPackageWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemTypeKeyword(AmazonValue):
@@ -414,7 +414,7 @@ class ItemTypeKeyword(AmazonValue):
         Literal["smartphones", "unlocked-cell-phones", "basic-mobile-phones"],
         Field(description="Mot-clé du type de produit"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemWeight(AmazonValue):
@@ -425,7 +425,7 @@ class ItemWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ListPrice(AmazonValue):
@@ -439,7 +439,7 @@ class ListPrice(AmazonValue):
         None
     )
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class LithiumBatteryEnergyContent(AmazonValue):
@@ -479,7 +479,7 @@ class MainProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image principale")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class MemoryStorageCapacity(AmazonValue):
@@ -488,7 +488,7 @@ class MemoryStorageCapacity(AmazonValue):
     )
     value: Annotated[StrictFloat, Field(description="Capacité de stockage", ge=0.0, le=100000.0)]
     unit: Annotated[Literal["GB", "MB", "TB"], Field(description="Unité : capacité de stockage")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class MerchantSuggestedAsin(AmazonValue):
@@ -499,7 +499,7 @@ class MerchantSuggestedAsin(AmazonValue):
         StrictStr,
         Field(description="ASIN suggéré par le vendeur", max_length=10, min_length=10, pattern="^[A-Z0-9]{10}$"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelName(AmazonValue):
@@ -507,8 +507,8 @@ class ModelName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du modèle", max_length=100)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelNumber(AmazonValue):
@@ -516,7 +516,7 @@ class ModelNumber(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Numéro de modèle", max_length=40, min_length=1)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelYear(AmazonValue):
@@ -524,7 +524,7 @@ class ModelYear(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Année du modèle", ge=1990, le=2100)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumBatteries(AmazonValue):
@@ -545,7 +545,7 @@ class NumBatteries(AmazonValue):
         ],
         Field(description="Type de pile ou batterie"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfItems(AmazonValue):
@@ -553,7 +553,7 @@ class NumberOfItems(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre d'articles", ge=1, le=1000)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfLithiumIonCells(AmazonValue):
@@ -561,7 +561,7 @@ class NumberOfLithiumIonCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre de cellules lithium-ion", ge=0)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfLithiumMetalCells(AmazonValue):
@@ -569,7 +569,7 @@ class NumberOfLithiumMetalCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre de cellules lithium métal", ge=0)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OperatingSystem(AmazonValue):
@@ -577,8 +577,8 @@ class OperatingSystem(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Système d'exploitation", max_length=100)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator1(AmazonValue):
@@ -586,7 +586,7 @@ class OtherProductImageLocator1(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator2(AmazonValue):
@@ -594,7 +594,7 @@ class OtherProductImageLocator2(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator3(AmazonValue):
@@ -602,7 +602,7 @@ class OtherProductImageLocator3(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator4(AmazonValue):
@@ -610,7 +610,7 @@ class OtherProductImageLocator4(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator5(AmazonValue):
@@ -618,7 +618,7 @@ class OtherProductImageLocator5(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator6(AmazonValue):
@@ -626,7 +626,7 @@ class OtherProductImageLocator6(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator7(AmazonValue):
@@ -634,7 +634,7 @@ class OtherProductImageLocator7(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator8(AmazonValue):
@@ -642,7 +642,7 @@ class OtherProductImageLocator8(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ParentageLevel(AmazonValue):
@@ -650,7 +650,7 @@ class ParentageLevel(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["child", "parent"], Field(description="Niveau de parenté")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ProductDescription(AmazonValue):
@@ -658,8 +658,8 @@ class ProductDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description du produit", max_length=2000)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ProductSiteLaunchDate(AmazonValue):
@@ -667,7 +667,7 @@ class ProductSiteLaunchDate(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Date de lancement sur le site")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class RamMemoryInstalledSize(AmazonValue):
@@ -696,7 +696,7 @@ class RegulatoryComplianceCertification(AmazonValue):
     value: Annotated[StrictStr | None, Field(description="Référence réglementaire", max_length=135, min_length=1)] = (
         None
     )
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SafetyDataSheetUrl(AmazonValue):
@@ -704,8 +704,8 @@ class SafetyDataSheetUrl(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="URL de la fiche de données de sécurité (FDS)", max_length=2000)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ScreenSize(AmazonValue):
@@ -714,7 +714,7 @@ class ScreenSize(AmazonValue):
     )
     value: Annotated[StrictFloat, Field(description="Taille de l'écran", ge=0.0, le=100.0)]
     unit: Annotated[Literal["centimeters", "inches"], Field(description="Unité de taille de l'écran")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SupplierDeclaredDgHzRegulation(AmazonValue):
@@ -725,7 +725,7 @@ class SupplierDeclaredDgHzRegulation(AmazonValue):
         Literal["ghs", "not_applicable", "other", "storage", "transportation", "unknown", "waste"],
         Field(description="Réglementation sur les marchandises dangereuses"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
@@ -733,7 +733,7 @@ class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Exempté d'identifiant externe du produit")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class VariationTheme(AmazonValue):
@@ -744,7 +744,7 @@ class VariationTheme(AmazonValue):
         Literal["COLOR", "MEMORY_STORAGE_CAPACITY", "COLOR/MEMORY_STORAGE_CAPACITY"],
         Field(description="Nom du thème de variation"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class WarrantyDescription(AmazonValue):
@@ -752,8 +752,8 @@ class WarrantyDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description de la garantie", max_length=1500)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Battery(AmazonValue):
@@ -763,7 +763,7 @@ class Battery(AmazonValue):
     cell_composition: list[BatteryCellComposition] | None = None
     capacity: list[BatteryCapacity] | None = None
     weight: list[BatteryWeight] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Display(AmazonValue):
@@ -772,7 +772,7 @@ class Display(AmazonValue):
     )
     size: list[DisplaySize] | None = None
     type: list[DisplayType] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Ghs(AmazonValue):
@@ -780,7 +780,7 @@ class Ghs(AmazonValue):
         extra="forbid",
     )
     classification: list[GhsClassification] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemDimensions(AmazonValue):
@@ -790,7 +790,7 @@ class ItemDimensions(AmazonValue):
     length: ItemDimensionsLength
     width: ItemDimensionsWidth
     height: ItemDimensionsHeight
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemPackageDimensions(AmazonValue):
@@ -800,7 +800,7 @@ class ItemPackageDimensions(AmazonValue):
     length: ItemPackageDimensionsLength
     width: ItemPackageDimensionsWidth
     height: ItemPackageDimensionsHeight
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class LithiumBattery(AmazonValue):
@@ -810,7 +810,7 @@ class LithiumBattery(AmazonValue):
     energy_content: list[LithiumBatteryEnergyContent] | None = None
     packaging: list[LithiumBatteryPackaging] | None = None
     weight: list[LithiumBatteryWeight] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class RamMemory(AmazonValue):
@@ -818,7 +818,7 @@ class RamMemory(AmazonValue):
         extra="forbid",
     )
     installed_size: list[RamMemoryInstalledSize] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class CellularPhone(AmazonListing):
@@ -1266,6 +1266,77 @@ CellularPhone.amazon_rules = ListingRules(
         "product_description.value": (None, 2000),
         "warranty_description.value": (None, 1500),
     },
+    required_context=(
+        "item_name.marketplace_id",
+        "item_name.language_tag",
+        "brand.marketplace_id",
+        "brand.language_tag",
+        "externally_assigned_product_identifier.marketplace_id",
+        "merchant_suggested_asin.marketplace_id",
+        "supplier_declared_has_product_identifier_exemption.marketplace_id",
+        "item_type_keyword.marketplace_id",
+        "model_number.marketplace_id",
+        "model_name.marketplace_id",
+        "model_name.language_tag",
+        "list_price.marketplace_id",
+        "product_description.marketplace_id",
+        "product_description.language_tag",
+        "bullet_point.marketplace_id",
+        "bullet_point.language_tag",
+        "generic_keyword.marketplace_id",
+        "generic_keyword.language_tag",
+        "color.marketplace_id",
+        "color.language_tag",
+        "operating_system.marketplace_id",
+        "operating_system.language_tag",
+        "memory_storage_capacity.marketplace_id",
+        "ram_memory.marketplace_id",
+        "display.marketplace_id",
+        "screen_size.marketplace_id",
+        "connectivity_technology.marketplace_id",
+        "connectivity_technology.language_tag",
+        "cellular_technology.marketplace_id",
+        "eu_energy_label_efficiency_class.marketplace_id",
+        "number_of_items.marketplace_id",
+        "included_components.marketplace_id",
+        "included_components.language_tag",
+        "warranty_description.marketplace_id",
+        "warranty_description.language_tag",
+        "model_year.marketplace_id",
+        "product_site_launch_date.marketplace_id",
+        "parentage_level.marketplace_id",
+        "child_parent_sku_relationship.marketplace_id",
+        "variation_theme.marketplace_id",
+        "country_of_origin.marketplace_id",
+        "batteries_required.marketplace_id",
+        "batteries_included.marketplace_id",
+        "battery.marketplace_id",
+        "num_batteries.marketplace_id",
+        "number_of_lithium_metal_cells.marketplace_id",
+        "number_of_lithium_ion_cells.marketplace_id",
+        "lithium_battery.marketplace_id",
+        "supplier_declared_dg_hz_regulation.marketplace_id",
+        "hazmat.marketplace_id",
+        "safety_data_sheet_url.marketplace_id",
+        "safety_data_sheet_url.language_tag",
+        "item_weight.marketplace_id",
+        "ghs.marketplace_id",
+        "regulatory_compliance_certification.marketplace_id",
+        "gpsr_safety_attestation.marketplace_id",
+        "gpsr_manufacturer_reference.marketplace_id",
+        "main_product_image_locator.marketplace_id",
+        "other_product_image_locator_1.marketplace_id",
+        "other_product_image_locator_2.marketplace_id",
+        "other_product_image_locator_3.marketplace_id",
+        "other_product_image_locator_4.marketplace_id",
+        "other_product_image_locator_5.marketplace_id",
+        "other_product_image_locator_6.marketplace_id",
+        "other_product_image_locator_7.marketplace_id",
+        "other_product_image_locator_8.marketplace_id",
+        "item_dimensions.marketplace_id",
+        "item_package_dimensions.marketplace_id",
+        "item_package_weight.marketplace_id",
+    ),
     unique_limits={
         "batteries_included": (1, 1, ("marketplace_id",)),
         "batteries_required": (1, 1, ("marketplace_id",)),

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from generated.models.values import AmazonListing, AmazonValue
+from generated.models.values import AmazonListing, AmazonValue, default_language_tag, default_marketplace_id
 from transpiler.compiler.model import (
     AllOf,
     AllowValues,
@@ -38,7 +38,7 @@ class BatteriesIncluded(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries incluses ?")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BatteriesRequired(AmazonValue):
@@ -46,7 +46,7 @@ class BatteriesRequired(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries nécessaires ?")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BatteryCapacity(AmazonValue):
@@ -104,8 +104,8 @@ class Brand(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom de la marque", max_length=100, min_length=1)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BulletPoint(AmazonValue):
@@ -113,8 +113,8 @@ class BulletPoint(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Puces", max_length=500, min_length=0)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ChildParentSkuRelationship(AmazonValue):
@@ -123,7 +123,7 @@ class ChildParentSkuRelationship(AmazonValue):
     )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
     parent_sku: Annotated[StrictStr | None, Field(description="SKU parent")] = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Color(AmazonValue):
@@ -132,8 +132,8 @@ class Color(AmazonValue):
     )
     value: Annotated[StrictStr | None, Field(description="Couleur", max_length=100, min_length=0)] = None
     standardized_values: Annotated[list[StrictStr] | None, Field(max_length=1, min_length=1)] = None
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class CompatiblePhoneModels(AmazonValue):
@@ -141,8 +141,8 @@ class CompatiblePhoneModels(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Modèles de téléphones compatibles", max_length=200)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class CountryOfOrigin(AmazonValue):
@@ -193,7 +193,7 @@ class CountryOfOrigin(AmazonValue):
         ],
         Field(description="Pays d'origine"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ExternallyAssignedProductIdentifier(AmazonValue):
@@ -202,7 +202,7 @@ class ExternallyAssignedProductIdentifier(AmazonValue):
     )
     type: Annotated[Literal["ean", "gtin", "isbn", "upc"], Field(description="Type d'identifiant externe du produit")]
     value: Annotated[StrictStr, Field(description="Identifiant externe du produit")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class FormFactor(AmazonValue):
@@ -212,8 +212,8 @@ class FormFactor(AmazonValue):
     value: Annotated[
         Literal["back_cover", "bumper", "flip_cover", "folio", "pouch", "wallet_case"], Field(description="Type d'étui")
     ]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GenericKeyword(AmazonValue):
@@ -221,8 +221,8 @@ class GenericKeyword(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Mots-clés de recherche", max_length=500, min_length=0)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GhsClassification(AmazonValue):
@@ -259,7 +259,7 @@ class GpsrManufacturerReference(AmazonValue):
             pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
         ),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GpsrSafetyAttestation(AmazonValue):
@@ -267,7 +267,7 @@ class GpsrSafetyAttestation(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Attestation de sécurité (RSGP)")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Hazmat(AmazonValue):
@@ -276,7 +276,7 @@ class Hazmat(AmazonValue):
     )
     aspect: Annotated[Literal["united_nations_regulatory_id"], Field(description="Aspect des matières dangereuses")]
     value: Annotated[StrictStr, Field(description="Matières dangereuses", max_length=100)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class IncludedComponents(AmazonValue):
@@ -286,8 +286,8 @@ class IncludedComponents(AmazonValue):
     value: Annotated[
         Literal["case", "screen_protector", "lanyard", "cleaning_cloth"], Field(description="Composants inclus")
     ]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemDimensionsHeight(AmazonValue):
@@ -328,8 +328,8 @@ class ItemName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du produit", max_length=200, min_length=1)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemPackageDimensionsHeight(AmazonValue):
@@ -373,7 +373,7 @@ class ItemPackageWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemTypeKeyword(AmazonValue):
@@ -384,7 +384,7 @@ class ItemTypeKeyword(AmazonValue):
         Literal["cell-phone-basic-cases", "cell-phone-flip-cases", "cell-phone-bumpers"],
         Field(description="Mot-clé du type de produit"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemWeight(AmazonValue):
@@ -395,7 +395,7 @@ class ItemWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ListPrice(AmazonValue):
@@ -409,7 +409,7 @@ class ListPrice(AmazonValue):
         None
     )
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class LithiumBatteryEnergyContent(AmazonValue):
@@ -449,7 +449,7 @@ class MainProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image principale")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Material(AmazonValue):
@@ -457,8 +457,8 @@ class Material(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Matériau")]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class MerchantSuggestedAsin(AmazonValue):
@@ -469,7 +469,7 @@ class MerchantSuggestedAsin(AmazonValue):
         StrictStr,
         Field(description="ASIN suggéré par le vendeur", max_length=10, min_length=10, pattern="^[A-Z0-9]{10}$"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelName(AmazonValue):
@@ -477,8 +477,8 @@ class ModelName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du modèle", max_length=100)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelNumber(AmazonValue):
@@ -486,7 +486,7 @@ class ModelNumber(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Numéro de modèle", max_length=40, min_length=1)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelYear(AmazonValue):
@@ -494,7 +494,7 @@ class ModelYear(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Année du modèle", ge=1990, le=2100)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumBatteries(AmazonValue):
@@ -515,7 +515,7 @@ class NumBatteries(AmazonValue):
         ],
         Field(description="Type de pile ou batterie"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfItems(AmazonValue):
@@ -523,7 +523,7 @@ class NumberOfItems(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre d'articles", ge=1, le=1000)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfLithiumIonCells(AmazonValue):
@@ -531,7 +531,7 @@ class NumberOfLithiumIonCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre de cellules lithium-ion", ge=0)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfLithiumMetalCells(AmazonValue):
@@ -539,7 +539,7 @@ class NumberOfLithiumMetalCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre de cellules lithium métal", ge=0)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator1(AmazonValue):
@@ -547,7 +547,7 @@ class OtherProductImageLocator1(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator2(AmazonValue):
@@ -555,7 +555,7 @@ class OtherProductImageLocator2(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator3(AmazonValue):
@@ -563,7 +563,7 @@ class OtherProductImageLocator3(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator4(AmazonValue):
@@ -571,7 +571,7 @@ class OtherProductImageLocator4(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator5(AmazonValue):
@@ -579,7 +579,7 @@ class OtherProductImageLocator5(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator6(AmazonValue):
@@ -587,7 +587,7 @@ class OtherProductImageLocator6(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator7(AmazonValue):
@@ -595,7 +595,7 @@ class OtherProductImageLocator7(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator8(AmazonValue):
@@ -603,7 +603,7 @@ class OtherProductImageLocator8(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ParentageLevel(AmazonValue):
@@ -611,7 +611,7 @@ class ParentageLevel(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["child", "parent"], Field(description="Niveau de parenté")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ProductDescription(AmazonValue):
@@ -619,8 +619,8 @@ class ProductDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description du produit", max_length=2000)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ProductSiteLaunchDate(AmazonValue):
@@ -628,7 +628,7 @@ class ProductSiteLaunchDate(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Date de lancement sur le site")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class RegulatoryComplianceCertification(AmazonValue):
@@ -649,7 +649,7 @@ class RegulatoryComplianceCertification(AmazonValue):
     value: Annotated[StrictStr | None, Field(description="Référence réglementaire", max_length=135, min_length=1)] = (
         None
     )
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SafetyDataSheetUrl(AmazonValue):
@@ -657,8 +657,8 @@ class SafetyDataSheetUrl(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="URL de la fiche de données de sécurité (FDS)", max_length=2000)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SpecialFeature(AmazonValue):
@@ -666,8 +666,8 @@ class SpecialFeature(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Caractéristique spéciale", max_length=250)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SupplierDeclaredDgHzRegulation(AmazonValue):
@@ -678,7 +678,7 @@ class SupplierDeclaredDgHzRegulation(AmazonValue):
         Literal["ghs", "not_applicable", "other", "storage", "transportation", "unknown", "waste"],
         Field(description="Réglementation sur les marchandises dangereuses"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
@@ -686,7 +686,7 @@ class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Exempté d'identifiant externe du produit")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SwatchProductImageLocator(AmazonValue):
@@ -694,7 +694,7 @@ class SwatchProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image échantillon")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class VariationTheme(AmazonValue):
@@ -702,7 +702,7 @@ class VariationTheme(AmazonValue):
         extra="forbid",
     )
     name: Annotated[Literal["COLOR", "COLOR/COMPATIBLE_PHONE_MODELS"], Field(description="Nom du thème de variation")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class WarrantyDescription(AmazonValue):
@@ -710,8 +710,8 @@ class WarrantyDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description de la garantie", max_length=1500)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Battery(AmazonValue):
@@ -721,7 +721,7 @@ class Battery(AmazonValue):
     cell_composition: list[BatteryCellComposition] | None = None
     capacity: list[BatteryCapacity] | None = None
     weight: list[BatteryWeight] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Ghs(AmazonValue):
@@ -729,7 +729,7 @@ class Ghs(AmazonValue):
         extra="forbid",
     )
     classification: list[GhsClassification] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemDimensions(AmazonValue):
@@ -739,7 +739,7 @@ class ItemDimensions(AmazonValue):
     length: ItemDimensionsLength
     width: ItemDimensionsWidth
     height: ItemDimensionsHeight
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemPackageDimensions(AmazonValue):
@@ -749,7 +749,7 @@ class ItemPackageDimensions(AmazonValue):
     length: ItemPackageDimensionsLength
     width: ItemPackageDimensionsWidth
     height: ItemPackageDimensionsHeight
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class LithiumBattery(AmazonValue):
@@ -759,7 +759,7 @@ class LithiumBattery(AmazonValue):
     energy_content: list[LithiumBatteryEnergyContent] | None = None
     packaging: list[LithiumBatteryPackaging] | None = None
     weight: list[LithiumBatteryWeight] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class CellularPhoneCase(AmazonListing):
@@ -1190,6 +1190,76 @@ CellularPhoneCase.amazon_rules = ListingRules(
         "special_feature.value": (None, 500),
         "warranty_description.value": (None, 1500),
     },
+    required_context=(
+        "item_name.marketplace_id",
+        "item_name.language_tag",
+        "brand.marketplace_id",
+        "brand.language_tag",
+        "externally_assigned_product_identifier.marketplace_id",
+        "merchant_suggested_asin.marketplace_id",
+        "supplier_declared_has_product_identifier_exemption.marketplace_id",
+        "item_type_keyword.marketplace_id",
+        "model_number.marketplace_id",
+        "model_name.marketplace_id",
+        "model_name.language_tag",
+        "list_price.marketplace_id",
+        "product_description.marketplace_id",
+        "product_description.language_tag",
+        "bullet_point.marketplace_id",
+        "bullet_point.language_tag",
+        "generic_keyword.marketplace_id",
+        "generic_keyword.language_tag",
+        "color.marketplace_id",
+        "color.language_tag",
+        "compatible_phone_models.marketplace_id",
+        "compatible_phone_models.language_tag",
+        "material.marketplace_id",
+        "material.language_tag",
+        "form_factor.marketplace_id",
+        "form_factor.language_tag",
+        "special_feature.marketplace_id",
+        "special_feature.language_tag",
+        "number_of_items.marketplace_id",
+        "included_components.marketplace_id",
+        "included_components.language_tag",
+        "warranty_description.marketplace_id",
+        "warranty_description.language_tag",
+        "model_year.marketplace_id",
+        "product_site_launch_date.marketplace_id",
+        "parentage_level.marketplace_id",
+        "child_parent_sku_relationship.marketplace_id",
+        "variation_theme.marketplace_id",
+        "country_of_origin.marketplace_id",
+        "batteries_required.marketplace_id",
+        "batteries_included.marketplace_id",
+        "battery.marketplace_id",
+        "num_batteries.marketplace_id",
+        "number_of_lithium_metal_cells.marketplace_id",
+        "number_of_lithium_ion_cells.marketplace_id",
+        "lithium_battery.marketplace_id",
+        "supplier_declared_dg_hz_regulation.marketplace_id",
+        "hazmat.marketplace_id",
+        "safety_data_sheet_url.marketplace_id",
+        "safety_data_sheet_url.language_tag",
+        "item_weight.marketplace_id",
+        "ghs.marketplace_id",
+        "regulatory_compliance_certification.marketplace_id",
+        "gpsr_safety_attestation.marketplace_id",
+        "gpsr_manufacturer_reference.marketplace_id",
+        "main_product_image_locator.marketplace_id",
+        "other_product_image_locator_1.marketplace_id",
+        "other_product_image_locator_2.marketplace_id",
+        "other_product_image_locator_3.marketplace_id",
+        "other_product_image_locator_4.marketplace_id",
+        "other_product_image_locator_5.marketplace_id",
+        "other_product_image_locator_6.marketplace_id",
+        "other_product_image_locator_7.marketplace_id",
+        "other_product_image_locator_8.marketplace_id",
+        "swatch_product_image_locator.marketplace_id",
+        "item_dimensions.marketplace_id",
+        "item_package_dimensions.marketplace_id",
+        "item_package_weight.marketplace_id",
+    ),
     unique_limits={
         "batteries_included": (1, 1, ("marketplace_id",)),
         "batteries_required": (1, 1, ("marketplace_id",)),

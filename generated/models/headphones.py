@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from generated.models.values import AmazonListing, AmazonValue
+from generated.models.values import AmazonListing, AmazonValue, default_language_tag, default_marketplace_id
 from transpiler.compiler.model import (
     AllOf,
     AllowValues,
@@ -38,7 +38,7 @@ class BatteriesIncluded(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries incluses ?")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BatteriesRequired(AmazonValue):
@@ -46,7 +46,7 @@ class BatteriesRequired(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries nécessaires ?")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BatteryCapacity(AmazonValue):
@@ -104,8 +104,8 @@ class Brand(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom de la marque", max_length=100, min_length=1)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class BulletPoint(AmazonValue):
@@ -113,8 +113,8 @@ class BulletPoint(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Puces", max_length=500, min_length=0)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ChildParentSkuRelationship(AmazonValue):
@@ -123,7 +123,7 @@ class ChildParentSkuRelationship(AmazonValue):
     )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
     parent_sku: Annotated[StrictStr | None, Field(description="SKU parent")] = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Color(AmazonValue):
@@ -132,8 +132,8 @@ class Color(AmazonValue):
     )
     value: Annotated[StrictStr | None, Field(description="Couleur", max_length=1000, min_length=0)] = None
     standardized_values: Annotated[list[StrictStr] | None, Field(max_length=1, min_length=1)] = None
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ConnectivityTechnology(AmazonValue):
@@ -144,8 +144,8 @@ class ConnectivityTechnology(AmazonValue):
         Literal["bluetooth", "radio_frequency", "usb", "wired", "wireless"],
         Field(description="Technologie de connectivité"),
     ]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class CountryOfOrigin(AmazonValue):
@@ -196,7 +196,7 @@ class CountryOfOrigin(AmazonValue):
         ],
         Field(description="Pays d'origine"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ExternallyAssignedProductIdentifier(AmazonValue):
@@ -205,7 +205,7 @@ class ExternallyAssignedProductIdentifier(AmazonValue):
     )
     type: Annotated[Literal["ean", "gtin", "isbn", "upc"], Field(description="Type d'identifiant externe du produit")]
     value: Annotated[StrictStr, Field(description="Identifiant externe du produit")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GenericKeyword(AmazonValue):
@@ -213,8 +213,8 @@ class GenericKeyword(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Mots-clés de recherche", max_length=500, min_length=0)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GhsClassification(AmazonValue):
@@ -251,7 +251,7 @@ class GpsrManufacturerReference(AmazonValue):
             pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
         ),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class GpsrSafetyAttestation(AmazonValue):
@@ -259,7 +259,7 @@ class GpsrSafetyAttestation(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Attestation de sécurité (RSGP)")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Hazmat(AmazonValue):
@@ -268,7 +268,7 @@ class Hazmat(AmazonValue):
     )
     aspect: Annotated[Literal["united_nations_regulatory_id"], Field(description="Aspect des matières dangereuses")]
     value: Annotated[StrictStr, Field(description="Matières dangereuses", max_length=100)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class HeadphonesFormFactor(AmazonValue):
@@ -276,8 +276,8 @@ class HeadphonesFormFactor(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["in_ear", "on_ear", "over_ear", "open_ear"], Field(description="Format du casque")]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class HeadphonesJack(AmazonValue):
@@ -287,7 +287,7 @@ class HeadphonesJack(AmazonValue):
     value: Annotated[
         Literal["2_5_mm_jack", "3_5_mm_jack", "lightning", "no_jack", "usb_c"], Field(description="Prise du casque")
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class IncludedComponents(AmazonValue):
@@ -306,8 +306,8 @@ class IncludedComponents(AmazonValue):
         ],
         Field(description="Composants inclus"),
     ]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemDimensionsHeight(AmazonValue):
@@ -348,8 +348,8 @@ class ItemName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du produit", max_length=200, min_length=1)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemPackageDimensionsHeight(AmazonValue):
@@ -393,7 +393,7 @@ class ItemPackageWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemTypeKeyword(AmazonValue):
@@ -404,7 +404,7 @@ class ItemTypeKeyword(AmazonValue):
         Literal["over-ear-headphones", "on-ear-headphones", "earbud-headphones"],
         Field(description="Mot-clé du type de produit"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemWeight(AmazonValue):
@@ -415,7 +415,7 @@ class ItemWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ListPrice(AmazonValue):
@@ -429,7 +429,7 @@ class ListPrice(AmazonValue):
         None
     )
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class LithiumBatteryEnergyContent(AmazonValue):
@@ -469,7 +469,7 @@ class MainProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image principale")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class MerchantSuggestedAsin(AmazonValue):
@@ -480,7 +480,7 @@ class MerchantSuggestedAsin(AmazonValue):
         StrictStr,
         Field(description="ASIN suggéré par le vendeur", max_length=10, min_length=10, pattern="^[A-Z0-9]{10}$"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelName(AmazonValue):
@@ -488,8 +488,8 @@ class ModelName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du modèle", max_length=100)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelNumber(AmazonValue):
@@ -497,7 +497,7 @@ class ModelNumber(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Numéro de modèle", max_length=40, min_length=1)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ModelYear(AmazonValue):
@@ -505,7 +505,7 @@ class ModelYear(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Année du modèle", ge=1990, le=2100)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NoiseControl(AmazonValue):
@@ -516,8 +516,8 @@ class NoiseControl(AmazonValue):
         Literal["active_noise_cancellation", "none", "passive_noise_cancellation", "sound_isolation"],
         Field(description="Contrôle du bruit"),
     ]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumBatteries(AmazonValue):
@@ -538,7 +538,7 @@ class NumBatteries(AmazonValue):
         ],
         Field(description="Type de pile ou batterie"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfItems(AmazonValue):
@@ -546,7 +546,7 @@ class NumberOfItems(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre d'articles", ge=1, le=1000)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfLithiumIonCells(AmazonValue):
@@ -554,7 +554,7 @@ class NumberOfLithiumIonCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre de cellules lithium-ion", ge=0)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class NumberOfLithiumMetalCells(AmazonValue):
@@ -562,7 +562,7 @@ class NumberOfLithiumMetalCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictInt, Field(description="Nombre de cellules lithium métal", ge=0)]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator1(AmazonValue):
@@ -570,7 +570,7 @@ class OtherProductImageLocator1(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator2(AmazonValue):
@@ -578,7 +578,7 @@ class OtherProductImageLocator2(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator3(AmazonValue):
@@ -586,7 +586,7 @@ class OtherProductImageLocator3(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator4(AmazonValue):
@@ -594,7 +594,7 @@ class OtherProductImageLocator4(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator5(AmazonValue):
@@ -602,7 +602,7 @@ class OtherProductImageLocator5(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator6(AmazonValue):
@@ -610,7 +610,7 @@ class OtherProductImageLocator6(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator7(AmazonValue):
@@ -618,7 +618,7 @@ class OtherProductImageLocator7(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class OtherProductImageLocator8(AmazonValue):
@@ -626,7 +626,7 @@ class OtherProductImageLocator8(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ParentageLevel(AmazonValue):
@@ -634,7 +634,7 @@ class ParentageLevel(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["child", "parent"], Field(description="Niveau de parenté")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ProductDescription(AmazonValue):
@@ -642,8 +642,8 @@ class ProductDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description du produit", max_length=2000)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ProductSiteLaunchDate(AmazonValue):
@@ -651,7 +651,7 @@ class ProductSiteLaunchDate(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Date de lancement sur le site")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class RegulatoryComplianceCertification(AmazonValue):
@@ -672,7 +672,7 @@ class RegulatoryComplianceCertification(AmazonValue):
     value: Annotated[StrictStr | None, Field(description="Référence réglementaire", max_length=135, min_length=1)] = (
         None
     )
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SafetyDataSheetUrl(AmazonValue):
@@ -680,8 +680,8 @@ class SafetyDataSheetUrl(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="URL de la fiche de données de sécurité (FDS)", max_length=2000)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SpecialFeature(AmazonValue):
@@ -689,8 +689,8 @@ class SpecialFeature(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Caractéristique spéciale", max_length=250)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SupplierDeclaredDgHzRegulation(AmazonValue):
@@ -701,7 +701,7 @@ class SupplierDeclaredDgHzRegulation(AmazonValue):
         Literal["ghs", "not_applicable", "other", "storage", "transportation", "unknown", "waste"],
         Field(description="Réglementation sur les marchandises dangereuses"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
@@ -709,7 +709,7 @@ class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Exempté d'identifiant externe du produit")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class VariationTheme(AmazonValue):
@@ -717,7 +717,7 @@ class VariationTheme(AmazonValue):
         extra="forbid",
     )
     name: Annotated[Literal["COLOR"], Field(description="Nom du thème de variation")]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class WarrantyDescription(AmazonValue):
@@ -725,8 +725,8 @@ class WarrantyDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description de la garantie", max_length=1500)]
-    language_tag: StrictStr
-    marketplace_id: StrictStr
+    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class WaterResistanceLevel(AmazonValue):
@@ -737,7 +737,7 @@ class WaterResistanceLevel(AmazonValue):
         Literal["not_water_resistant", "water_resistant", "waterproof", "splash_resistant"],
         Field(description="Niveau de résistance à l'eau"),
     ]
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Battery(AmazonValue):
@@ -747,7 +747,7 @@ class Battery(AmazonValue):
     cell_composition: list[BatteryCellComposition] | None = None
     capacity: list[BatteryCapacity] | None = None
     weight: list[BatteryWeight] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Ghs(AmazonValue):
@@ -755,7 +755,7 @@ class Ghs(AmazonValue):
         extra="forbid",
     )
     classification: list[GhsClassification] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemDimensions(AmazonValue):
@@ -765,7 +765,7 @@ class ItemDimensions(AmazonValue):
     length: ItemDimensionsLength
     width: ItemDimensionsWidth
     height: ItemDimensionsHeight
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class ItemPackageDimensions(AmazonValue):
@@ -775,7 +775,7 @@ class ItemPackageDimensions(AmazonValue):
     length: ItemPackageDimensionsLength
     width: ItemPackageDimensionsWidth
     height: ItemPackageDimensionsHeight
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class LithiumBattery(AmazonValue):
@@ -785,7 +785,7 @@ class LithiumBattery(AmazonValue):
     energy_content: list[LithiumBatteryEnergyContent] | None = None
     packaging: list[LithiumBatteryPackaging] | None = None
     weight: list[LithiumBatteryWeight] | None = None
-    marketplace_id: StrictStr
+    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
 class Headphones(AmazonListing):
@@ -1230,6 +1230,77 @@ Headphones.amazon_rules = ListingRules(
         "special_feature.value": (None, 500),
         "warranty_description.value": (None, 1500),
     },
+    required_context=(
+        "item_name.marketplace_id",
+        "item_name.language_tag",
+        "brand.marketplace_id",
+        "brand.language_tag",
+        "externally_assigned_product_identifier.marketplace_id",
+        "merchant_suggested_asin.marketplace_id",
+        "supplier_declared_has_product_identifier_exemption.marketplace_id",
+        "item_type_keyword.marketplace_id",
+        "model_number.marketplace_id",
+        "model_name.marketplace_id",
+        "model_name.language_tag",
+        "list_price.marketplace_id",
+        "product_description.marketplace_id",
+        "product_description.language_tag",
+        "bullet_point.marketplace_id",
+        "bullet_point.language_tag",
+        "generic_keyword.marketplace_id",
+        "generic_keyword.language_tag",
+        "color.marketplace_id",
+        "color.language_tag",
+        "headphones_form_factor.marketplace_id",
+        "headphones_form_factor.language_tag",
+        "headphones_jack.marketplace_id",
+        "noise_control.marketplace_id",
+        "noise_control.language_tag",
+        "water_resistance_level.marketplace_id",
+        "connectivity_technology.marketplace_id",
+        "connectivity_technology.language_tag",
+        "special_feature.marketplace_id",
+        "special_feature.language_tag",
+        "number_of_items.marketplace_id",
+        "included_components.marketplace_id",
+        "included_components.language_tag",
+        "warranty_description.marketplace_id",
+        "warranty_description.language_tag",
+        "model_year.marketplace_id",
+        "product_site_launch_date.marketplace_id",
+        "parentage_level.marketplace_id",
+        "child_parent_sku_relationship.marketplace_id",
+        "variation_theme.marketplace_id",
+        "country_of_origin.marketplace_id",
+        "batteries_required.marketplace_id",
+        "batteries_included.marketplace_id",
+        "battery.marketplace_id",
+        "num_batteries.marketplace_id",
+        "number_of_lithium_metal_cells.marketplace_id",
+        "number_of_lithium_ion_cells.marketplace_id",
+        "lithium_battery.marketplace_id",
+        "supplier_declared_dg_hz_regulation.marketplace_id",
+        "hazmat.marketplace_id",
+        "safety_data_sheet_url.marketplace_id",
+        "safety_data_sheet_url.language_tag",
+        "item_weight.marketplace_id",
+        "ghs.marketplace_id",
+        "regulatory_compliance_certification.marketplace_id",
+        "gpsr_safety_attestation.marketplace_id",
+        "gpsr_manufacturer_reference.marketplace_id",
+        "main_product_image_locator.marketplace_id",
+        "other_product_image_locator_1.marketplace_id",
+        "other_product_image_locator_2.marketplace_id",
+        "other_product_image_locator_3.marketplace_id",
+        "other_product_image_locator_4.marketplace_id",
+        "other_product_image_locator_5.marketplace_id",
+        "other_product_image_locator_6.marketplace_id",
+        "other_product_image_locator_7.marketplace_id",
+        "other_product_image_locator_8.marketplace_id",
+        "item_dimensions.marketplace_id",
+        "item_package_dimensions.marketplace_id",
+        "item_package_weight.marketplace_id",
+    ),
     unique_limits={
         "batteries_included": (1, 1, ("marketplace_id",)),
         "batteries_required": (1, 1, ("marketplace_id",)),

@@ -28,7 +28,7 @@ from typing import Any
 
 import jinja2
 
-from transpiler.compiler.model import Attribute, Condition, Kind, Leaf, ProductType
+from transpiler.compiler.model import CONTEXT_PROPERTIES, Attribute, Condition, Kind, Leaf, ProductType
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates" / "models"
@@ -295,6 +295,25 @@ def _unique_limits(product_type: ProductType) -> dict[str, tuple[int | None, int
     return out
 
 
+def _required_context(product_type: ProductType) -> list[str]:
+    """`<attribute>.marketplace_id` / `.language_tag` paths that Amazon requires in every item."""
+    return [
+        f"{attribute.name}.{name}"
+        for attribute in product_type.attributes
+        for name in CONTEXT_PROPERTIES
+        if name in attribute.item_required
+    ]
+
+
+_CONTEXT_FIELD = re.compile(r"^(    (marketplace_id|language_tag)): StrictStr$", re.MULTILINE)
+
+
+def _context_defaults(body: str) -> str:
+    """Required `marketplace_id` / `language_tag` fields get their value from the settings when a
+    model is built in Python code; parsing a payload still requires them (`ListingRules`)."""
+    return _CONTEXT_FIELD.sub(r"\1: StrictStr = Field(default_factory=default_\2)", body)
+
+
 def _condition_names(conditions: Sequence[Condition]) -> list[str]:
     """Names of the model classes that the conditions' repr() mentions (for the import line)."""
     found: set[str] = set()
@@ -307,7 +326,10 @@ def _import_block(imports: dict[str, set[str]], condition_names: list[str]) -> s
     stdlib = {m: n for m, n in imports.items() if m.split(".")[0] in sys.stdlib_module_names}
     third = {m: n for m, n in imports.items() if m not in stdlib and not m.startswith(("generated", "transpiler"))}
     first = {m: set(n) for m, n in imports.items() if m.startswith(("generated", "transpiler"))}
-    first.setdefault(f"generated.models.{VALUES_MODULE}", set()).add("AmazonListing")
+    first.setdefault(f"generated.models.{VALUES_MODULE}", set()).update(
+        {"AmazonListing", "default_language_tag", "default_marketplace_id"}
+    )
+    third.setdefault("pydantic", set()).add("Field")
     first.setdefault("transpiler.validation.rules", set()).add("ListingRules")
     if condition_names:
         first.setdefault("transpiler.compiler.model", set()).update(condition_names)
@@ -335,6 +357,7 @@ def render_module(product_type: ProductType) -> str:
     """The complete, formatted source of `generated/models/<product_type>.py`."""
     schema = normalized_schema(product_type)
     imports, body = _split_generated(generate_classes(schema))
+    body = _context_defaults(body)
     conditions = list(product_type.conditions)
     names = _condition_names(conditions)
     text = _environment().get_template("product_type.py.jinja2").render(
@@ -349,7 +372,7 @@ def render_module(product_type: ProductType) -> str:
         option_labels={k: {_py(v): _py(label) for v, label in labels.items()} for k, labels in sorted(
             _option_labels(product_type).items()
         )},
-        required_attributes=[_py(n) for n in product_type.required],
+        required_context=[_py(p) for p in _required_context(product_type)],
         py=_py,
     )
     return _format(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 from transpiler.amazon.vocabulary import selector_key
@@ -64,7 +65,30 @@ class MinUtf8ByteLength(_Utf8):
             raise ValueError(f"le texte fait {size} octets en UTF-8 (au moins {self.limit})")
 
 
+class MultipleOf:
+    """`multipleOf` with the reference validator's float arithmetic (jsonschema-rs rounds differently:
+    it accepts 319.72 as a multiple of 0.01, the reference does not), so both verdicts agree."""
+
+    def __init__(self, parent_schema: Mapping[str, Any], value: Any, schema_path: Any) -> None:
+        self.divisor = value
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, bool) or not isinstance(instance, (int, float)):
+            return
+        if isinstance(self.divisor, float):
+            quotient = instance / self.divisor
+            try:
+                failed = int(quotient) != quotient
+            except OverflowError:
+                failed = (Fraction(instance) / Fraction(self.divisor)).denominator != 1
+        else:
+            failed = bool(instance % self.divisor)
+        if failed:
+            raise ValueError(f"{instance!r} n'est pas un multiple de {self.divisor}")
+
+
 KEYWORDS = {
+    "multipleOf": MultipleOf,
     "maxUniqueItems": MaxUniqueItems,
     "minUniqueItems": MinUniqueItems,
     "maxUtf8ByteLength": MaxUtf8ByteLength,

@@ -91,6 +91,8 @@ class ListingRules:
     conditions: tuple[Condition, ...] = ()
     utf8_limits: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
     unique_limits: Mapping[str, tuple[int | None, int | None, tuple[str, ...]]] = field(default_factory=dict)
+    #: `<attribute>.marketplace_id`-like paths every item must carry (the models default them).
+    required_context: tuple[str, ...] = ()
     _opaque: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def _opaque_validator(self, condition: Condition) -> Any:
@@ -103,6 +105,11 @@ class ListingRules:
         out: list[Problem] = [
             Problem(loc, "invalid", f"« {_dotted(loc)} » ne peut pas être null.") for loc in _nulls(data, ())
         ]
+        for path in self.required_context:
+            segments = path.split(".")
+            for loc, parent in _walk(data, segments[:-1], ()):
+                if isinstance(parent, Mapping) and segments[-1] not in parent:
+                    out.append(Problem((*loc, segments[-1]), "missing", f"« {path} » est obligatoire."))
         for path, (low, high) in self.utf8_limits.items():
             for loc, value in _walk(data, path.split("."), ()):
                 if not isinstance(value, str):

@@ -94,7 +94,7 @@ class ListingValidator:
             return I.missing(parts, kind.property)
         if keyword == "additionalProperties":
             return I.unknown(parts, ", ".join(kind.unexpected), self.name)
-        if keyword == "custom":
+        if type(kind).__name__ == "Custom":  # Amazon keywords and multipleOf (transpiler.validation.keywords)
             custom = str(error.schema_path[-1]) if error.schema_path else ""
             code = I.CODE_TOO_FEW_VALUES if custom == "minUniqueItems" else I.CODE_INVALID
             return I.invalid(parts, f"« {path} » : {error.message}.", code)

@@ -1,0 +1,236 @@
+"""Differential test: the generated models + validators agree with full Draft 2019-09 validation.
+
+For every sample product type (assets/) and every real schema under ../shared/amazon/product-types
+(new files there are picked up automatically), at least 200 payloads: valid ones built from the
+attribute model, and invalid ones made by mutation (missing required attribute or property, value
+outside a closed list, too long in UTF-8 bytes but not in characters, duplicate selector
+combination, each conditional rule broken, wrong shapes, unknown attributes). On every payload
+`ListingValidator.check` must give the reference validator's verdict
+(`transpiler.amazon.vocabulary.validator_for`, jsonschema Draft 2019-09 + Amazon vocabulary); the
+generated model alone must round-trip every valid payload exactly and reject every mutation.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from tests.conftest import real_schema_files, sample_schema_files
+from transpiler.amazon.vocabulary import validator_for
+from transpiler.compiler.model import AllOf, AllowValues, AnyOf, Kind, Not, RequireContains, ValueIn
+from transpiler.validation.examples import build_item, mutated, valid_listing
+from transpiler.validation.validate import ListingValidator, validator_for_product_type
+
+MIN_PAYLOADS = 200
+VALID = 60
+
+
+def _hints(product_type: Any) -> dict[str, list[Any]]:
+    """Values the conditions test or constrain, per full leaf path (so rules fire often)."""
+    found: dict[str, list[Any]] = {}
+
+    def visit(node: Any, scope: str) -> None:
+        if isinstance(node, (ValueIn, AllowValues, RequireContains)):
+            found.setdefault(f"{scope}.{node.path}" if scope else node.path, []).extend(node.values)
+        elif isinstance(node, Not):
+            visit(node.operand, scope)
+        elif isinstance(node, (AllOf, AnyOf)):
+            for operand in node.operands:
+                visit(operand, scope)
+
+    for condition in product_type.conditions:
+        visit(condition.when, condition.scope)
+        for effect in (*condition.then, *condition.otherwise):
+            visit(effect, condition.scope)
+    return found
+
+
+def _problems(validator: ListingValidator):
+    def problems(payload: dict[str, Any]):
+        for error in validator.structural.iter_errors(payload):
+            missing = error.kind.property if error.kind.name == "required" else None
+            yield tuple(error.instance_path), missing
+
+    return problems
+
+
+def _first_parent(payload: Any, path: str) -> tuple[dict[str, Any], str] | None:
+    """The first object holding the last segment of `path` (descending into first array items)."""
+    segments = path.split(".")
+    node: Any = payload
+    for segment in segments[:-1]:
+        if isinstance(node, list):
+            node = node[0] if node else None
+        if not isinstance(node, dict) or segment not in node:
+            return None
+        node = node[segment]
+    if isinstance(node, list):
+        node = node[0] if node else None
+    if isinstance(node, dict) and segments[-1] in node:
+        return node, segments[-1]
+    return None
+
+
+def _too_many_bytes(leaf: Any) -> str | None:
+    """A text within the leaf's character limit but over its UTF-8 byte limit (None: impossible)."""
+    c = leaf.constraints
+    if c.max_utf8_bytes is None or leaf.options or c.pattern:
+        return None
+    for char in ("é", "€", "😀"):  # 2, 3 and 4 bytes
+        count = c.max_utf8_bytes // len(char.encode()) + 1
+        if (c.max_length is None or count <= c.max_length) and count >= (c.min_length or 0):
+            return char * count
+    return None
+
+
+def _cases(validator: ListingValidator, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+    pt = validator.product_type
+    hints = _hints(pt)
+    problems = _problems(validator)
+    valid: list[dict[str, Any]] = []
+    for _ in range(VALID * 3):
+        payload = valid_listing(pt, rng, problems, hints=hints, presence=rng.choice([0.2, 0.5, 0.8]))
+        if payload is not None:
+            valid.append(payload)
+        if len(valid) == VALID:
+            break
+    assert len(valid) >= VALID // 2, f"only {len(valid)} valid payloads could be built"
+    cases = [("valid", p) for p in valid]
+    by_name = {a.name: a for a in pt.attributes}
+
+    def with_attribute(name: str) -> dict[str, Any]:
+        payload = mutated(rng.choice(valid))
+        if name not in payload:
+            payload[name] = [build_item(by_name[name], pt, rng, presence=1.0)]
+        return payload
+
+    for base in valid:
+        # Missing required attribute.
+        if pt.required:
+            payload = mutated(base)
+            del payload[rng.choice(pt.required)]
+            cases.append(("missing_required", payload))
+        # Missing required property of an item.
+        candidates = [n for n in base if by_name[n].item_required and isinstance(base[n][0], dict)]
+        if candidates:
+            payload = mutated(base)
+            name = rng.choice(candidates)
+            prop = rng.choice([p for p in by_name[name].item_required if p in payload[name][0]] or [None])
+            if prop is not None:
+                del payload[name][0][prop]
+                cases.append(("missing_property", payload))
+        # Value outside a closed list.
+        leaves = [
+            leaf for leaf in pt.leaves
+            if leaf.kind == Kind.ENUM and leaf.value_type == "string" and leaf.path.split(".")[0] in base
+        ]
+        if leaves:
+            payload = mutated(base)
+            leaf = rng.choice(leaves)
+            found = _first_parent(payload, leaf.path)
+            if found is not None:
+                parent, key = found
+                parent[key] = ["__hors_liste__"] if leaf.multiple else "__hors_liste__"
+                cases.append(("enum", payload))
+        # Duplicate selector combination.
+        dup = [n for n in base if by_name[n].constraints.max_unique_items is not None]
+        if dup:
+            payload = mutated(base)
+            name = rng.choice(dup)
+            limit = by_name[name].constraints.max_unique_items
+            payload[name] = payload[name] + [mutated(payload[name][0]) for _ in range(limit)]
+            cases.append(("duplicate_selectors", payload))
+        # Wrong shape and unknown attribute.
+        payload = mutated(base)
+        name = rng.choice(sorted(payload))
+        payload[name] = payload[name][0]
+        cases.append(("not_an_array", payload))
+        payload = mutated(base)
+        payload["attribut_inconnu"] = [{"value": "x"}]
+        cases.append(("unknown_attribute", payload))
+
+    # Too long in UTF-8 bytes, not in characters.
+    for leaf in pt.leaves:
+        text = _too_many_bytes(leaf)
+        if text is None:
+            continue
+        for _ in range(3):
+            payload = with_attribute(leaf.path.split(".")[0])
+            found = _first_parent(payload, leaf.path)
+            if found is None:
+                payload[leaf.path.split(".")[0]] = [build_item(by_name[leaf.path.split(".")[0]], pt, rng, presence=1.0)]
+                found = _first_parent(payload, leaf.path)
+            if found is not None:
+                parent, key = found
+                parent[key] = text
+                cases.append(("utf8", payload))
+
+    # Each conditional rule broken (judged by the rule's own exact JSON schema).
+    for condition in pt.conditions:
+        rule = validator_for(json.loads(condition.raw))
+        mentioned = list(condition.attributes)
+        hits = 0
+        for _ in range(2000):
+            payload = mutated(rng.choice(valid))
+            for _ in range(rng.randint(1, 3)):
+                name = rng.choice(mentioned or sorted(by_name))
+                if name not in by_name:
+                    continue
+                if name in payload and rng.random() < 0.4:
+                    del payload[name]
+                else:
+                    item = build_item(by_name[name], pt, rng, presence=rng.random(), hints=hints)
+                    if isinstance(item, dict) and rng.random() < 0.5:
+                        for key, value in item.items():  # a second entry in nested arrays
+                            if isinstance(value, list) and value and rng.random() < 0.5:
+                                item[key] = [*value, mutated(value[0])]
+                    payload[name] = [item]
+                    if rng.random() < 0.3:  # a second item, so rules across items can fire
+                        payload[name].append(build_item(by_name[name], pt, rng, presence=rng.random(), hints=hints))
+                    if isinstance(item, dict) and item and rng.random() < 0.3:  # rules that restate `required`
+                        del item[rng.choice(sorted(item))]
+            if not rule.is_valid(payload):
+                cases.append((f"condition {condition.source}", payload))
+                hits += 1
+                if hits == 3:
+                    break
+    return cases
+
+
+SCHEMAS = real_schema_files() + sample_schema_files()
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_verdicts_agree_with_draft_2019_09(path: Path):
+    validator = validator_for_product_type(path)
+    oracle = validator_for(validator.schema)
+    cases = _cases(validator, random.Random(f"differential:{path.parent.name}/{path.name}"))
+    assert len(cases) >= MIN_PAYLOADS, Counter(label for label, _ in cases)
+    kinds = Counter(label.split()[0] for label, _ in cases)
+    for label, payload in cases:
+        expected = oracle.is_valid(payload)
+        issues = validator.check(payload)
+        assert (not issues) == expected, (label, [i.message for i in issues][:5], json.dumps(payload)[:1500])
+        if label == "valid":
+            assert expected
+            listing = validator.model.model_validate(payload)
+            assert listing.model_dump(mode="json", by_alias=True, exclude_none=True) == payload
+        else:
+            assert not expected, (label, "the mutation did not make the payload invalid")
+            with pytest.raises(ValidationError):
+                validator.model.model_validate(payload)
+    # Every kind of mutation the product type allows was exercised, and every rule was broken.
+    for kind in ("valid", "missing_property", "enum", "not_an_array", "unknown_attribute"):
+        assert kinds[kind] > 0, kinds
+    if validator.product_type.required:
+        assert kinds["missing_required"] > 0
+    if any(_too_many_bytes(leaf) for leaf in validator.product_type.leaves):
+        assert kinds["utf8"] > 0, kinds
+    broken_rules = {label.split()[1] for label, _ in cases if label.startswith("condition")}
+    assert broken_rules == {c.source for c in validator.product_type.conditions}
