@@ -269,3 +269,14 @@ def test_malformed_bodies_get_400_413_415(api, sandbox):
     assert no_market.status_code == 400
     assert api.request("PUT", sku_path, params=params, json=[1, 2]).status_code == 400
     assert httpx.get(sandbox.url + "/no/such/path").json()["errors"][0]["code"] == "NotFound"
+
+
+def test_catalog_is_valid_and_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    items = load_catalog().items
+    assert len({i.asin for i in items}) == len(items) and len({i.ean for i in items}) == len(items)
+    for item in items:
+        assert gtin_is_valid(item.ean) and len(item.asin) == 10
+        assert f"| {item.asin} | {item.ean} | {item.product_type} |" in doc
