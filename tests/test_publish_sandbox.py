@@ -1,0 +1,207 @@
+"""`publish` end to end: the real client against the real sandbox over loopback."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+from tests.sandbox_fixtures import sandbox  # noqa: F401 - pytest fixture
+from transpiler.config import Settings
+from transpiler.emit import publication
+from transpiler.productlive.items import read_items
+from transpiler.publish.run import PublishOptions, PublishResult, publish
+from transpiler.sandbox.runner import SandboxHandle
+from transpiler.spapi import RetryPolicy, client_from_settings
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "items.xml"
+EXPECTED = json.loads((REPO / "examples" / "expected.json").read_text(encoding="utf-8"))
+
+
+def settings_for(handle: SandboxHandle) -> Settings:
+    reg = handle.registration
+    return Settings().with_overrides(spapi_url=handle.url, lwa_url=handle.lwa_url, client_id=reg.client_id,
+                                     client_secret=reg.client_secret, refresh_token=reg.refresh_token,
+                                     seller_id=reg.vendor_code)
+
+
+def run(handle: SandboxHandle, tmp: Path, items: Path = EXAMPLE, client: Any = None, **options: Any) -> PublishResult:
+    values = {"out_dir": tmp / "out", "journal": tmp / "journal.sqlite3", "follow_up_delay": 0.3,
+              "follow_up_timeout": 10.0, "feed_poll": 0.1, **options}
+    return publish(items, settings_for(handle), PublishOptions(**values), client=client)
+
+
+def report(result: PublishResult) -> dict[str, dict[str, Any]]:
+    document = json.loads(result.report_path.read_text(encoding="utf-8"))
+    return {item["sku"]: item for item in document["items"]}
+
+
+def subset(skus: list[str], tmp: Path, name: str = "subset.xml", change: Any = None) -> Path:
+    """A copy of the example export with only these SKUs (optionally changed by `change(item)`)."""
+    tree = etree.parse(str(EXAMPLE))
+    container = tree.getroot().find("Items")
+    for item in list(container):
+        sku = item.findtext("Identifier[@key='SKU']")
+        if sku not in skus:
+            container.remove(item)
+        elif change is not None:
+            change(item)
+    path = tmp / name
+    tree.write(str(path), xml_declaration=True, encoding="utf-8")
+    return path
+
+
+def stored(handle: SandboxHandle) -> dict[str, dict[str, Any]]:
+    return {row["sku"]: row for row in handle.state.store.listings("MODEL")}
+
+
+def test_mixed_batch_every_item_ends_as_expected(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    result = run(sandbox, tmp_path, via="listings")
+    items = report(result)
+    assert {sku: item["status"] for sku, item in items.items()} == EXPECTED
+    assert result.exit_code == 1  # some items are INVALID
+    assert result.summary["statuses"]["ACCEPTED"] == sum(1 for s in EXPECTED.values() if s == "ACCEPTED")
+    # invalid items name the Product-Live fields to fix, and were never sent
+    assert items["MDL-COQUE-S24-POIDS"]["issues"][0]["fields"] == ["item_weight"]
+    assert items["MDL-S24-BAD-EAN"]["issues"][0]["fields"] == ["EAN"]
+    assert items["MDL-S24-SANS-TITRE"]["issues"][0]["code"] == "90220"
+    assert items["MDL-S24-SANS-TITRE"]["issues"][0]["fields"] == ["item_name"]
+    assert items["MDL-WF1000XM5-NOIR"]["issues"][0]["fields"] == ["couleur_principale"]
+    assert items["MDL-TAB-S9-GRIS"]["issues"][0]["fields"] == ["AMAZON_PRODUCT_TYPE"]
+    listings = stored(sandbox)
+    assert not {"MDL-COQUE-S24-POIDS", "MDL-S24-BAD-EAN", "MDL-S24-SANS-TITRE", "MDL-TAB-S9-GRIS"} & set(listings)
+    # new products got a new ASIN after processing; enrichments kept the catalog's
+    assert items["MDL-S24-256-NOIR"]["asin"] == listings["MDL-S24-256-NOIR"]["asin"]
+    assert items["MDL-S24-256-NOIR"]["mode"] == "create" and items["MDL-S24-256-NOIR"]["operation"] == "PUT"
+    assert items["MDL-A55-128-BLEU"]["asin"] == "B0CSB7QJ2K" and items["MDL-A55-128-BLEU"]["mode"] == "enrich"
+    # Amazon accepted it, then found the ASIN belongs to another EAN: reported INVALID, field named
+    late = items["MDL-LEGION-Y70-GRIS"]
+    assert late["submissionId"] and late["issues"][0]["code"] == "8541"
+    assert "merchant_suggested_asin" in late["issues"][0]["fields"]
+    # a warning raised during processing stays on an accepted item
+    sable = items["MDL-WH1000XM5-SABLE"]
+    assert sable["status"] == "ACCEPTED" and sable["issues"][0]["severity"] == "WARNING"
+    assert sable["issues"][0]["fields"] == ["other_product_image_locator_1_media_location"]
+    # the acknowledgement XML has one item per SKU with the publication fields
+    acks = {i.identifier("SKU"): i for i in read_items(result.acknowledgements_path)}
+    assert set(acks) == set(EXPECTED)
+    assert acks["MDL-S24-256-NOIR"].first(publication.STATUS) == "ACCEPTED"
+    assert acks["MDL-S24-256-NOIR"].first(publication.ASIN) == items["MDL-S24-256-NOIR"]["asin"]
+    assert "[ERREUR" in acks["MDL-S24-BAD-EAN"].first(publication.ISSUES)
+
+
+def test_rerun_on_unchanged_data_sends_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    first = run(sandbox, tmp_path, via="listings")
+    before = {sku: row["updated"] for sku, row in stored(sandbox).items()}
+    second = run(sandbox, tmp_path, via="listings")
+    after = {sku: row["updated"] for sku, row in stored(sandbox).items()}
+    assert before == after
+    sent = sum(1 for s in report(first).values() if s["operation"])
+    assert second.summary["unchanged"] == sent and second.summary["operations"] == {}
+    assert {k: v["status"] for k, v in report(second).items()} == EXPECTED
+    forced = run(sandbox, tmp_path, via="listings", force=True)
+    assert forced.summary["unchanged"] == 0 and forced.summary["operations"]
+
+
+def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    sku = "MDL-A55-128-BLEU"
+    first = run(sandbox, tmp_path, items=subset([sku], tmp_path, "a.xml"), via="listings")
+    assert report(first)[sku]["operation"] == "PUT" and report(first)[sku]["mode"] == "enrich"
+
+    def change(item: etree._Element) -> None:
+        item.find("Field[@key='item_name']").text = "Samsung Galaxy A55 5G, 128 Go, Bleu Marine (nouveau titre)"
+        item.remove(item.find("Field[@key='generic_keyword_1']"))
+
+    second = run(sandbox, tmp_path, items=subset([sku], tmp_path, "b.xml", change), via="listings")
+    ack = report(second)[sku]
+    assert ack["status"] == "ACCEPTED" and ack["operation"] == "PATCH"
+    assert "item_name" in ack["note"] and "generic_keyword" in ack["note"]
+    listing = stored(sandbox)[sku]
+    assert listing["attributes"]["item_name"][0]["value"].endswith("(nouveau titre)")
+    assert "generic_keyword" not in listing["attributes"]
+    assert listing["attributes"]["brand"][0]["value"] == "Samsung"  # untouched attributes stay
+
+
+def test_enrich_by_put_when_the_sku_is_new(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    sku = "MDL-S24U-512-TITANE"  # ASIN only in the publication field, no EAN
+    result = run(sandbox, tmp_path, items=subset([sku], tmp_path), mode="enrich", via="listings")
+    ack = report(result)[sku]
+    assert (ack["status"], ack["operation"], ack["asin"]) == ("ACCEPTED", "PUT", "B0CSB9KD4P")
+    assert stored(sandbox)[sku]["attributes"]["merchant_suggested_asin"][0]["value"] == "B0CSB9KD4P"
+
+
+def test_preview_saves_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    skus = ["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR", "MDL-S24-BAD-EAN"]
+    result = run(sandbox, tmp_path, items=subset(skus, tmp_path), preview=True, via="auto")
+    statuses = {k: v["status"] for k, v in report(result).items()}
+    assert statuses == {"MDL-S24-256-NOIR": "VALID", "MDL-COQUE-S24-NOIR": "VALID", "MDL-S24-BAD-EAN": "INVALID"}
+    assert stored(sandbox) == {}
+    assert not (tmp_path / "journal.sqlite3").exists() or result.summary["unchanged"] == 0
+
+
+def test_feed_publishes_with_one_create_feed(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    result = run(sandbox, tmp_path, via="feed")
+    items = report(result)
+    assert {sku: item["status"] for sku, item in items.items()} == EXPECTED
+    assert len(result.summary["feeds"]) == 1
+    feed_id = result.summary["feeds"][0]
+    accepted = [i for i in items.values() if i["status"] == "ACCEPTED"]
+    assert all(i["operation"] == "FEED" and i["submissionId"] == feed_id and i["asin"] for i in accepted)
+    assert items["MDL-LEGION-Y70-GRIS"]["issues"][0]["code"] == "8541"
+    assert set(stored(sandbox)) == {sku for sku, i in items.items() if i["operation"] == "FEED"}
+
+
+def test_broken_file_still_acknowledges_the_items_read(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    text = subset(["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR"], tmp_path).read_text(encoding="utf-8")
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text.replace("</Items>", "<Item><Field key='x'>a < b</Field></Item></Items>"),
+                      encoding="utf-8")
+    result = run(sandbox, tmp_path, items=broken, via="listings")
+    assert {k: v["status"] for k, v in report(result).items()} == {"MDL-S24-256-NOIR": "ACCEPTED",
+                                                                   "MDL-COQUE-S24-NOIR": "ACCEPTED"}
+    assert result.file_errors and "malformed XML" in result.file_errors[0]
+    assert result.exit_code == 1
+
+
+def test_faults_every_item_acknowledged_and_no_accepted_item_sent_twice(
+        sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    sandbox.set_faults("429=0.07,503=0.07,drop=0.06,seed=11")
+    accepted_answers: Counter[str] = Counter()
+
+    def count(response: httpx.Response) -> None:
+        request = response.request
+        if request.method in ("PUT", "PATCH") and "/listings/" in request.url.path and response.status_code == 200:
+            response.read()
+            if response.json().get("status") == "ACCEPTED":
+                accepted_answers[response.json()["sku"]] += 1
+
+    http = httpx.Client(event_hooks={"response": [count]}, timeout=10)
+    client = client_from_settings(settings_for(sandbox), http=http,
+                                  retry=RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2))
+    result = run(sandbox, tmp_path, client=client, via="listings")
+    items = report(result)
+    assert set(items) == set(EXPECTED)  # every item that entered left with a final acknowledgement
+    assert all(i["status"] in ("ACCEPTED", "INVALID", "ERROR") for i in items.values())
+    assert max(accepted_answers.values()) == 1
+    # a second run without faults finishes the items in ERROR and resends no accepted one
+    sandbox.set_faults("")
+    accepted_before = {s for s, i in items.items() if i["status"] == "ACCEPTED"}
+    updated = {sku: row["updated"] for sku, row in stored(sandbox).items()}
+    again = report(run(sandbox, tmp_path, client=client, via="listings"))
+    assert {k: v["status"] for k, v in again.items()} == EXPECTED
+    assert all(stored(sandbox)[sku]["updated"] == updated[sku] for sku in accepted_before)
+    assert max(accepted_answers.values()) == 1
+    http.close()
+
+
+def test_settings_without_vendor_code_are_refused(tmp_path: Path) -> None:
+    from transpiler.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        publish(EXAMPLE, Settings(), PublishOptions(out_dir=tmp_path))
