@@ -7,9 +7,12 @@ thread and returns once the server accepts connections.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -145,9 +148,23 @@ def start_sandbox(*, host: str = "127.0.0.1", port: int = 0, definitions: Path |
     return SandboxHandle(server, thread, state, url)
 
 
+class _ForegroundServer(uvicorn.Server):
+    """Stops gracefully on SIGINT / SIGTERM and then exits 0 (uvicorn re-raises the signal by default)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def serve(settings: SandboxSettings, host: str = "127.0.0.1", port: int = 8765, announce: Any = print) -> None:
     """Run a sandbox in the foreground until interrupted (the `pl-amazon sandbox` command)."""
     server, sock, state, url = _server(settings, host, port)
+    server = _ForegroundServer(server.config)
     announce(f"SP-API sandbox on {url}  (LWA {url}/auth/o2/token, consent {url}/apps/authorize/consent)")
     announce(f"definitions {settings.definitions}  data {settings.data}  rate limits {settings.rate_limits}")
     if settings.faults.active:
