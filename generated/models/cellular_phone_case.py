@@ -53,10 +53,10 @@ class BatteryCapacity(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat | None, Field(description="Capacité de la batterie", ge=0.0, le=100000.0)] = None
-    unit: Annotated[
-        Literal["milliamp_hours", "watt_hours"] | None, Field(description="Unité de capacité de la batterie")
-    ] = None
+    value: Annotated[StrictFloat, Field(description="Capacité de la batterie", ge=0.0, le=100000.0)] = None
+    unit: Annotated[Literal["milliamp_hours", "watt_hours"], Field(description="Unité de capacité de la batterie")] = (
+        None
+    )
 
 
 class BatteryCellComposition(AmazonValue):
@@ -82,8 +82,7 @@ class BatteryCellComposition(AmazonValue):
             "silver_oxide",
             "zinc_air",
             "zinc_carbon",
-        ]
-        | None,
+        ],
         Field(description="Composition des cellules"),
     ] = None
 
@@ -92,9 +91,9 @@ class BatteryWeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat | None, Field(description="Poids de la batterie", ge=0.0)] = None
+    value: Annotated[StrictFloat, Field(description="Poids de la batterie", ge=0.0)] = None
     unit: Annotated[
-        Literal["grams", "kilograms", "milligrams", "ounces", "pounds"] | None,
+        Literal["grams", "kilograms", "milligrams", "ounces", "pounds"],
         Field(description="Unité de poids de la batterie"),
     ] = None
 
@@ -122,7 +121,7 @@ class ChildParentSkuRelationship(AmazonValue):
         extra="forbid",
     )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
-    parent_sku: Annotated[StrictStr | None, Field(description="SKU parent")] = None
+    parent_sku: Annotated[StrictStr, Field(description="SKU parent")] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -130,8 +129,8 @@ class Color(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictStr | None, Field(description="Couleur", max_length=100, min_length=0)] = None
-    standardized_values: Annotated[list[StrictStr] | None, Field(max_length=1, min_length=1)] = None
+    value: Annotated[StrictStr, Field(description="Couleur", max_length=100, min_length=0)] = None
+    standardized_values: Annotated[list[StrictStr], Field(max_length=1, min_length=1)] = None
     language_tag: StrictStr = Field(default_factory=default_language_tag)
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
@@ -240,8 +239,7 @@ class GhsClassification(AmazonValue):
             "irritant",
             "oxidizing",
             "toxic",
-        ]
-        | None,
+        ],
         Field(alias="class", description="Classe SGH"),
     ] = None
 
@@ -402,12 +400,8 @@ class ListPrice(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat | None, Field(description="Prix conseillé hors taxes", ge=0.0, multiple_of=0.01)] = (
-        None
-    )
-    value_with_tax: Annotated[StrictFloat | None, Field(description="Prix conseillé TTC", ge=0.0, multiple_of=0.01)] = (
-        None
-    )
+    value: Annotated[StrictFloat, Field(description="Prix conseillé hors taxes", ge=0.0, multiple_of=0.01)] = None
+    value_with_tax: Annotated[StrictFloat, Field(description="Prix conseillé TTC", ge=0.0, multiple_of=0.01)] = None
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
@@ -416,9 +410,9 @@ class LithiumBatteryEnergyContent(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat | None, Field(description="Énergie de la batterie au lithium", ge=0.0)] = None
+    value: Annotated[StrictFloat, Field(description="Énergie de la batterie au lithium", ge=0.0)] = None
     unit: Annotated[
-        Literal["joules", "kilowatt_hours", "milliamp_hours", "watt_hours"] | None,
+        Literal["joules", "kilowatt_hours", "milliamp_hours", "watt_hours"],
         Field(description="Unité d'énergie de la batterie au lithium"),
     ] = None
 
@@ -428,7 +422,7 @@ class LithiumBatteryPackaging(AmazonValue):
         extra="forbid",
     )
     value: Annotated[
-        Literal["batteries_contained_in_equipment", "batteries_only", "batteries_packed_with_equipment"] | None,
+        Literal["batteries_contained_in_equipment", "batteries_only", "batteries_packed_with_equipment"],
         Field(description="Conditionnement de la batterie au lithium"),
     ] = None
 
@@ -437,10 +431,9 @@ class LithiumBatteryWeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat | None, Field(description="Poids de lithium", ge=0.0)] = None
+    value: Annotated[StrictFloat, Field(description="Poids de lithium", ge=0.0)] = None
     unit: Annotated[
-        Literal["grams", "kilograms", "milligrams", "ounces", "pounds"] | None,
-        Field(description="Unité de poids de lithium"),
+        Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité de poids de lithium")
     ] = None
 
 
@@ -646,9 +639,7 @@ class RegulatoryComplianceCertification(AmazonValue):
         Field(description="Type de réglementation"),
     ]
     certification_status: Annotated[Literal["compliant", "not_applicable"], Field(description="Statut de conformité")]
-    value: Annotated[StrictStr | None, Field(description="Référence réglementaire", max_length=135, min_length=1)] = (
-        None
-    )
+    value: Annotated[StrictStr, Field(description="Référence réglementaire", max_length=135, min_length=1)] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -718,9 +709,9 @@ class Battery(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    cell_composition: list[BatteryCellComposition] | None = None
-    capacity: list[BatteryCapacity] | None = None
-    weight: list[BatteryWeight] | None = None
+    cell_composition: list[BatteryCellComposition] = None
+    capacity: list[BatteryCapacity] = None
+    weight: list[BatteryWeight] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -728,7 +719,7 @@ class Ghs(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    classification: list[GhsClassification] | None = None
+    classification: list[GhsClassification] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -756,9 +747,9 @@ class LithiumBattery(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    energy_content: list[LithiumBatteryEnergyContent] | None = None
-    packaging: list[LithiumBatteryPackaging] | None = None
-    weight: list[LithiumBatteryWeight] | None = None
+    energy_content: list[LithiumBatteryEnergyContent] = None
+    packaging: list[LithiumBatteryPackaging] = None
+    weight: list[LithiumBatteryWeight] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -769,140 +760,116 @@ class CellularPhoneCase(AmazonListing):
     item_name: Annotated[list[ItemName], Field(description="Nom du produit", min_length=1)]
     brand: Annotated[list[Brand], Field(description="Nom de la marque", min_length=1)]
     externally_assigned_product_identifier: Annotated[
-        list[ExternallyAssignedProductIdentifier] | None,
-        Field(description="Identifiant externe du produit", min_length=1),
+        list[ExternallyAssignedProductIdentifier], Field(description="Identifiant externe du produit", min_length=1)
     ] = None
     merchant_suggested_asin: Annotated[
-        list[MerchantSuggestedAsin] | None, Field(description="ASIN suggéré par le vendeur", min_length=1)
+        list[MerchantSuggestedAsin], Field(description="ASIN suggéré par le vendeur", min_length=1)
     ] = None
     supplier_declared_has_product_identifier_exemption: Annotated[
-        list[SupplierDeclaredHasProductIdentifierExemption] | None,
+        list[SupplierDeclaredHasProductIdentifierExemption],
         Field(description="Exempté d'identifiant externe du produit", min_length=1),
     ] = None
     item_type_keyword: Annotated[list[ItemTypeKeyword], Field(description="Mot-clé du type de produit", min_length=1)]
     model_number: Annotated[list[ModelNumber], Field(description="Numéro de modèle", min_length=1)]
-    model_name: Annotated[list[ModelName] | None, Field(description="Nom du modèle", min_length=1)] = None
-    list_price: Annotated[list[ListPrice] | None, Field(description="Prix conseillé", min_length=1)] = None
+    model_name: Annotated[list[ModelName], Field(description="Nom du modèle", min_length=1)] = None
+    list_price: Annotated[list[ListPrice], Field(description="Prix conseillé", min_length=1)] = None
     product_description: Annotated[list[ProductDescription], Field(description="Description du produit", min_length=1)]
     bullet_point: Annotated[list[BulletPoint], Field(description="Puces", min_length=1)]
-    generic_keyword: Annotated[
-        list[GenericKeyword] | None, Field(description="Mots-clés de recherche", min_length=1)
-    ] = None
+    generic_keyword: Annotated[list[GenericKeyword], Field(description="Mots-clés de recherche", min_length=1)] = None
     color: Annotated[list[Color], Field(description="Couleur", min_length=1)]
     compatible_phone_models: Annotated[
         list[CompatiblePhoneModels], Field(description="Modèles de téléphones compatibles", min_length=1)
     ]
     material: Annotated[list[Material], Field(description="Matériau", min_length=1)]
-    form_factor: Annotated[list[FormFactor] | None, Field(description="Type d'étui", min_length=1)] = None
-    special_feature: Annotated[
-        list[SpecialFeature] | None, Field(description="Caractéristique spéciale", min_length=1)
-    ] = None
-    number_of_items: Annotated[list[NumberOfItems] | None, Field(description="Nombre d'articles", min_length=1)] = None
-    included_components: Annotated[
-        list[IncludedComponents] | None, Field(description="Composants inclus", min_length=1)
-    ] = None
-    warranty_description: Annotated[
-        list[WarrantyDescription] | None, Field(description="Description de la garantie", min_length=1)
-    ] = None
-    model_year: Annotated[list[ModelYear] | None, Field(description="Année du modèle", min_length=1)] = None
-    product_site_launch_date: Annotated[
-        list[ProductSiteLaunchDate] | None, Field(description="Date de lancement sur le site", min_length=1)
-    ] = None
-    parentage_level: Annotated[list[ParentageLevel] | None, Field(description="Niveau de parenté", min_length=1)] = None
-    child_parent_sku_relationship: Annotated[
-        list[ChildParentSkuRelationship] | None, Field(description="Relation SKU enfant-parent", min_length=1)
-    ] = None
-    variation_theme: Annotated[list[VariationTheme] | None, Field(description="Thème de variation", min_length=1)] = (
+    form_factor: Annotated[list[FormFactor], Field(description="Type d'étui", min_length=1)] = None
+    special_feature: Annotated[list[SpecialFeature], Field(description="Caractéristique spéciale", min_length=1)] = None
+    number_of_items: Annotated[list[NumberOfItems], Field(description="Nombre d'articles", min_length=1)] = None
+    included_components: Annotated[list[IncludedComponents], Field(description="Composants inclus", min_length=1)] = (
         None
     )
+    warranty_description: Annotated[
+        list[WarrantyDescription], Field(description="Description de la garantie", min_length=1)
+    ] = None
+    model_year: Annotated[list[ModelYear], Field(description="Année du modèle", min_length=1)] = None
+    product_site_launch_date: Annotated[
+        list[ProductSiteLaunchDate], Field(description="Date de lancement sur le site", min_length=1)
+    ] = None
+    parentage_level: Annotated[list[ParentageLevel], Field(description="Niveau de parenté", min_length=1)] = None
+    child_parent_sku_relationship: Annotated[
+        list[ChildParentSkuRelationship], Field(description="Relation SKU enfant-parent", min_length=1)
+    ] = None
+    variation_theme: Annotated[list[VariationTheme], Field(description="Thème de variation", min_length=1)] = None
     country_of_origin: Annotated[list[CountryOfOrigin], Field(description="Pays d'origine", min_length=1)]
     batteries_required: Annotated[
-        list[BatteriesRequired] | None, Field(description="Piles ou batteries nécessaires ?", min_length=1)
+        list[BatteriesRequired], Field(description="Piles ou batteries nécessaires ?", min_length=1)
     ] = None
     batteries_included: Annotated[
-        list[BatteriesIncluded] | None, Field(description="Piles ou batteries incluses ?", min_length=1)
+        list[BatteriesIncluded], Field(description="Piles ou batteries incluses ?", min_length=1)
     ] = None
-    battery: Annotated[list[Battery] | None, Field(description="Batterie", min_length=1)] = None
-    num_batteries: Annotated[
-        list[NumBatteries] | None, Field(description="Nombre de piles ou batteries", min_length=1)
-    ] = None
+    battery: Annotated[list[Battery], Field(description="Batterie", min_length=1)] = None
+    num_batteries: Annotated[list[NumBatteries], Field(description="Nombre de piles ou batteries", min_length=1)] = None
     number_of_lithium_metal_cells: Annotated[
-        list[NumberOfLithiumMetalCells] | None, Field(description="Nombre de cellules lithium métal", min_length=1)
+        list[NumberOfLithiumMetalCells], Field(description="Nombre de cellules lithium métal", min_length=1)
     ] = None
     number_of_lithium_ion_cells: Annotated[
-        list[NumberOfLithiumIonCells] | None, Field(description="Nombre de cellules lithium-ion", min_length=1)
+        list[NumberOfLithiumIonCells], Field(description="Nombre de cellules lithium-ion", min_length=1)
     ] = None
-    lithium_battery: Annotated[list[LithiumBattery] | None, Field(description="Batterie au lithium", min_length=1)] = (
-        None
-    )
+    lithium_battery: Annotated[list[LithiumBattery], Field(description="Batterie au lithium", min_length=1)] = None
     supplier_declared_dg_hz_regulation: Annotated[
         list[SupplierDeclaredDgHzRegulation],
         Field(description="Réglementation sur les marchandises dangereuses", min_length=1),
     ]
-    hazmat: Annotated[list[Hazmat] | None, Field(description="Matières dangereuses", min_length=1)] = None
+    hazmat: Annotated[list[Hazmat], Field(description="Matières dangereuses", min_length=1)] = None
     safety_data_sheet_url: Annotated[
-        list[SafetyDataSheetUrl] | None, Field(description="URL de la fiche de données de sécurité (FDS)", min_length=1)
+        list[SafetyDataSheetUrl], Field(description="URL de la fiche de données de sécurité (FDS)", min_length=1)
     ] = None
-    item_weight: Annotated[list[ItemWeight] | None, Field(description="Poids de l'article", min_length=1)] = None
-    ghs: Annotated[list[Ghs] | None, Field(description="SGH", min_length=1)] = None
+    item_weight: Annotated[list[ItemWeight], Field(description="Poids de l'article", min_length=1)] = None
+    ghs: Annotated[list[Ghs], Field(description="SGH", min_length=1)] = None
     regulatory_compliance_certification: Annotated[
-        list[RegulatoryComplianceCertification] | None,
+        list[RegulatoryComplianceCertification],
         Field(description="Certification de conformité réglementaire", min_length=1),
     ] = None
     gpsr_safety_attestation: Annotated[
-        list[GpsrSafetyAttestation] | None, Field(description="Attestation de sécurité (RSGP)", min_length=1)
+        list[GpsrSafetyAttestation], Field(description="Attestation de sécurité (RSGP)", min_length=1)
     ] = None
     gpsr_manufacturer_reference: Annotated[
-        list[GpsrManufacturerReference] | None, Field(description="Référence du fabricant (RSGP)", min_length=1)
+        list[GpsrManufacturerReference], Field(description="Référence du fabricant (RSGP)", min_length=1)
     ] = None
     main_product_image_locator: Annotated[
-        list[MainProductImageLocator] | None,
-        Field(description="Localisateur de l'image principale du produit", min_length=1),
+        list[MainProductImageLocator], Field(description="Localisateur de l'image principale du produit", min_length=1)
     ] = None
     other_product_image_locator_1: Annotated[
-        list[OtherProductImageLocator1] | None,
-        Field(description="Localisateur d'autre image du produit 1", min_length=1),
+        list[OtherProductImageLocator1], Field(description="Localisateur d'autre image du produit 1", min_length=1)
     ] = None
     other_product_image_locator_2: Annotated[
-        list[OtherProductImageLocator2] | None,
-        Field(description="Localisateur d'autre image du produit 2", min_length=1),
+        list[OtherProductImageLocator2], Field(description="Localisateur d'autre image du produit 2", min_length=1)
     ] = None
     other_product_image_locator_3: Annotated[
-        list[OtherProductImageLocator3] | None,
-        Field(description="Localisateur d'autre image du produit 3", min_length=1),
+        list[OtherProductImageLocator3], Field(description="Localisateur d'autre image du produit 3", min_length=1)
     ] = None
     other_product_image_locator_4: Annotated[
-        list[OtherProductImageLocator4] | None,
-        Field(description="Localisateur d'autre image du produit 4", min_length=1),
+        list[OtherProductImageLocator4], Field(description="Localisateur d'autre image du produit 4", min_length=1)
     ] = None
     other_product_image_locator_5: Annotated[
-        list[OtherProductImageLocator5] | None,
-        Field(description="Localisateur d'autre image du produit 5", min_length=1),
+        list[OtherProductImageLocator5], Field(description="Localisateur d'autre image du produit 5", min_length=1)
     ] = None
     other_product_image_locator_6: Annotated[
-        list[OtherProductImageLocator6] | None,
-        Field(description="Localisateur d'autre image du produit 6", min_length=1),
+        list[OtherProductImageLocator6], Field(description="Localisateur d'autre image du produit 6", min_length=1)
     ] = None
     other_product_image_locator_7: Annotated[
-        list[OtherProductImageLocator7] | None,
-        Field(description="Localisateur d'autre image du produit 7", min_length=1),
+        list[OtherProductImageLocator7], Field(description="Localisateur d'autre image du produit 7", min_length=1)
     ] = None
     other_product_image_locator_8: Annotated[
-        list[OtherProductImageLocator8] | None,
-        Field(description="Localisateur d'autre image du produit 8", min_length=1),
+        list[OtherProductImageLocator8], Field(description="Localisateur d'autre image du produit 8", min_length=1)
     ] = None
     swatch_product_image_locator: Annotated[
-        list[SwatchProductImageLocator] | None, Field(description="Localisateur de l'image échantillon", min_length=1)
+        list[SwatchProductImageLocator], Field(description="Localisateur de l'image échantillon", min_length=1)
     ] = None
-    item_dimensions: Annotated[
-        list[ItemDimensions] | None, Field(description="Dimensions de l'article", min_length=1)
-    ] = None
+    item_dimensions: Annotated[list[ItemDimensions], Field(description="Dimensions de l'article", min_length=1)] = None
     item_package_dimensions: Annotated[
-        list[ItemPackageDimensions] | None, Field(description="Dimensions du colis", min_length=1)
+        list[ItemPackageDimensions], Field(description="Dimensions du colis", min_length=1)
     ] = None
-    item_package_weight: Annotated[
-        list[ItemPackageWeight] | None, Field(description="Poids du colis", min_length=1)
-    ] = None
+    item_package_weight: Annotated[list[ItemPackageWeight], Field(description="Poids du colis", min_length=1)] = None
 
 
 CellularPhoneCase.product_type = PRODUCT_TYPE

@@ -357,7 +357,8 @@ def render_module(product_type: ProductType) -> str:
     """The complete, formatted source of `generated/models/<product_type>.py`."""
     schema = normalized_schema(product_type)
     imports, body = _split_generated(generate_classes(schema))
-    body = _context_defaults(body)
+    # Optional means "may be absent", never null: Amazon's schemas have no null type.
+    body = _context_defaults(body.replace(" | None", ""))
     conditions = list(product_type.conditions)
     names = _condition_names(conditions)
     text = _environment().get_template("product_type.py.jinja2").render(

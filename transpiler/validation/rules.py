@@ -7,7 +7,6 @@ class; the shared base class `AmazonListing` runs it as a model validator. It co
   through their exact JSON schema and the Amazon vocabulary validator;
 - UTF-8 byte lengths (`maxUtf8ByteLength` / `minUtf8ByteLength`);
 - unique items per selectors (`maxUniqueItems` / `minUniqueItems`);
-- JSON `null`, which no Amazon schema allows but pydantic's optional fields would accept.
 """
 
 from __future__ import annotations
@@ -68,15 +67,14 @@ def _arrays(data: Mapping[str, Any], path: str) -> Iterator[tuple[Loc, list[Any]
             yield (*loc, segments[-1]), parent[segments[-1]]
 
 
-def _nulls(node: Any, loc: Loc) -> Iterator[Loc]:
-    if node is None:
-        yield loc
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _nulls(value, (*loc, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _nulls(value, (*loc, i))
+def _selector_key(item: Any, selectors: tuple[str, ...]) -> Any:
+    """`selector_key` without JSON encoding when the selector values are plain strings (the usual
+    case: marketplace_id, language_tag); equal keys exactly when `selector_key` gives equal keys."""
+    if selectors and isinstance(item, dict):
+        values = tuple(item.get(name) for name in selectors)
+        if all(v is None or type(v) is str for v in values):
+            return values
+    return selector_key(item, selectors)
 
 
 def _present(data: Mapping[str, Any], path: str) -> bool:
@@ -102,9 +100,7 @@ class ListingRules:
 
     def problems(self, data: Mapping[str, Any]) -> list[Problem]:
         """Every broken rule of the payload `data` (Amazon's `attributes` object)."""
-        out: list[Problem] = [
-            Problem(loc, "invalid", f"« {_dotted(loc)} » ne peut pas être null.") for loc in _nulls(data, ())
-        ]
+        out: list[Problem] = []
         for path in self.required_context:
             segments = path.split(".")
             for loc, parent in _walk(data, segments[:-1], ()):
@@ -121,7 +117,9 @@ class ListingRules:
                     out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au moins {low})."))
         for path, (low, high, selectors) in self.unique_limits.items():
             for loc, values in _arrays(data, path):
-                counts = Counter(selector_key(item, selectors) for item in values)
+                if len(values) == 1 and (high is None or high >= 1) and (low is None or low <= 1):
+                    continue
+                counts = Counter(_selector_key(item, selectors) for item in values)
                 for key, count in counts.items():
                     if high is not None and count > high:
                         out.append(
@@ -181,10 +179,6 @@ class ListingRules:
 
 def _escape(message: str) -> str:
     return message.replace("{", "{{").replace("}", "}}")
-
-
-def _dotted(loc: Loc) -> str:
-    return ".".join(str(p) for p in loc if not isinstance(p, int)) or "attributes"
 
 
 def _plain(data: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -206,8 +206,50 @@ def _compile(path: Path) -> ListingValidator:
 
     definition = definitions.load_definition(path)
     product_type = load_product_type(path)
-    structural = compiled_validator(definition.schema)
+    structural = compiled_validator(structural_schema(definition.schema, product_type))
     return ListingValidator(product_type, definition.schema, structural, model_for(product_type))
+
+
+_UNIQUE = ("maxUniqueItems", "minUniqueItems")
+_UTF8 = ("maxUtf8ByteLength", "minUtf8ByteLength")
+
+
+def structural_schema(schema: Mapping[str, Any], product_type: ProductType) -> dict[str, Any]:
+    """The schema for jsonschema-rs, without the Amazon keywords the generated model checks itself.
+
+    Calling back into Python for every selector count and byte length costs more than the rest of
+    the structural check. Where such a keyword sits on a plain path from the root (`properties` /
+    `items` only) at exactly the attribute or leaf the model's `ListingRules` covers, it is removed
+    here; anywhere else (inside `if`/`anyOf`, behind a `$ref`) it stays, enforced by jsonschema-rs.
+    """
+    covered: dict[str, tuple[str, ...]] = {}
+    for attribute in product_type.attributes:
+        if attribute.constraints.min_unique_items is not None or attribute.constraints.max_unique_items is not None:
+            covered[attribute.pointer] = _UNIQUE
+        for leaf in attribute.leaves:
+            c = leaf.constraints
+            if c.min_utf8_bytes is not None or c.max_utf8_bytes is not None:
+                covered[leaf.pointer] = (*covered.get(leaf.pointer, ()), *_UTF8)
+            if leaf.multiple and (c.min_unique_items is not None or c.max_unique_items is not None):
+                array = leaf.pointer.removesuffix("/items")
+                covered[array] = (*covered.get(array, ()), *_UNIQUE)
+
+    def strip(node: Any, pointer: str) -> Any:
+        if not isinstance(node, Mapping):
+            return node
+        out = dict(node)
+        for keyword in covered.get(pointer, ()):
+            out.pop(keyword, None)
+        if isinstance(node.get("properties"), Mapping):
+            out["properties"] = {
+                name: strip(sub, f"{pointer}/properties/{I.pointer((name,))[1:]}")
+                for name, sub in node["properties"].items()
+            }
+        if isinstance(node.get("items"), Mapping):
+            out["items"] = strip(node["items"], f"{pointer}/items")
+        return out
+
+    return strip(schema, "")
 
 
 _BUILT: dict[tuple[str, str | None], type[BaseModel]] = {}
