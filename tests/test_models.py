@@ -1,0 +1,166 @@
+"""Generated pydantic models: fresh, deterministic, exact round trip, errors that name the path."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.conftest import REPO
+from transpiler.compiler.loading import load_all
+from transpiler.compiler.model import Kind
+from transpiler.emit.models import (
+    module_name,
+    normalized_schema,
+    render_init,
+    render_module,
+    render_values_module,
+)
+from transpiler.validation.rules import context_defaults
+
+GENERATED = REPO / "generated" / "models"
+PAYLOADS = REPO / "tests" / "data" / "payloads"
+SAMPLES = ["CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES"]
+
+
+@pytest.fixture(scope="module")
+def product_types():
+    return {p.name: p for p in load_all()}
+
+
+def _model(name: str):
+    from generated.models import module_for
+
+    return module_for(name).MODEL
+
+
+def _payload(name: str) -> dict:
+    data = json.loads((PAYLOADS / f"{name}.valid.json").read_text())
+    return data.get("attributes", data) if "productType" in data else data
+
+
+def test_generated_models_are_up_to_date(product_types):
+    """Fails when generated/models does not match what `make regenerate` writes: run it and commit."""
+    expected = {f"{module_name(n)}.py": render_module(p) for n, p in product_types.items()}
+    expected["values.py"] = render_values_module()
+    expected["__init__.py"] = render_init(list(product_types.values()))
+    present = {p.name for p in GENERATED.glob("*.py")}
+    assert present == set(expected), "generated/models has missing or extra files: run `make regenerate`"
+    for name, text in expected.items():
+        assert (GENERATED / name).read_text() == text, f"generated/models/{name} is stale: run `make regenerate`"
+
+
+def test_rendering_is_deterministic(product_types):
+    product_type = product_types["HEADPHONES"]
+    assert render_module(product_type) == render_module(product_type)
+
+
+def test_header_names_checksum_and_generator(product_types):
+    for name, product_type in product_types.items():
+        text = (GENERATED / f"{module_name(name)}.py").read_text()
+        assert product_type.checksum in text.splitlines()[1]
+        assert "datamodel-code-generator 0.89.0" in text.splitlines()[2]
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_normalized_schema_snapshot(name, product_types, snapshot):
+    """The schema handed to datamodel-code-generator, derived from the attribute model only."""
+    schema = normalized_schema(product_types[name])
+    assert set(schema["properties"]) == {a.name for a in product_types[name].attributes}
+    assert schema["required"] == list(product_types[name].required)
+    assert schema == snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_valid_payload_round_trips_exactly(name):
+    payload = _payload(name)
+    listing = _model(name).model_validate(payload)
+    assert listing.model_dump(mode="json", by_alias=True, exclude_none=True) == payload
+    assert listing.to_amazon() == payload
+
+
+def test_errors_name_the_attribute_path():
+    payload = _payload("CELLULAR_PHONE")
+    payload["item_name"][0]["value"] = 42
+    payload["brand"][0]["value"] = None
+    del payload["color"]
+    payload["couleur_inconnue"] = [{"value": "x"}]
+    with pytest.raises(ValidationError) as info:
+        _model("CELLULAR_PHONE").model_validate(payload)
+    locs = {(e["loc"], e["type"]) for e in info.value.errors()}
+    assert (("item_name", 0, "value"), "string_type") in locs
+    assert (("brand", 0, "value"), "string_type") in locs  # null is never allowed
+    assert (("color",), "missing") in locs
+    assert (("couleur_inconnue",), "extra_forbidden") in locs
+
+
+def test_conditions_are_model_validators(product_types):
+    payload = _payload("CELLULAR_PHONE")
+    payload["batteries_included"] = [{"value": True, "marketplace_id": "A13V1IB3VIYZZH"}]
+    payload.pop("battery", None)
+    with pytest.raises(ValidationError) as info:
+        _model("CELLULAR_PHONE").model_validate(payload)
+    missing = [e["loc"] for e in info.value.errors() if e["type"] == "amazon_missing"]
+    assert ("battery",) in missing
+
+
+def test_utf8_byte_limit_and_selectors_are_enforced(product_types):
+    product_type = product_types["CELLULAR_PHONE"]
+    present = _payload("CELLULAR_PHONE")
+    leaf = next(
+        leaf for leaf in product_type.leaves
+        if leaf.constraints.max_utf8_bytes and not leaf.options and leaf.path.split(".")[0] in present
+        and (leaf.constraints.max_length or 10**9) > leaf.constraints.max_utf8_bytes // 2
+    )
+    payload = _payload("CELLULAR_PHONE")
+    attribute, _, prop = leaf.path.partition(".")
+    payload[attribute][0][prop] = "é" * (leaf.constraints.max_utf8_bytes // 2 + 1)
+    with pytest.raises(ValidationError) as info:
+        _model("CELLULAR_PHONE").model_validate(payload)
+    assert [e["loc"] for e in info.value.errors()] == [(attribute, 0, prop)]
+
+    payload = _payload("CELLULAR_PHONE")
+    payload["brand"].append(copy.deepcopy(payload["brand"][0]))
+    with pytest.raises(ValidationError) as info:
+        _model("CELLULAR_PHONE").model_validate(payload)
+    assert [e["loc"] for e in info.value.errors()] == [("brand",)]
+
+
+def test_french_option_labels_come_from_the_attribute_model(product_types):
+    model = _model("CELLULAR_PHONE")
+    for leaf in product_types["CELLULAR_PHONE"].leaves:
+        for option in leaf.options:
+            if option.label:
+                assert model.label(leaf.path, option.value) == option.label
+    assert model.label("parentage_level.value", "child") == "Enfant"
+    assert any(leaf.kind == Kind.ENUM for leaf in product_types["CELLULAR_PHONE"].leaves)
+
+
+def test_items_built_in_code_default_to_the_settings_marketplace_and_language():
+    from generated.models.cellular_phone import Brand, CellularPhone
+
+    brand = Brand(value="Samsung")
+    assert (brand.marketplace_id, brand.language_tag) == (
+        context_defaults()["marketplace_id"],
+        context_defaults()["language_tag"],
+    )
+    assert brand.marketplace_id == "A13V1IB3VIYZZH" and brand.language_tag == "fr_FR"
+    # Parsing a payload fills nothing in: Amazon requires the context in every item.
+    payload = _payload("CELLULAR_PHONE")
+    del payload["brand"][0]["marketplace_id"]
+    with pytest.raises(ValidationError) as info:
+        CellularPhone.model_validate(payload)
+    assert [(e["loc"], e["type"]) for e in info.value.errors()] == [(("brand", 0, "marketplace_id"), "amazon_missing")]
+
+
+def test_init_maps_every_product_type():
+    from generated.models import MODULES, module_for
+
+    assert set(MODULES) == set(SAMPLES)
+    for name in SAMPLES:
+        assert name == module_for(name).PRODUCT_TYPE
+        assert Path(module_for(name).__file__).parent == GENERATED
