@@ -31,6 +31,8 @@ def issues_text(ack: Acknowledgement) -> str:
     lines = [issue.line() for issue in ack.issues]
     if ack.note:
         lines.insert(0, ack.note)
+    if ack.unchanged:
+        lines.insert(0, f"inchangé depuis la soumission du {ack.published_at or '?'} : non renvoyé")
     text = "\n".join(lines)
     if len(text) > MAX_ISSUES_CHARS:
         text = text[: MAX_ISSUES_CHARS - 40].rsplit("\n", 1)[0] + "\n[… liste tronquée, voir le rapport JSON]"

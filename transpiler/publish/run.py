@@ -181,7 +181,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
             publisher.by_feed(stream)
         else:
             publisher.by_listings(stream)
-            publisher.follow_up()
+        publisher.follow_up()
         if publisher.file_error is not None:
             file_errors.append(publisher.file_error.one_line())
     except ItemsFileError as exc:
@@ -262,8 +262,12 @@ class _Publisher:
             return digest, False
         entry = self.journal.entry(listing.sku or "")
         if entry is not None and entry.answered(digest) and entry.ack is not None:
-            self.emit(entry.ack.with_(index=listing.index, unchanged=True, note=_join(
-                entry.ack.note, f"inchangé depuis la soumission du {entry.ack.published_at or '?'} : non renvoyé")))
+            ack = entry.ack.with_(index=listing.index, unchanged=True)
+            if ack.status == Status.ACCEPTED and not ack.asin and self.options.follow_up_delay > 0:
+                # accepted by a run that ended before its follow-up read (killed): read it now
+                self.pending_follow_up.append((ack, digest))
+            else:
+                self.emit(ack)
             return digest, True
         return digest, False
 
@@ -343,7 +347,7 @@ class _Publisher:
                 pause = min(pause * 2, 5.0)
         for ack, digest in done:
             if self.run is not None and ack.sku:
-                self.journal.record(self.run, ack.sku, digest, ack)
+                self.journal.record(self.run, ack.sku, digest, ack.with_(unchanged=False))
             self.emit(ack)
 
     # -- JSON_LISTINGS_FEED ---------------------------------------------------------------------
