@@ -216,7 +216,8 @@ def cli_env(sandbox: object, **extra: str) -> dict[str, str]:
 def test_cli_errors_are_one_line_with_exit_code_2(sandbox: object, tmp_path: Path) -> None:
     runner = CliRunner()
     for args, env, expected in (
-        (["FLYING_CARPET"], cli_env(sandbox), "unknown product type 'FLYING_CARPET'"),
+        (["FLYING_CARPET"], cli_env(sandbox), "unknown product type 'FLYING_CARPET' on marketplace A13V1IB3VIYZZH"),
+        (["--search", "zeppelin"], cli_env(sandbox), "Amazon found no product type for 'zeppelin'"),
         (["HEADPHONES"], cli_env(sandbox, PL_AMAZON_CLIENT_SECRET="nope-nope"), "PL_AMAZON_CLIENT_SECRET"),
         (["HEADPHONES"], cli_env(sandbox, PL_AMAZON_REFRESH_TOKEN="Atzr|nope"), "PL_AMAZON_REFRESH_TOKEN"),
     ):
@@ -303,3 +304,24 @@ def test_progress_bar_and_summary_table_render(sandbox: object, tmp_path: Path) 
     render_result(result, Console(file=table, width=200))
     rows = [line for line in table.getvalue().splitlines() if any(name in line for name in SAMPLES)]
     assert len(rows) == 3 and all("new" in row and "first pull" in row for row in rows)
+
+
+def test_client_side_buckets_keep_a_busy_run_within_amazons_limits(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Six pulls back to back (18 getDefinitionsProductType, burst 10 at 5/s) without a single 429.
+
+    A fresh sandbox: a new client cannot know how much of Amazon's bucket earlier runs used.
+    """
+    caplog.set_level(logging.INFO, logger="transpiler.spapi")
+    fresh = start_sandbox(port=0, definitions=ASSETS.parents[1], data=tmp_path / "data")
+    try:
+        with client_for(fresh) as client:
+            for _ in range(6):
+                pull(client, SAMPLES, assets_root=tmp_path / "assets", marketplace_id=MARKET, locale=LOCALE,
+                     workers=3)
+            bucket = client.transport.limiter.bucket("getDefinitionsProductType")
+            assert bucket.rate == 5.0  # the sandbox's x-amzn-RateLimit-Limit agrees with the documented plan
+    finally:
+        fresh.stop()
+    assert "HTTP 429" not in caplog.text

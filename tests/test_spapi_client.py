@@ -369,3 +369,11 @@ def test_no_secret_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     assert "https://s3.example/T.json" in text  # httpx logged the download...
     for secret in (SECRET, REFRESH, "Atza|access-token-1", "Atza|access-token-2", "AWSTEMP"):
         assert secret not in text
+
+
+def test_limiter_refills_with_headroom_below_amazons_rate() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    waits = [limiter.acquire("getDefinitionsProductType") for _ in range(12)]
+    assert waits[:10] == [0.0] * 10  # Amazon's burst
+    assert waits[10] == pytest.approx(1 / (5.0 * 0.9))  # then 90% of Amazon's 5 requests per second

@@ -33,6 +33,16 @@ DEFAULT_META_SCHEMA_NAME = "amazon-product-type-definition-meta-schema-v1.json"
 DEFAULT_WORKERS = 4
 
 
+class UnknownAtAmazonError(UnknownProductTypeError):
+    """Amazon does not know this product type for the marketplace (getDefinitionsProductType 404)."""
+
+    def __init__(self, product_type: str, marketplace_id: str):
+        super().__init__(product_type)
+        self.marketplace_id = marketplace_id
+        self.args = (f"{self.args[0]} on marketplace {marketplace_id}: "
+                     "find the right name with `pl-amazon pull --search KEYWORDS`",)
+
+
 class PullProgress(Protocol):
     """What the command line shows while pulling (a rich progress bar, or nothing)."""
 
@@ -142,7 +152,7 @@ def resolve_names(
         )
         found = [str(t["name"]) for t in answer.get("productTypes", []) if isinstance(t, dict) and t.get("name")]
         if search and not found:
-            raise UnknownProductTypeError(search, ())
+            raise ConfigError(f"Amazon found no product type for {search!r} on marketplace {marketplace_id}")
         wanted.extend(found)
     if not wanted:
         wanted = sorted(manifest.get("product_types", {}))
@@ -231,7 +241,7 @@ class _Fetcher:
             )
         except AmazonError as exc:
             if exc.status == 404 or any(str(e.get("code", "")).upper() == "NOT_FOUND" for e in exc.errors):
-                raise UnknownProductTypeError(name) from None
+                raise UnknownAtAmazonError(name, self.marketplace_id) from None
             raise
         try:
             version = str(envelope["productTypeVersion"]["version"])
