@@ -162,6 +162,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
     run = journal.begin_run(str(items_path), {"mode": options.mode, "via": options.via, "preview": options.preview},
                             resume=options.resume, force=options.force) if not options.preview else None
     output: _Output | None = None
+    publisher: _Publisher | None = None
     file_errors: list[str] = []
     started = time.monotonic()
     via = LISTINGS
@@ -201,7 +202,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
         "operations": dict(sorted(output.operations.items())),
         "via": via,
         "preview": options.preview,
-        "feeds": list(getattr(publisher, "feed_ids", [])) if "publisher" in locals() else [],
+        "feeds": list(publisher.feed_ids) if publisher is not None else [],
         "fileErrors": file_errors,
         "itemsFile": str(items_path),
         "seconds": round(elapsed, 3),
@@ -385,7 +386,7 @@ class _Publisher:
                 from transpiler.publish.submission import error_ack
 
                 for listing, digest in carried.values():
-                    self._record_feed(listing, digest, Sent(error_ack(listing, exc, "FEED"), None))
+                    self._record_feed_sent(Sent(error_ack(listing, exc, "FEED"), None), digest)
                 continue
             if self.run is not None:
                 self.journal.set_feed([lst.sku or "" for lst, _ in carried.values()], feed_id)
@@ -405,9 +406,6 @@ class _Publisher:
         digests = {listing.sku: digest for listing, digest in carried.values()}
         for sent in submitter.acknowledge(feed_id, status, report, by_id):
             self._record_feed_sent(sent, digests.get(sent.ack.sku, ""))
-
-    def _record_feed(self, listing: Listing, digest: str, sent: Sent) -> None:
-        self._record_feed_sent(sent, digest)
 
     def _record_feed_sent(self, sent: Sent, digest: str) -> None:
         if self.run is not None and sent.ack.sku:
