@@ -368,10 +368,11 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
     from transpiler.authorize.store import partner_settings
     from transpiler.config import load_settings
     from transpiler.publish.console import RichProgress, estimate_items, render_summary
-    from transpiler.publish.run import PublishOptions
+    from transpiler.publish.run import PublishOptions, check_settings
     from transpiler.publish.run import publish as run
 
     settings = partner_settings(load_settings(), partner)
+    check_settings(settings)
     options = PublishOptions(mode=mode, via=via, preview=preview, resume=resume, force=force, out_dir=Path(out_dir),
                              journal=Path(journal) if journal else None, follow_up_delay=follow_up)
     progress = RichProgress(Console(stderr=True), estimate_items(Path(items)))

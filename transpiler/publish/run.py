@@ -130,6 +130,12 @@ class _Output:
         self._json_tmp.replace(self.report_path)
 
 
+def check_settings(settings: Settings) -> None:
+    """Raises ConfigError when the settings cannot publish (before anything is read or sent)."""
+    if not settings.seller_id:
+        raise ConfigError("the vendor code is not set: PL_AMAZON_SELLER_ID (or --partner)")
+
+
 def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str]:
     target = target_name(settings.spapi_url, settings.seller_id, settings.marketplace_id)
     return options.journal or Path(".cache") / "pl-amazon" / "journal" / f"{target}.sqlite3", target
@@ -140,9 +146,8 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
             progress: Progress | None = None) -> PublishResult:
     """Publish an items export; see the module docstring. Raises PlAmazonError for unusable settings."""
     options.check()
+    check_settings(settings)
     progress = progress or Progress()
-    if not settings.seller_id:
-        raise ConfigError("the vendor code is not set: PL_AMAZON_SELLER_ID (or --partner)")
     if table is None:
         from transpiler.publish.mappings import default_mapping_dir
 
