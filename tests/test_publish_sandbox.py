@@ -205,3 +205,11 @@ def test_settings_without_vendor_code_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError):
         publish(EXAMPLE, Settings(), PublishOptions(out_dir=tmp_path))
+
+
+def test_auto_switches_to_the_feed_from_the_threshold(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+    skus = ["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR", "MDL-WH1000XM5-ARGENT"]
+    small = run(sandbox, tmp_path, items=subset(skus, tmp_path), via="auto", feed_threshold=4)
+    assert small.summary["via"] == "listings"
+    large = run(sandbox, tmp_path / "large", via="auto", feed_threshold=4)
+    assert large.summary["via"] == "feed" and len(large.summary["feeds"]) == 1
