@@ -65,8 +65,8 @@ class TokenBucket:
         """Take a token if one is there (returns 0.0) or return how long to wait for one."""
         with self._lock:
             self._refill(self.clock())
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
+            if self._tokens >= 1.0 - 1e-9:  # float dust must not turn into endless tiny waits
+                self._tokens = max(0.0, self._tokens - 1.0)
                 return 0.0
             return (1.0 - self._tokens) / (self.rate * self.headroom)
 
