@@ -74,7 +74,7 @@ def inspect(schema: str, as_json: bool, no_check: bool) -> None:
 
 @main.command()
 @click.option("--assets", "assets", type=click.Path(file_okay=False, path_type=str),
-              help="Folder of product type definitions (default: assets/amazon/A13V1IB3VIYZZH/fr_FR).")
+              help="Definitions store root (as for pull) or a folder of definitions (default: assets/amazon).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=str),
               help="Output root (default: generated/).")
 @click.option("--report", is_flag=True,
@@ -85,9 +85,11 @@ def regenerate(assets: str | None, out: str | None, report: bool, as_json: bool,
     """Write generated/ (Product-Live table XML, field mapping, models); a no-op on an unchanged tree."""
     from pathlib import Path
 
+    from transpiler.amazon.definitions import definitions_folder
     from transpiler.emit.regenerate import regenerate as run
 
-    result = run(Path(assets) if assets else None, Path(out) if out else None, force=force)
+    folder = definitions_folder(Path(assets)) if assets else None
+    result = run(folder, Path(out) if out else None, force=force)
     for r in result.runs:
         state = "up to date" if r.skipped else f"{len(r.written)} written, {len(r.removed)} removed"
         click.echo(f"{r.name}: {state} ({len(r.outputs)} files)", err=True)
@@ -95,7 +97,7 @@ def regenerate(assets: str | None, out: str | None, report: bool, as_json: bool,
         from transpiler.compiler.loading import load_all
         from transpiler.emit.report import build_report, render_report
 
-        product_types = result.product_types or load_all(Path(assets) if assets else None)
+        product_types = result.product_types or load_all(folder)
         document = build_report(product_types)
         click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json else render_report(document))
 

@@ -120,3 +120,10 @@ def resolve(
         return path
     known = [p.name.removesuffix(".json") for p in list_schema_files(directory)]
     raise UnknownProductTypeError(name_or_path, known)
+
+
+def definitions_folder(path: Path, marketplace_id: str = "A13V1IB3VIYZZH", locale: str = "fr_FR") -> Path:
+    """The folder holding the schemas: `path` itself, or `path/<marketplace>/<locale>` when `path` is a
+    store root (as `pull --assets` and `sandbox --definitions` take it)."""
+    nested = definitions_dir(path, marketplace_id, locale)
+    return nested if nested.is_dir() else path
