@@ -56,12 +56,14 @@ def _settings(handle: object) -> Settings:
                                      seller_id=reg.vendor_code)
 
 
-def bench_listings(tmp: Path) -> list[str]:
+def bench_listings(tmp: Path, headroom: float | None = None) -> list[str]:
+    """`headroom`: the client's refill factor (None = as shipped, spapi.rate_limit.HEADROOM)."""
     from transpiler.publish.run import PublishOptions, publish
     from transpiler.sandbox.runner import start_sandbox
-    from transpiler.spapi import client_from_settings
+    from transpiler.spapi import RateLimiter, client_from_settings
 
     count = max(20, int(200 * SCALE))
+    tmp.mkdir(parents=True, exist_ok=True)
     items = tmp / "listings.xml"
     write_items(items, count)
     statuses: Counter[int] = Counter()
@@ -76,6 +78,8 @@ def bench_listings(tmp: Path) -> list[str]:
     with start_sandbox(data=tmp / "sandbox-listings", rate_limits="amazon") as handle:
         http = httpx.Client(event_hooks={"response": [hook]}, timeout=30)
         client = client_from_settings(_settings(handle), http=http)
+        if headroom is not None:
+            client.transport.limiter = RateLimiter(headroom=headroom)
         started = time.monotonic()
         result = publish(items, _settings(handle), PublishOptions(out_dir=tmp / "out-listings", via="listings",
                                                                   journal=tmp / "j-listings.sqlite3",
@@ -85,8 +89,9 @@ def bench_listings(tmp: Path) -> list[str]:
     accepted = result.summary["statuses"]["ACCEPTED"]
     # after the burst, tokens come at RATE per second: the sustained rate is measured past the burst
     sustained = (len(put_times) - BURST) / (put_times[-1] - put_times[BURST - 1]) if len(put_times) > BURST else 0.0
+    label = "client as shipped" if headroom is None else f"client headroom {headroom:g}"
     return [
-        f"listings: {count} PUTs, {accepted} ACCEPTED in {elapsed:.1f} s; limit {RATE:g} rps burst {BURST}",
+        f"listings ({label}): {count} PUTs, {accepted} ACCEPTED in {elapsed:.1f} s; limit {RATE:g} rps burst {BURST}",
         f"listings: sustained rate {sustained:.2f} rps = {sustained / RATE:.1%} of the limit (goal >= 95%: "
         f"{'met' if sustained / RATE >= 0.95 else 'NOT met'}); 429 received: {statuses.get(429, 0)}",
     ]
@@ -145,8 +150,16 @@ def bench_feed(tmp: Path) -> list[str]:
     ]
 
 
-_STREAM = """
-import resource, sys, time
+#: VmHWM (this process's peak resident set), not ru_maxrss: after fork + exec, ru_maxrss still holds
+#: the parent's size at fork time, which is the benchmark process's, not the child's.
+_PEAK = """
+def peak_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+"""
+
+_STREAM = _PEAK + """
+import sys, time
 from pathlib import Path
 from transpiler.config import Settings
 from transpiler.productlive.items import read_items
@@ -167,7 +180,7 @@ def messages():
             yield update_message(counter["items"], listing.sku, listing.product_type, listing.attributes)
 feeds = sum(1 for _ in batches(feed_header("MODEL"), messages()))
 elapsed = time.perf_counter() - started
-print(counter["items"], counter["sendable"], feeds, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(counter["items"], counter["sendable"], feeds, elapsed, peak_kib())
 """
 
 
@@ -176,9 +189,22 @@ def bench_stream(tmp: Path) -> list[str]:
     items = tmp / "stream.xml"
     write_items(items, count, prefix="STREAM")
     size_mb = items.stat().st_size / 1024 / 1024
-    baseline = subprocess.run([sys.executable, "-c", "import resource, transpiler.validation, lxml; "
-                               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
-                              capture_output=True, text=True, check=True, cwd=REPO)
+    warm = _PEAK + """
+from pathlib import Path
+from transpiler.config import Settings
+from transpiler.productlive.items import read_items
+from transpiler.publish.listing import prepare
+from transpiler.publish.mappings import MappingSet, default_mapping_dir
+from transpiler.validation import validate
+table = MappingSet.load(default_mapping_dir())
+for item in read_items(Path(__import__("sys").argv[1])):
+    prepare(item, table, Settings(), validate=validate)
+print(peak_kib())
+"""
+    one = tmp / "one.xml"
+    write_items(one, 1, prefix="ONE")
+    baseline = subprocess.run([sys.executable, "-c", warm, str(one)], capture_output=True, text=True, check=True,
+                              cwd=REPO)
     out = subprocess.run([sys.executable, "-c", _STREAM, str(items)], capture_output=True, text=True, check=True,
                          cwd=REPO)
     read, sendable, feeds, elapsed, rss = out.stdout.split()
@@ -187,7 +213,7 @@ def bench_stream(tmp: Path) -> list[str]:
     return [
         f"stream: {read} items ({size_mb:.0f} MB export) read + mapped + validated + serialized into {feeds} feed "
         f"document(s) in {float(elapsed):.1f} s = {int(read) / float(elapsed):.0f} items/s ({sendable} valid)",
-        f"stream: peak memory {peak:.0f} MB (interpreter + imports alone: {base:.0f} MB, {peak / base:.1f}x); "
+        f"stream: peak memory {peak:.0f} MB (one item through the same code: {base:.0f} MB, {peak / base:.1f}x); "
         f"goal <= {MEMORY_GOAL_MB} MB: {'met' if peak <= MEMORY_GOAL_MB else 'NOT met'}",
     ]
 
@@ -197,6 +223,7 @@ def run() -> list[str]:
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as folder:
         tmp = Path(folder)
         lines += bench_listings(tmp)
+        lines += bench_listings(tmp / "headroom", headroom=0.97)
         lines += bench_feed(tmp)
         lines += bench_stream(tmp)
     return lines
