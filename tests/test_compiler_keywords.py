@@ -286,3 +286,32 @@ def test_unsupported_rule_is_kept_opaque_with_pointer():
     assert c.source == "/allOf/0"
     assert '"minProperties":3' in c.raw
     assert c.attributes == ("a",)
+
+
+def test_required_chain_under_an_optional_object():
+    offer = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["currency"],
+            "properties": {
+                "currency": {"type": "string"},
+                "sale": {
+                    "type": "object",
+                    "required": ["start_at"],
+                    "properties": {
+                        "start_at": {
+                            "type": "string",
+                            "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+                        }
+                    },
+                },
+            },
+        },
+    }
+    pt = compile_product_type(schema({"offer": offer}))
+    start = pt.attribute("offer").leaf("offer.sale.start_at")
+    assert start.required_chain == (False, True)  # sale is optional; when present it needs start_at
+    assert not start.required
+    assert start.constraints.formats == ("date", "date-time")
+    assert pt.attribute("offer").leaf("offer.currency").required_chain == (True,)

@@ -151,3 +151,27 @@ def test_real_schemas_pass_the_meta_schema():
         if path.name.endswith(".definition.json"):
             continue
         assert vocabulary.meta_schema_errors(json.loads(path.read_text())) == [], path
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("2026-11-28", True),
+        ("2026-11-28T10:00:00Z", True),
+        ("2026-11-28T10:00:00.250+01:00", True),
+        ("2026-11-28T10:00:00", False),  # no offset: not RFC 3339
+        ("6/30/17", False),
+        ("2026-02-30", False),
+    ],
+)
+def test_date_or_date_time_as_amazon_writes_it(value, valid):
+    """`oneOf: [date, date-time]` only works when formats are asserted (exactly one branch matches)."""
+    schema = {
+        "type": "string",
+        "oneOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+    }
+    assert vocabulary.validator_for(schema).is_valid(value) is valid
+
+
+def test_other_formats_stay_annotations():
+    assert vocabulary.validator_for({"type": "string", "format": "email"}).is_valid("not an email")

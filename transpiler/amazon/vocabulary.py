@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft201909Validator, ValidationError, validators
 
-from transpiler.amazon import meta_schema
+from transpiler.amazon import formats, meta_schema
 from transpiler.errors import SchemaError
 
 
@@ -90,8 +90,14 @@ AmazonValidator = validators.extend(
 
 
 def validator_for(schema: Mapping[str, Any]) -> Any:
-    """A validator for listings against this product type schema (local registry, no network)."""
-    return AmazonValidator(schema, registry=meta_schema.registry())
+    """A validator for listings against this product type schema (local registry, no network).
+
+    `date` and `date-time` formats are asserted (see transpiler.amazon.formats).
+    """
+    return AmazonValidator(schema, registry=meta_schema.registry(), format_checker=_FORMATS)
+
+
+_FORMATS = formats.format_checker()
 
 
 def meta_schema_errors(schema: Any) -> list[ValidationError]:

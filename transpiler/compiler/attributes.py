@@ -46,6 +46,9 @@ def constraints_of(schema: Mapping[str, Any], *, array: Mapping[str, Any] | None
     fmt = _format_of(schema)
     if fmt:
         values["format"] = fmt
+    accepted = _formats_of(schema)
+    if len(accepted) > 1:
+        values["formats"] = accepted
     selectors = (array or {}).get("selectors") or schema.get("selectors")
     if selectors:
         values["selectors"] = tuple(selectors)
@@ -85,6 +88,19 @@ def _format_of(schema: Mapping[str, Any]) -> str | None:
     if "date" in formats:
         return "date"
     return None
+
+
+def _formats_of(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """Formats a value may take: one, or the branches of a oneOf/anyOf (Amazon's date | date-time)."""
+    if isinstance(schema.get("format"), str):
+        return (schema["format"],)
+    found = [
+        branch["format"]
+        for key in ("anyOf", "oneOf")
+        for branch in schema.get(key) or ()
+        if isinstance(branch, Mapping) and isinstance(branch.get("format"), str)
+    ]
+    return tuple(dict.fromkeys(found))
 
 
 def _options(schema: Mapping[str, Any], deprecated: set[Any]) -> tuple[Option, ...]:
@@ -175,7 +191,7 @@ class _Walker:
         path: str,
         pointer: str,
         *,
-        required: bool,
+        chain: tuple[bool, ...],
         arrays: tuple[str, ...],
         array_schema: Mapping[str, Any] | None = None,
     ) -> None:
@@ -193,7 +209,8 @@ class _Walker:
                 description=_text(schema, "description") or _text(array_schema or {}, "description"),
                 options=options,
                 constraints=constraints_of(schema, array=array_schema),
-                required=required,
+                required=all(chain),
+                required_chain=chain,
                 multiple=array_schema is not None,
                 arrays=arrays,
                 hidden=bool(schema.get("hidden", False)),
@@ -205,34 +222,32 @@ class _Walker:
             )
         )
 
-    def value(
-        self, schema: Any, path: str, pointer: str, *, required: bool, arrays: tuple[str, ...]
-    ) -> None:
+    def value(self, schema: Any, path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...]) -> None:
         schema = self.resolver.deref(schema, pointer)
         if not isinstance(schema, Mapping):
-            self.leaf({}, path, pointer, required=required, arrays=arrays)
+            self.leaf({}, path, pointer, chain=chain, arrays=arrays)
             return
         json_type = schema.get("type")
         if json_type == "array" or (json_type is None and "items" in schema):
             items = self.resolver.deref(schema.get("items", {}), pointer + "/items")
             if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
-                self.object(items, path, pointer + "/items", required=required, arrays=(*arrays, path))
+                self.object(items, path, pointer + "/items", chain=chain, arrays=(*arrays, path))
             else:
                 self.leaf(
                     items if isinstance(items, Mapping) else {},
                     path,
                     pointer + "/items",
-                    required=required,
+                    chain=chain,
                     arrays=arrays,
                     array_schema=schema,
                 )
         elif (json_type == "object" or json_type is None) and "properties" in schema:
-            self.object(schema, path, pointer, required=required, arrays=arrays)
+            self.object(schema, path, pointer, chain=chain, arrays=arrays)
         else:
-            self.leaf(schema, path, pointer, required=required, arrays=arrays)
+            self.leaf(schema, path, pointer, chain=chain, arrays=arrays)
 
     def object(
-        self, schema: Mapping[str, Any], path: str, pointer: str, *, required: bool, arrays: tuple[str, ...]
+        self, schema: Mapping[str, Any], path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...]
     ) -> None:
         required_here = set(schema.get("required") or ())
         if any(k in schema for k in ("if", "allOf", "anyOf", "oneOf", "not")):
@@ -243,7 +258,7 @@ class _Walker:
             if name in CONTEXT_PROPERTIES:
                 self.context_paths.append(sub_path)
                 continue
-            self.value(sub, sub_path, sub_pointer, required=required and name in required_here, arrays=arrays)
+            self.value(sub, sub_path, sub_pointer, chain=(*chain, name in required_here), arrays=arrays)
 
 
 def compile_attribute(
@@ -266,10 +281,10 @@ def compile_attribute(
         items = resolver.deref(schema.get("items", {}), pointer + "/items")
     if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
         item_required = tuple(items.get("required") or ())
-        walker.object(items, name, pointer + "/items", required=True, arrays=())
+        walker.object(items, name, pointer + "/items", chain=(), arrays=())
         array_constraints = constraints_of({}, array=schema)
     else:
-        walker.value(schema, name, pointer, required=True, arrays=())
+        walker.value(schema, name, pointer, chain=(), arrays=())
         array_constraints = constraints_of({}, array=schema) if "items" in schema else Constraints()
     leaves = tuple(walker.leaves)
     context = tuple(walker.context_paths)

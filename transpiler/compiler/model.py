@@ -50,6 +50,7 @@ class Constraints:
     max_utf8_bytes: int | None = None
     pattern: str | None = None
     format: str | None = None
+    formats: tuple[str, ...] = ()  # several accepted formats (Amazon's oneOf date | date-time)
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: float | None = None
@@ -108,7 +109,9 @@ class Leaf:
     `arrays` lists the dotted prefixes of the path that are arrays below the top level (for
     `purchasable_offer.our_price.schedule.value_with_tax`: `purchasable_offer.our_price` and
     `purchasable_offer.our_price.schedule`). `required` is true when every enclosing object
-    down from the attribute's item requires it.
+    down from the attribute's item requires it; `required_chain` says, for each segment below the
+    attribute, whether its parent object requires it (so an optional object can still require its
+    own members when present).
     """
 
     path: str
@@ -119,6 +122,7 @@ class Leaf:
     options: tuple[Option, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)
     required: bool = False
+    required_chain: tuple[bool, ...] = ()
     multiple: bool = False  # an array of scalars
     arrays: tuple[str, ...] = ()
     hidden: bool = False

@@ -100,4 +100,12 @@ def compiled_validator(schema: Mapping[str, Any]) -> Any:
     """A jsonschema-rs Draft 2019-09 validator with Amazon's keywords; never touches the network."""
     import jsonschema_rs
 
-    return jsonschema_rs.Draft201909Validator(schema, keywords=KEYWORDS, offline=True)
+    from transpiler.amazon.formats import compiled_formats
+
+    return jsonschema_rs.Draft201909Validator(
+        schema,
+        keywords=KEYWORDS,
+        offline=True,
+        validate_formats=True,
+        formats=compiled_formats(schema),
+    )
