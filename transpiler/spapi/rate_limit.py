@@ -48,17 +48,23 @@ class TokenBucket:
     headroom: float = 1.0
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    cushion: int = 0  # tokens of Amazon's burst never spent (see BURST_CUSHION)
 
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.burst < 1:
             raise ValueError(f"a token bucket needs rate > 0 and burst >= 1, got {self.rate}/{self.burst}")
-        self._tokens = float(self.burst)
+        self._tokens = float(self.capacity)
         self._stamp = self.clock()
         self._lock = threading.Lock()
 
+    @property
+    def capacity(self) -> int:
+        """Tokens the client may hold: Amazon's burst less the cushion (at least one)."""
+        return max(1, self.burst - self.cushion)
+
     def _refill(self, now: float) -> None:
         elapsed = max(0.0, now - self._stamp)
-        self._tokens = min(float(self.burst), self._tokens + elapsed * self.rate * self.headroom)
+        self._tokens = min(float(self.capacity), self._tokens + elapsed * self.rate * self.headroom)
         self._stamp = now
 
     def try_acquire(self) -> float:
@@ -102,9 +108,13 @@ class TokenBucket:
 
 
 #: Refill slightly slower than Amazon does. At exactly Amazon's rate, network jitter (two
-#: requests sent 200 ms apart arriving 190 ms apart) still earns the odd 429; 10% headroom
-#: lets Amazon's bucket keep a small surplus that absorbs it.
-HEADROOM = 0.9
+#: requests sent 200 ms apart arriving 190 ms apart) still earns the odd 429; 3% headroom lets
+#: Amazon's bucket build a small surplus that absorbs it.
+HEADROOM = 0.97
+
+#: Keep one token of Amazon's burst unspent: right after a burst Amazon's bucket is empty and the
+#: refill surplus above has not built up yet, so this one token absorbs early jitter.
+BURST_CUSHION = 1
 
 
 class RateLimiter:
@@ -132,7 +142,9 @@ class RateLimiter:
             bucket = self._buckets.get(operation)
             if bucket is None:
                 rate, burst = self._limits.get(operation, FALLBACK_LIMIT)
-                bucket = TokenBucket(rate, burst, self._headroom, clock=self._clock, sleep=self._sleep)
+                bucket = TokenBucket(
+                    rate, burst, self._headroom, clock=self._clock, sleep=self._sleep, cushion=BURST_CUSHION
+                )
                 self._buckets[operation] = bucket
             return bucket
 
