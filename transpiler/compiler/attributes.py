@@ -183,6 +183,8 @@ class _Walker:
         self.resolver = resolver
         self.leaves: list[Leaf] = []
         self.context_paths: list[str] = []
+        self.context_required: list[str] = []
+        self.array_constraints: list[tuple[str, Constraints]] = []
         self.nested_rules: list[tuple[str, str]] = []  # (pointer, dotted path of the object)
 
     def leaf(
@@ -231,6 +233,7 @@ class _Walker:
         if json_type == "array" or (json_type is None and "items" in schema):
             items = self.resolver.deref(schema.get("items", {}), pointer + "/items")
             if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
+                self.array_constraints.append((path, constraints_of({}, array=schema)))
                 self.object(items, path, pointer + "/items", chain=chain, arrays=(*arrays, path))
             else:
                 self.leaf(
@@ -257,6 +260,8 @@ class _Walker:
             sub_path = f"{path}.{name}"
             if name in CONTEXT_PROPERTIES:
                 self.context_paths.append(sub_path)
+                if name in required_here:
+                    self.context_required.append(sub_path)
                 continue
             self.value(sub, sub_path, sub_pointer, chain=(*chain, name in required_here), arrays=arrays)
 
@@ -306,5 +311,7 @@ def compile_attribute(
         group=group,
         lifecycle=lifecycle_of(schema),
         item_required=item_required,
+        array_constraints=tuple(walker.array_constraints),
+        context_required=tuple(walker.context_required),
     )
     return attribute, walker.nested_rules

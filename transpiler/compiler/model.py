@@ -162,6 +162,11 @@ class Attribute:
     group: str | None = None
     lifecycle: Lifecycle | None = None
     item_required: tuple[str, ...] = ()  # properties the item object requires (schema order)
+    #: Arrays of objects below the top level (`purchasable_offer.our_price.schedule`) and their own
+    #: constraints (minItems, maxItems, unique items per selectors), by dotted path.
+    array_constraints: tuple[tuple[str, Constraints], ...] = ()
+    #: Context paths (`display.type.language_tag`) that their enclosing object requires, at any depth.
+    context_required: tuple[str, ...] = ()
 
     @property
     def kind(self) -> Kind:
