@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
-from generated.models.values import AmazonListing, AmazonValue, default_language_tag, default_marketplace_id
+from generated.models.values import (
+    AmazonInteger,
+    AmazonListing,
+    AmazonNumber,
+    AmazonValue,
+    default_language_tag,
+    default_marketplace_id,
+)
 from transpiler.compiler.model import (
     AllOf,
     AllowValues,
@@ -53,10 +60,8 @@ class BatteryCapacity(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Capacité de la batterie", ge=0.0, le=100000.0)] = None
-    unit: Annotated[Literal["milliamp_hours", "watt_hours"], Field(description="Unité de capacité de la batterie")] = (
-        None
-    )
+    value: Annotated[AmazonNumber, Field(description="Capacité de la batterie", ge=0.0, le=100000.0)]
+    unit: Annotated[Literal["milliamp_hours", "watt_hours"], Field(description="Unité de capacité de la batterie")]
 
 
 class BatteryCellComposition(AmazonValue):
@@ -84,18 +89,18 @@ class BatteryCellComposition(AmazonValue):
             "zinc_carbon",
         ],
         Field(description="Composition des cellules"),
-    ] = None
+    ]
 
 
 class BatteryWeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Poids de la batterie", ge=0.0)] = None
+    value: Annotated[AmazonNumber, Field(description="Poids de la batterie", ge=0.0)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"],
         Field(description="Unité de poids de la batterie"),
-    ] = None
+    ]
 
 
 class Brand(AmazonValue):
@@ -233,7 +238,7 @@ class GhsClassification(AmazonValue):
             "toxic",
         ],
         Field(alias="class", description="Classe SGH"),
-    ] = None
+    ]
 
 
 class GpsrManufacturerReference(AmazonValue):
@@ -312,7 +317,7 @@ class ItemDimensionsHeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Hauteur de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Hauteur de l'article", ge=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de hauteur de l'article"),
@@ -323,7 +328,7 @@ class ItemDimensionsLength(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Longueur de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Longueur de l'article", ge=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de longueur de l'article"),
@@ -334,7 +339,7 @@ class ItemDimensionsWidth(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Largeur de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Largeur de l'article", ge=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de largeur de l'article"),
@@ -354,7 +359,7 @@ class ItemPackageDimensionsHeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Hauteur du colis", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Hauteur du colis", ge=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de hauteur du colis"),
@@ -365,7 +370,7 @@ class ItemPackageDimensionsLength(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Longueur du colis", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Longueur du colis", ge=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de longueur du colis"),
@@ -376,7 +381,7 @@ class ItemPackageDimensionsWidth(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Largeur du colis", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Largeur du colis", ge=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de largeur du colis"),
@@ -387,7 +392,7 @@ class ItemPackageWeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Poids du colis", ge=0.0, gt=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Poids du colis", ge=0.0, gt=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
@@ -409,7 +414,7 @@ class ItemWeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Poids de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Poids de l'article", ge=0.0, le=1000000.0)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
@@ -420,8 +425,8 @@ class ListPrice(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Prix conseillé hors taxes", ge=0.0, multiple_of=0.01)] = None
-    value_with_tax: Annotated[StrictFloat, Field(description="Prix conseillé TTC", ge=0.0, multiple_of=0.01)] = None
+    value: Annotated[AmazonNumber, Field(description="Prix conseillé hors taxes", ge=0.0)] = None
+    value_with_tax: Annotated[AmazonNumber, Field(description="Prix conseillé TTC", ge=0.0)] = None
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
@@ -430,11 +435,11 @@ class LithiumBatteryEnergyContent(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Énergie de la batterie au lithium", ge=0.0)] = None
+    value: Annotated[AmazonNumber, Field(description="Énergie de la batterie au lithium", ge=0.0)]
     unit: Annotated[
         Literal["joules", "kilowatt_hours", "milliamp_hours", "watt_hours"],
         Field(description="Unité d'énergie de la batterie au lithium"),
-    ] = None
+    ]
 
 
 class LithiumBatteryPackaging(AmazonValue):
@@ -444,17 +449,17 @@ class LithiumBatteryPackaging(AmazonValue):
     value: Annotated[
         Literal["batteries_contained_in_equipment", "batteries_only", "batteries_packed_with_equipment"],
         Field(description="Conditionnement de la batterie au lithium"),
-    ] = None
+    ]
 
 
 class LithiumBatteryWeight(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictFloat, Field(description="Poids de lithium", ge=0.0)] = None
+    value: Annotated[AmazonNumber, Field(description="Poids de lithium", ge=0.0)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité de poids de lithium")
-    ] = None
+    ]
 
 
 class MainProductImageLocator(AmazonValue):
@@ -497,7 +502,7 @@ class ModelYear(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictInt, Field(description="Année du modèle", ge=1990, le=2100)]
+    value: Annotated[AmazonInteger, Field(description="Année du modèle", ge=1990, le=2100)]
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -517,7 +522,7 @@ class NumBatteries(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    quantity: Annotated[StrictInt, Field(description="Nombre de piles ou batteries", ge=0)]
+    quantity: Annotated[AmazonInteger, Field(description="Nombre de piles ou batteries", ge=0)]
     type: Annotated[
         Literal[
             "aa",
@@ -538,7 +543,7 @@ class NumberOfItems(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictInt, Field(description="Nombre d'articles", ge=1, le=1000)]
+    value: Annotated[AmazonInteger, Field(description="Nombre d'articles", ge=1, le=1000)]
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -546,7 +551,7 @@ class NumberOfLithiumIonCells(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictInt, Field(description="Nombre de cellules lithium-ion", ge=0)]
+    value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium-ion", ge=0)]
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -554,7 +559,7 @@ class NumberOfLithiumMetalCells(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    value: Annotated[StrictInt, Field(description="Nombre de cellules lithium métal", ge=0)]
+    value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium métal", ge=0)]
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -735,9 +740,9 @@ class Battery(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    cell_composition: list[BatteryCellComposition] = None
-    capacity: list[BatteryCapacity] = None
-    weight: list[BatteryWeight] = None
+    cell_composition: Annotated[list[BatteryCellComposition], Field(max_length=1, min_length=1)] = None
+    capacity: Annotated[list[BatteryCapacity], Field(max_length=1, min_length=1)] = None
+    weight: Annotated[list[BatteryWeight], Field(max_length=1, min_length=1)] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -745,7 +750,7 @@ class Ghs(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    classification: list[GhsClassification] = None
+    classification: Annotated[list[GhsClassification], Field(min_length=1)] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -773,9 +778,9 @@ class LithiumBattery(AmazonValue):
     model_config = ConfigDict(
         extra="forbid",
     )
-    energy_content: list[LithiumBatteryEnergyContent] = None
-    packaging: list[LithiumBatteryPackaging] = None
-    weight: list[LithiumBatteryWeight] = None
+    energy_content: Annotated[list[LithiumBatteryEnergyContent], Field(max_length=1, min_length=1)] = None
+    packaging: Annotated[list[LithiumBatteryPackaging], Field(max_length=1, min_length=1)] = None
+    weight: Annotated[list[LithiumBatteryWeight], Field(max_length=1, min_length=1)] = None
     marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
 
 
@@ -1281,6 +1286,7 @@ Headphones.amazon_rules = ListingRules(
         "externally_assigned_product_identifier": (1, 1, ("marketplace_id", "type")),
         "generic_keyword": (1, 1000, ("marketplace_id", "language_tag")),
         "ghs": (1, 1, ("marketplace_id",)),
+        "ghs.classification": (1, 1000, ("class",)),
         "gpsr_manufacturer_reference": (1, 1, ("marketplace_id",)),
         "gpsr_safety_attestation": (1, 1, ("marketplace_id",)),
         "hazmat": (1, 1, ("marketplace_id", "aspect")),
@@ -1325,6 +1331,15 @@ Headphones.amazon_rules = ListingRules(
         "warranty_description": (1, 1, ("marketplace_id", "language_tag")),
         "water_resistance_level": (1, 1, ("marketplace_id",)),
     },
+    unique_items=(),
+    formats={
+        "product_site_launch_date.value": ("date",),
+    },
+    multiples={
+        "list_price.value": 0.01,
+        "list_price.value_with_tax": 0.01,
+    },
+    enums={},
 )
 Headphones.option_labels = {
     "batteries_included.value": {

@@ -10,9 +10,9 @@ model validator enforces the rules the code generator leaves out (`ListingRules`
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ModelWrapValidatorHandler, model_validator
+from pydantic import AfterValidator, BaseModel, ModelWrapValidatorHandler, StrictFloat, StrictInt, model_validator
 
 from transpiler.validation.rules import ListingRules, context_defaults
 
@@ -25,6 +25,20 @@ def default_marketplace_id() -> str:
 def default_language_tag() -> str:
     """The language of the settings (fr_FR unless configured otherwise)."""
     return context_defaults()["language_tag"]
+
+
+def _integral(value: int | float) -> int | float:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
+#: JSON Schema `number`: an int or a float, never a boolean; kept as given (5 stays 5, 5.0 stays 5.0)
+#: so a listing serializes back byte for byte. `multipleOf` is checked by `ListingRules` with the
+#: reference validator's float arithmetic.
+AmazonNumber = StrictInt | StrictFloat
+#: JSON Schema `integer`: `1.0` is an integer too (Draft 2019-09), booleans are not.
+AmazonInteger = Annotated[StrictInt | StrictFloat, AfterValidator(_integral)]
 
 
 class AmazonValue(BaseModel):

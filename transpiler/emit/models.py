@@ -28,7 +28,7 @@ from typing import Any
 
 import jinja2
 
-from transpiler.compiler.model import CONTEXT_PROPERTIES, Attribute, Condition, Kind, Leaf, ProductType
+from transpiler.compiler.model import CONTEXT_PROPERTIES, Attribute, Condition, Constraints, Kind, Leaf, ProductType
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates" / "models"
@@ -42,8 +42,10 @@ _NUMBER_KEYS = {
     "maximum": "maximum",
     "exclusive_minimum": "exclusiveMinimum",
     "exclusive_maximum": "exclusiveMaximum",
-    "multiple_of": "multipleOf",
 }
+#: datamodel-code-generator's strict number types -> the shared JSON Schema number types of
+#: `generated.models.values` (1.0 is an integer in JSON Schema; values are kept as given).
+_NUMBER_TYPES = {"StrictInt": "AmazonInteger", "StrictFloat": "AmazonNumber"}
 
 
 def generator_version() -> str:
@@ -75,38 +77,54 @@ class _Node:
 
     path: str
     children: dict[str, Any] = field(default_factory=dict)  # name -> _Node | Leaf | "context"
-    arrays: set[str] = field(default_factory=set)  # child names that are arrays of objects
+    #: child names that are arrays of objects -> the array's own constraints
+    arrays: dict[str, Constraints] = field(default_factory=dict)
     required: set[str] = field(default_factory=set)
 
 
 def _item_tree(attribute: Attribute) -> _Node:
+    """The objects of one attribute item. A member is required in its object when that object's
+    schema requires it (`Leaf.required_chain`), so an optional nested object still requires its own
+    members whenever it is present."""
     root = _Node(attribute.name, required=set(attribute.item_required))
     arrays = {prefix for leaf in attribute.leaves for prefix in leaf.arrays}
+    array_constraints = dict(attribute.array_constraints)
 
-    def place(full_path: str, value: Any, required: bool) -> None:
+    def place(full_path: str, value: Any, chain: tuple[bool, ...]) -> None:
         segments = full_path.split(".")[1:]
         node = root
         prefix = attribute.name
-        for segment in segments[:-1]:
+        for depth, segment in enumerate(segments):
+            if depth < len(chain) and chain[depth]:
+                node.required.add(segment)
+            if depth == len(segments) - 1:
+                break
             prefix = f"{prefix}.{segment}"
             child = node.children.get(segment)
             if not isinstance(child, _Node):
                 child = _Node(prefix)
                 node.children[segment] = child
             if prefix in arrays:
-                node.arrays.add(segment)
-            if required and node is not root:
-                node.required.add(segment)
+                node.arrays[segment] = array_constraints.get(prefix, Constraints())
             node = child
         node.children.setdefault(segments[-1], value)
-        if required and node is not root:
-            node.required.add(segments[-1])
 
     for leaf in attribute.leaves:
-        place(leaf.path, leaf, leaf.required)
+        place(leaf.path, leaf, leaf.required_chain or ((True,) * leaf.path.count(".") if leaf.required else ()))
     for path in attribute.context_paths:
-        place(path, "context", False)
+        place(path, "context", (*(False for _ in range(path.count(".") - 1)), path in attribute.context_required))
     return root
+
+
+def _json_enum(leaf: Leaf) -> tuple[Any, ...] | None:
+    """The closed list of a leaf whose values are not all strings (checked by `ListingRules` with
+    JSON equality: pydantic's Literal would take `true` for 1 and turn 1.0 into 1)."""
+    values = tuple(o.value for o in leaf.options)
+    if not values or all(isinstance(v, str) for v in values):
+        return None
+    if leaf.kind == Kind.BOOLEAN and set(values) == {True, False} and all(isinstance(v, bool) for v in values):
+        return None  # StrictBool says it all
+    return values
 
 
 def _leaf_schema(leaf: Leaf) -> dict[str, Any]:
@@ -115,10 +133,12 @@ def _leaf_schema(leaf: Leaf) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": value_type}
     if leaf.title:
         schema["description"] = leaf.title
-    if leaf.kind == Kind.ENUM or (leaf.kind == Kind.BOOLEAN and leaf.options):
+    if (leaf.kind == Kind.ENUM or (leaf.kind == Kind.BOOLEAN and leaf.options)) and _json_enum(leaf) is None:
         values = [o.value for o in leaf.options]
         if not (leaf.kind == Kind.BOOLEAN and set(values) == {True, False}):
             schema["enum"] = values
+    elif _json_enum(leaf) is not None and not all(_is_json_type(o.value, value_type) for o in leaf.options):
+        schema.pop("type")  # values of several JSON types: any value, the list is checked by ListingRules
     if value_type == "string":
         schema.update({key: getattr(c, name) for name, key in _STRING_KEYS.items() if getattr(c, name) is not None})
     elif value_type in {"number", "integer"}:
@@ -129,10 +149,28 @@ def _leaf_schema(leaf: Leaf) -> dict[str, Any]:
             array["minItems"] = c.min_items
         if c.max_items is not None:
             array["maxItems"] = c.max_items
-        if c.unique_items:
-            array["uniqueItems"] = True
-        return array
+        return array  # uniqueItems: ListingRules (JSON equality, order kept)
     return schema
+
+
+def _is_json_type(value: Any, json_type: str) -> bool:
+    if json_type == "boolean":
+        return isinstance(value, bool)
+    if json_type == "integer":
+        integral = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return integral and not isinstance(value, bool)
+    if json_type == "number":
+        return not isinstance(value, bool) and isinstance(value, (int, float))
+    return isinstance(value, str)
+
+
+def _array_keywords(c: Constraints) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if c.min_items is not None:
+        out["minItems"] = c.min_items
+    if c.max_items is not None:
+        out["maxItems"] = c.max_items
+    return out
 
 
 def _object_schema(node: _Node, defs: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +178,9 @@ def _object_schema(node: _Node, defs: dict[str, Any]) -> dict[str, Any]:
     for name, child in node.children.items():
         if isinstance(child, _Node):
             ref = {"$ref": f"#/$defs/{_define(child, defs)}"}
-            properties[name] = {"type": "array", "items": ref} if name in node.arrays else ref
+            properties[name] = (
+                {"type": "array", "items": ref, **_array_keywords(node.arrays[name])} if name in node.arrays else ref
+            )
         elif child == "context":
             properties[name] = {"type": "string"}
         else:
@@ -172,8 +212,6 @@ def _attribute_schema(attribute: Attribute, defs: dict[str, Any]) -> dict[str, A
         schema["minItems"] = c.min_items
     if c.max_items is not None:
         schema["maxItems"] = c.max_items
-    if c.unique_items:
-        schema["uniqueItems"] = True
     return schema
 
 
@@ -285,9 +323,9 @@ def _utf8_limits(product_type: ProductType) -> dict[str, tuple[int | None, int |
 def _unique_limits(product_type: ProductType) -> dict[str, tuple[int | None, int | None, tuple[str, ...]]]:
     out: dict[str, tuple[int | None, int | None, tuple[str, ...]]] = {}
     for attribute in product_type.attributes:
-        c = attribute.constraints
-        if c.min_unique_items is not None or c.max_unique_items is not None:
-            out[attribute.name] = (c.min_unique_items, c.max_unique_items, c.selectors)
+        for path, c in ((attribute.name, attribute.constraints), *attribute.array_constraints):
+            if c.min_unique_items is not None or c.max_unique_items is not None:
+                out[path] = (c.min_unique_items, c.max_unique_items, c.selectors)
         for leaf in attribute.leaves:
             lc = leaf.constraints
             if leaf.multiple and (lc.min_unique_items is not None or lc.max_unique_items is not None):
@@ -296,13 +334,61 @@ def _unique_limits(product_type: ProductType) -> dict[str, tuple[int | None, int
 
 
 def _required_context(product_type: ProductType) -> list[str]:
-    """`<attribute>.marketplace_id` / `.language_tag` paths that Amazon requires in every item."""
-    return [
+    """`marketplace_id` / `language_tag` paths that Amazon requires in every item (or nested object)."""
+    out = [
         f"{attribute.name}.{name}"
         for attribute in product_type.attributes
         for name in CONTEXT_PROPERTIES
         if name in attribute.item_required
     ]
+    nested = [p for a in product_type.attributes for p in a.context_required if p.count(".") > 1]
+    return out + [p for p in nested if p not in out]
+
+
+def _unique_items(product_type: ProductType) -> list[str]:
+    """Arrays with `uniqueItems` (attribute, nested array of objects or of values), by path."""
+    out: list[str] = []
+    for attribute in product_type.attributes:
+        arrays = ((attribute.name, attribute.constraints), *attribute.array_constraints)
+        out.extend(path for path, c in arrays if c.unique_items)
+        out.extend(leaf.path for leaf in attribute.leaves if leaf.multiple and leaf.constraints.unique_items)
+    return list(dict.fromkeys(out))
+
+
+def _formats(product_type: ProductType) -> dict[str, tuple[str, ...]]:
+    """Text leaves whose format Amazon asserts (`date`, `date-time`, or Amazon's oneOf of both)."""
+    from transpiler.amazon.formats import ASSERTED
+
+    out: dict[str, tuple[str, ...]] = {}
+    for leaf in product_type.leaves:
+        c = leaf.constraints
+        accepted = c.formats or ((c.format,) if c.format else ())
+        if accepted and leaf.value_type == "string" and all(f in ASSERTED for f in accepted):
+            out[leaf.path] = accepted
+    return out
+
+
+def _multiples(product_type: ProductType) -> dict[str, float]:
+    return {
+        leaf.path: leaf.constraints.multiple_of
+        for leaf in product_type.leaves
+        if leaf.constraints.multiple_of is not None and leaf.value_type in {"number", "integer"}
+    }
+
+
+def _enums(product_type: ProductType) -> dict[str, tuple[Any, ...]]:
+    return {leaf.path: values for leaf in product_type.leaves if (values := _json_enum(leaf)) is not None}
+
+
+def _number_types(body: str, imports: dict[str, set[str]]) -> tuple[str, dict[str, set[str]]]:
+    """StrictInt / StrictFloat -> the JSON Schema number types of the shared module, imports adjusted."""
+    imports = {m: set(n) for m, n in imports.items()}
+    for strict, ours in _NUMBER_TYPES.items():
+        if re.search(rf"\b{strict}\b", body):
+            body = re.sub(rf"\b{strict}\b", ours, body)
+            imports.setdefault(f"generated.models.{VALUES_MODULE}", set()).add(ours)
+        imports.get("pydantic", set()).discard(strict)
+    return body, imports
 
 
 _CONTEXT_FIELD = re.compile(r"^(    (marketplace_id|language_tag)): StrictStr$", re.MULTILINE)
@@ -323,6 +409,7 @@ def _condition_names(conditions: Sequence[Condition]) -> list[str]:
 
 
 def _import_block(imports: dict[str, set[str]], condition_names: list[str]) -> str:
+    imports = {m: n for m, n in imports.items() if n}
     stdlib = {m: n for m, n in imports.items() if m.split(".")[0] in sys.stdlib_module_names}
     third = {m: n for m, n in imports.items() if m not in stdlib and not m.startswith(("generated", "transpiler"))}
     first = {m: set(n) for m, n in imports.items() if m.startswith(("generated", "transpiler"))}
@@ -359,6 +446,7 @@ def render_module(product_type: ProductType) -> str:
     imports, body = _split_generated(generate_classes(schema))
     # Optional means "may be absent", never null: Amazon's schemas have no null type.
     body = _context_defaults(body.replace(" | None", ""))
+    body, imports = _number_types(body, imports)
     conditions = list(product_type.conditions)
     names = _condition_names(conditions)
     text = _environment().get_template("product_type.py.jinja2").render(
@@ -374,6 +462,10 @@ def render_module(product_type: ProductType) -> str:
             _option_labels(product_type).items()
         )},
         required_context=[_py(p) for p in _required_context(product_type)],
+        unique_items=[_py(p) for p in _unique_items(product_type)],
+        formats={k: _py(v) for k, v in sorted(_formats(product_type).items())},
+        multiples={k: _py(v) for k, v in sorted(_multiples(product_type).items())},
+        enums={k: _py(v) for k, v in sorted(_enums(product_type).items())},
         py=_py,
     )
     return _format(text)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from fractions import Fraction
 from typing import Any
 
 from transpiler.amazon.vocabulary import selector_key
+from transpiler.validation.rules import is_multiple
 
 
 class _SelectorCount:
@@ -73,17 +73,7 @@ class MultipleOf:
         self.divisor = value
 
     def validate(self, instance: Any) -> None:
-        if isinstance(instance, bool) or not isinstance(instance, (int, float)):
-            return
-        if isinstance(self.divisor, float):
-            quotient = instance / self.divisor
-            try:
-                failed = int(quotient) != quotient
-            except OverflowError:
-                failed = (Fraction(instance) / Fraction(self.divisor)).denominator != 1
-        else:
-            failed = bool(instance % self.divisor)
-        if failed:
+        if not is_multiple(instance, self.divisor):
             raise ValueError(f"{instance!r} n'est pas un multiple de {self.divisor}")
 
 

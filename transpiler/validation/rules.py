@@ -6,7 +6,13 @@ class; the shared base class `AmazonListing` runs it as a model validator. It co
 - conditional requirements: expressible Conditions through `conditions.broken`, opaque ones
   through their exact JSON schema and the Amazon vocabulary validator;
 - UTF-8 byte lengths (`maxUtf8ByteLength` / `minUtf8ByteLength`);
-- unique items per selectors (`maxUniqueItems` / `minUniqueItems`);
+- unique items per selectors (`maxUniqueItems` / `minUniqueItems`), at the top level or in nested arrays;
+- `uniqueItems`, closed lists of non-text values and `multipleOf`, with JSON Schema's equality and
+  the reference validator's arithmetic (pydantic's Literal takes `true` for 1, its multiple_of has a
+  tolerance the reference has not);
+- the `date` / `date-time` formats Amazon asserts (`transpiler.amazon.formats`), values kept as text
+  so a listing serializes back unchanged;
+- context properties (`marketplace_id`, `language_tag`) required in items and nested objects.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
+from transpiler.amazon.formats import ASSERTED
 from transpiler.amazon.vocabulary import selector_key, validator_for
 from transpiler.compiler.conditions import broken
 from transpiler.compiler.model import CONTEXT_PROPERTIES, Condition
@@ -91,6 +99,14 @@ class ListingRules:
     unique_limits: Mapping[str, tuple[int | None, int | None, tuple[str, ...]]] = field(default_factory=dict)
     #: `<attribute>.marketplace_id`-like paths every item must carry (the models default them).
     required_context: tuple[str, ...] = ()
+    #: arrays whose items must all differ (JSON equality)
+    unique_items: tuple[str, ...] = ()
+    #: text leaves -> the asserted formats they may take (several: Amazon's oneOf date | date-time)
+    formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: number leaves -> multipleOf
+    multiples: Mapping[str, float] = field(default_factory=dict)
+    #: leaves with a closed list of non-text values -> the values
+    enums: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     _opaque: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def _opaque_validator(self, condition: Condition) -> Any:
@@ -131,9 +147,33 @@ class ListingRules:
                             Problem(loc, "invalid", f"« {path} » : {count} valeur(s) pour les sélecteurs {key} "
                                     f"(au moins {low}).")
                         )
+        out.extend(self._value_problems(data))
         for condition in self.conditions:
             out.extend(self._condition_problems(condition, data))
         return out
+
+    def _value_problems(self, data: Mapping[str, Any]) -> Iterator[Problem]:
+        for path in self.unique_items:
+            for loc, values in _arrays(data, path):
+                keys = [json_key(v) for v in values]
+                if len(set(keys)) != len(keys):
+                    yield Problem(loc, "invalid", f"« {path} » contient des valeurs en double.")
+        for path, accepted in self.formats.items():
+            for loc, value in _walk(data, path.split("."), ()):
+                if isinstance(value, str) and not any(ASSERTED[name](value) for name in accepted):
+                    expected = " ou ".join(_FORMAT_NAMES.get(name, name) for name in accepted)
+                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » doit être {expected}.")
+        for path, divisor in self.multiples.items():
+            for loc, value in _walk(data, path.split("."), ()):
+                if not is_multiple(value, divisor):
+                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » n'est pas un multiple de "
+                                                  f"{divisor}.")
+        for path, allowed in self.enums.items():
+            keys = {json_key(v) for v in allowed}
+            for loc, value in _walk(data, path.split("."), ()):
+                if json_key(value) not in keys:
+                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » ne fait pas partie des valeurs "
+                                                  "autorisées.")
 
     def _condition_problems(self, condition: Condition, data: Mapping[str, Any]) -> list[Problem]:
         if not condition.expressible:
@@ -175,6 +215,36 @@ class ListingRules:
         if errors:
             raise ValidationError.from_exception_data(model_class.__name__, errors)
         return model
+
+
+_FORMAT_NAMES = {"date": "une date (AAAA-MM-JJ)", "date-time": "une date et heure avec fuseau (AAAA-MM-JJThh:mm:ssZ)"}
+
+
+def json_key(value: Any) -> Any:
+    """A hashable key equal for exactly the values JSON Schema calls equal (`enum`, `uniqueItems`):
+    1 and 1.0 are equal, `true` and 1 are not, objects compare regardless of key order."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", int(value) if isinstance(value, float) and value.is_integer() else value)
+    if isinstance(value, list):
+        return ("array", tuple(json_key(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("object", frozenset((k, json_key(v)) for k, v in value.items()))
+    return (type(value).__name__, value)
+
+
+def is_multiple(value: Any, divisor: float) -> bool:
+    """`multipleOf` exactly as the reference validator computes it (float division, then integrality)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return True
+    if isinstance(divisor, float):
+        quotient = value / divisor
+        try:
+            return int(quotient) == quotient
+        except OverflowError:
+            return (Fraction(value) / Fraction(divisor)).denominator == 1
+    return not value % divisor
 
 
 def _escape(message: str) -> str:
