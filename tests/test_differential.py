@@ -4,10 +4,13 @@ For every sample product type (assets/) and every real schema under ../shared/am
 (new files there are picked up automatically), at least 200 payloads: valid ones built from the
 attribute model, and invalid ones made by mutation (missing required attribute or property, value
 outside a closed list, too long in UTF-8 bytes but not in characters, duplicate selector
-combination, each conditional rule broken, wrong shapes, unknown attributes). On every payload
-`ListingValidator.check` must give the reference validator's verdict
-(`transpiler.amazon.vocabulary.validator_for`, jsonschema Draft 2019-09 + Amazon vocabulary); the
-generated model alone must round-trip every valid payload exactly and reject every mutation.
+combination, each conditional rule broken, wrong shapes, unknown attributes, a bad date or a
+date-time without offset, a nested optional object missing a member it requires, a nested array
+outside its minItems/maxItems, numbers of the wrong JSON type, 1.0 in an integer field, values off
+`multipleOf`). On every payload both `ListingValidator.check` and the generated model ALONE must
+give the reference validator's verdict (`transpiler.amazon.vocabulary.validator_for`, jsonschema
+Draft 2019-09 + Amazon vocabulary, date/date-time asserted); every payload the model accepts
+serializes back to the same JSON (same values and JSON types: 1.0 stays 1.0).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from transpiler.validation.examples import build_item, mutated, valid_listing
 from transpiler.validation.validate import ListingValidator, validator_for_product_type
 
 MIN_PAYLOADS = 200
+#: Mutations that make any payload invalid (the others are judged by the reference only).
+_ALWAYS_INVALID = {"missing_required", "missing_property", "enum", "duplicate_selectors", "not_an_array",
+                   "unknown_attribute", "utf8", "nested_missing", "nested_items"}
 VALID = 60
 
 
@@ -171,6 +177,8 @@ def _cases(validator: ListingValidator, rng: random.Random) -> list[tuple[str, d
                 parent[key] = text
                 cases.append(("utf8", payload))
 
+    cases.extend(_value_cases(pt, valid, rng))
+
     # Each conditional rule broken (judged by the rule's own exact JSON schema).
     for condition in pt.conditions:
         rule = validator_for(json.loads(condition.raw))
@@ -203,6 +211,94 @@ def _cases(validator: ListingValidator, rng: random.Random) -> list[tuple[str, d
     return cases
 
 
+#: Values tried in leaves whose format Amazon asserts (date, date-time or both).
+DATES = ["2026-11-28", "2026-11-28T10:00:00Z", "2026-11-28T10:00:00+01:00", "2026-11-28T10:00:00", "2026-13-45",
+         "2026-02-30", "28/11/2026", "6/30/17", "2026-11-28T25:00:00Z", "2026-11-28 10:00:00Z", ""]
+
+
+def _with_leaf(pt: Any, valid: list[dict[str, Any]], rng: random.Random, path: str) -> tuple[dict[str, Any], Any]:
+    """A copy of a valid payload holding `path` (else a payload with a complete item added) and the
+    (parent object, key) of that value; (payload, None) when the value cannot be placed."""
+    holding = [p for p in valid if _first_parent(p, path) is not None]
+    if holding:
+        payload = mutated(rng.choice(holding))
+    else:
+        payload = mutated(rng.choice(valid))
+        attribute = pt.attribute(path.split(".")[0])
+        payload[attribute.name] = [build_item(attribute, pt, rng, presence=1.0)]
+    return payload, _first_parent(payload, path)
+
+
+def _value_cases(pt: Any, valid: list[dict[str, Any]], rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+    """Mutations of single values and nested objects/arrays (verdicts left to the reference)."""
+    cases: list[tuple[str, dict[str, Any]]] = []
+
+    def put(label: str, path: str, value: Any, *, as_list: bool = False, times: int = 1) -> None:
+        for _ in range(times):
+            payload, found = _with_leaf(pt, valid, rng, path)
+            if found is not None:
+                parent, key = found
+                parent[key] = [value] if as_list else value
+                cases.append((label, payload))
+
+    for leaf in pt.leaves:
+        c = leaf.constraints
+        # Dates: Amazon's oneOf date | date-time, or a single date / date-time format.
+        if leaf.value_type == "string" and (c.formats or c.format in ("date", "date-time")):
+            for value in DATES:
+                put("format", leaf.path, value, as_list=leaf.multiple)
+        # Numbers: 1.0 in an integer field is an integer; 1.5 and booleans are not; ints are numbers.
+        if leaf.value_type in ("integer", "number") and not leaf.options:
+            payload, found = _with_leaf(pt, valid, rng, leaf.path)
+            current = found[0][found[1]] if found else None
+            if isinstance(current, list):
+                current = current[0] if current else None
+            if isinstance(current, (int, float)) and not isinstance(current, bool):
+                variants = [float(current), True, "12"]
+                variants += [float(current) + 0.5] if leaf.value_type == "integer" else [int(current)]
+                if c.multiple_of:
+                    variants += [319.72, 0.3, 1.005, round(current + c.multiple_of, 2)]
+                for value in variants:
+                    put("number_type" if leaf.value_type == "number" else "integer_type", leaf.path, value,
+                        as_list=leaf.multiple)
+        # A nested optional object present without a member it requires.
+        chain = leaf.required_chain
+        if len(chain) > 1 and chain[-1] and not all(chain[:-1]):
+            for _ in range(2):
+                payload, found = _with_leaf(pt, valid, rng, leaf.path)
+                if found is not None:
+                    parent, key = found
+                    del parent[key]
+                    cases.append(("nested_missing", payload))
+    # Nested arrays of objects outside their minItems / maxItems.
+    for attribute in pt.attributes:
+        for path, c in attribute.array_constraints:
+            if c.min_items is not None and c.min_items >= 1:
+                for _ in range(2):
+                    payload, found = _with_leaf(pt, valid, rng, path)
+                    if found is not None:
+                        parent, key = found
+                        parent[key] = parent[key][: c.min_items - 1]
+                        cases.append(("nested_items", payload))
+            if c.max_items is not None:
+                payload, found = _with_leaf(pt, valid, rng, path)
+                if found is not None and found[0][found[1]]:
+                    parent, key = found
+                    parent[key] = [*parent[key], *(mutated(parent[key][0]) for _ in range(c.max_items))]
+                    cases.append(("nested_items", payload))
+    return cases
+
+
+def _model_verdict(model: Any, payload: dict[str, Any]) -> bool:
+    try:
+        listing = model.model_validate(payload)
+    except ValidationError:
+        return False
+    dumped = listing.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert json.dumps(dumped, sort_keys=True) == json.dumps(payload, sort_keys=True), "round trip changed the payload"
+    return True
+
+
 SCHEMAS = real_schema_files() + sample_schema_files()
 
 
@@ -213,21 +309,29 @@ def test_verdicts_agree_with_draft_2019_09(path: Path):
     cases = _cases(validator, random.Random(f"differential:{path.parent.name}/{path.name}"))
     assert len(cases) >= MIN_PAYLOADS, Counter(label for label, _ in cases)
     kinds = Counter(label.split()[0] for label, _ in cases)
+    verdicts = Counter()
     for label, payload in cases:
         expected = oracle.is_valid(payload)
+        verdicts[label.split()[0], expected] += 1
         issues = validator.check(payload)
         assert (not issues) == expected, (label, [i.message for i in issues][:5], json.dumps(payload)[:1500])
-        if label == "valid":
-            assert expected
-            listing = validator.model.model_validate(payload)
-            assert listing.model_dump(mode="json", by_alias=True, exclude_none=True) == payload
-        else:
-            assert not expected, (label, "the mutation did not make the payload invalid")
-            with pytest.raises(ValidationError):
-                validator.model.model_validate(payload)
+        # The generated model alone (types, nested requiredness, formats, rules) gives the same verdict.
+        assert _model_verdict(validator.model, payload) == expected, (label, expected, json.dumps(payload)[:1500])
+        if label == "valid" or label in _ALWAYS_INVALID:
+            assert expected == (label == "valid"), (label, "the payload does not have the verdict it was built for")
     # Every kind of mutation the product type allows was exercised, and every rule was broken.
     for kind in ("valid", "missing_property", "enum", "not_an_array", "unknown_attribute"):
         assert kinds[kind] > 0, kinds
+    pt = validator.product_type
+    if any(leaf.constraints.formats or leaf.constraints.format in ("date", "date-time") for leaf in pt.leaves):
+        assert verdicts["format", True] and verdicts["format", False], verdicts
+    if any(leaf.value_type == "integer" for leaf in pt.leaves):
+        assert verdicts["integer_type", True] and verdicts["integer_type", False], verdicts
+    if any(len(leaf.required_chain) > 1 and leaf.required_chain[-1] and not all(leaf.required_chain[:-1])
+           for leaf in pt.leaves):
+        assert kinds["nested_missing"] > 0, kinds
+    if any(c.min_items for a in pt.attributes for _, c in a.array_constraints):
+        assert kinds["nested_items"] > 0, kinds
     if validator.product_type.required:
         assert kinds["missing_required"] > 0
     if any(_too_many_bytes(leaf) for leaf in validator.product_type.leaves):

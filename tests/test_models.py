@@ -164,3 +164,114 @@ def test_init_maps_every_product_type():
     for name in SAMPLES:
         assert name == module_for(name).PRODUCT_TYPE
         assert Path(module_for(name).__file__).parent == GENERATED
+
+
+def _errors(name: str, payload: dict) -> set[tuple[tuple, str]]:
+    try:
+        _model(name).model_validate(payload)
+    except ValidationError as exc:
+        return {(e["loc"], e["type"]) for e in exc.errors()}
+    return set()
+
+
+def test_optional_nested_objects_require_their_members_when_present(product_types):
+    display = product_types["CELLULAR_PHONE"].attribute("display")
+    assert display.leaf("display.size.unit").required_chain == (False, True)
+    payload = _payload("CELLULAR_PHONE")
+    del payload["display"][0]["size"][0]["unit"]
+    assert _errors("CELLULAR_PHONE", payload) == {(("display", 0, "size", 0, "unit"), "missing")}
+    payload = _payload("CELLULAR_PHONE")
+    del payload["display"][0]["size"]  # the optional object itself may be absent
+    assert _errors("CELLULAR_PHONE", payload) == set()
+    # A context property required by a nested object: defaulted in code, required in a payload.
+    payload = _payload("CELLULAR_PHONE")
+    del payload["display"][0]["type"][0]["language_tag"]
+    assert _errors("CELLULAR_PHONE", payload) == {(("display", 0, "type", 0, "language_tag"), "amazon_missing")}
+
+
+def test_nested_arrays_keep_their_item_limits(product_types):
+    assert dict(product_types["CELLULAR_PHONE"].attribute("battery").array_constraints)["battery.weight"].min_items == 1
+    payload = _payload("CELLULAR_PHONE")
+    payload["battery"][0]["weight"] = []
+    assert _errors("CELLULAR_PHONE", payload) == {(("battery", 0, "weight"), "too_short")}
+    payload = _payload("CELLULAR_PHONE")
+    payload["battery"][0]["weight"].append(copy.deepcopy(payload["battery"][0]["weight"][0]))
+    assert _errors("CELLULAR_PHONE", payload) == {(("battery", 0, "weight"), "too_long")}
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("2024-01-31", True), ("2024-02-30", False), ("2024-01-31T10:00:00Z", False), ("31/01/2024", False)],
+)
+def test_date_formats_are_asserted_and_kept_as_text(value, accepted):
+    payload = _payload("CELLULAR_PHONE")
+    payload["product_site_launch_date"][0]["value"] = value
+    errors = _errors("CELLULAR_PHONE", payload)
+    assert (not errors) == accepted, errors
+    if accepted:
+        dumped = _model("CELLULAR_PHONE").model_validate(payload).to_amazon()
+        assert dumped["product_site_launch_date"][0]["value"] == value
+    else:
+        assert errors == {(("product_site_launch_date", 0, "value"), "amazon_invalid")}
+
+
+def test_numbers_follow_json_schema_and_serialize_unchanged():
+    payload = _payload("CELLULAR_PHONE")
+    payload["number_of_items"][0]["value"] = 1.0  # an integer in JSON Schema
+    payload["battery"][0]["capacity"][0]["value"] = 4000  # an int in a number field stays an int
+    dumped = _model("CELLULAR_PHONE").model_validate(payload).to_amazon()
+    assert json.dumps(dumped, sort_keys=True) == json.dumps(payload, sort_keys=True)
+    assert type(dumped["number_of_items"][0]["value"]) is float
+    assert type(dumped["battery"][0]["capacity"][0]["value"]) is int
+    for bad, kind in ((1.5, "int_from_float"), (True, "int_type"), ("1", "int_type")):
+        payload["number_of_items"][0]["value"] = bad
+        assert _errors("CELLULAR_PHONE", payload) == {(("number_of_items", 0, "value"), kind)}
+    # multipleOf with the reference validator's float arithmetic: 319.72 / 0.01 is not integral there.
+    payload = _payload("CELLULAR_PHONE")
+    payload["list_price"][0]["value_with_tax"] = 319.72
+    assert _errors("CELLULAR_PHONE", payload) == {(("list_price", 0, "value_with_tax"), "amazon_invalid")}
+    payload["list_price"][0]["value_with_tax"] = 319.75
+    assert _errors("CELLULAR_PHONE", payload) == set()
+
+
+def test_real_schema_nested_offer_schedule(amazon):
+    """US PRODUCT: a discounted price's schedule requires start_at, end_at and value_with_tax, at least
+    one schedule, and dates as date or date-time with an offset."""
+    from transpiler.amazon.vocabulary import validator_for
+    from transpiler.validation.validate import validator_for_product_type
+
+    validator = validator_for_product_type(amazon / "product-types" / "US" / "PRODUCT.json")
+    oracle = validator_for(validator.schema)
+    schedule = {"value_with_tax": 19.99, "start_at": "2026-11-28", "end_at": "2026-12-01T00:00:00+01:00"}
+    offer = {"currency": "USD", "marketplace_id": "ATVPDKIKX0DER", "discounted_price": [{"schedule": [schedule]}]}
+
+    def offer_with(**changes) -> dict:
+        value = copy.deepcopy(offer)
+        item = value["discounted_price"][0]["schedule"][0]
+        for key, new in changes.items():
+            if new is None:
+                del item[key]
+            else:
+                item[key] = new
+        return value
+
+    def purchasable_errors(value: dict) -> set:
+        try:
+            validator.model.model_validate({"purchasable_offer": [value]})
+        except ValidationError as exc:
+            return {e["loc"] for e in exc.errors() if e["loc"][:1] == ("purchasable_offer",)}
+        return set()
+
+    at = ("purchasable_offer", 0, "discounted_price", 0, "schedule", 0)
+    assert purchasable_errors(offer) == set()
+    assert (*at, "start_at") in purchasable_errors(offer_with(start_at=None))
+    assert (*at, "start_at") in purchasable_errors(offer_with(start_at="2026-11-28T10:00:00"))
+    assert (*at, "end_at") in purchasable_errors(offer_with(end_at="6/30/17"))
+    empty = copy.deepcopy(offer)
+    empty["discounted_price"][0]["schedule"] = []
+    assert at[:-1] in purchasable_errors(empty)
+    # Full Draft 2019-09 validation of the schema finds a problem in the offer exactly then.
+    for value in (offer, offer_with(start_at=None), offer_with(start_at="2026-11-28T10:00:00"), empty):
+        errors = oracle.iter_errors({"purchasable_offer": [value]})
+        in_offer = any(list(e.absolute_path)[:1] == ["purchasable_offer"] for e in errors)
+        assert in_offer == bool(purchasable_errors(value))

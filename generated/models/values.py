@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ModelWrapValidatorHandler, StrictFloat, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, GetCoreSchemaHandler, ModelWrapValidatorHandler, model_validator
+from pydantic_core import PydanticKnownError, core_schema
 
 from transpiler.validation.rules import ListingRules, context_defaults
 
@@ -27,18 +28,31 @@ def default_language_tag() -> str:
     return context_defaults()["language_tag"]
 
 
+class _JsonNumber:
+    """A JSON Schema number: an int or a float, never a boolean, kept as given (5 stays 5 and 5.0
+    stays 5.0, so a listing serializes back byte for byte); one error when it is not a number."""
+
+    def __init__(self, integer: bool) -> None:
+        self.integer = integer
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.union_schema(
+            [core_schema.int_schema(strict=True), core_schema.float_schema(strict=True)],
+            custom_error_type="int_type" if self.integer else "float_type",
+        )
+
+
 def _integral(value: int | float) -> int | float:
     if isinstance(value, float) and not value.is_integer():
-        raise ValueError("Input should be a valid integer")
+        raise PydanticKnownError("int_from_float")
     return value
 
 
-#: JSON Schema `number`: an int or a float, never a boolean; kept as given (5 stays 5, 5.0 stays 5.0)
-#: so a listing serializes back byte for byte. `multipleOf` is checked by `ListingRules` with the
-#: reference validator's float arithmetic.
-AmazonNumber = StrictInt | StrictFloat
-#: JSON Schema `integer`: `1.0` is an integer too (Draft 2019-09), booleans are not.
-AmazonInteger = Annotated[StrictInt | StrictFloat, AfterValidator(_integral)]
+#: JSON Schema `number`. `multipleOf` is checked by `ListingRules` with the reference validator's
+#: float arithmetic (pydantic's has a tolerance).
+AmazonNumber = Annotated[int | float, _JsonNumber(integer=False)]
+#: JSON Schema `integer`: `1.0` is an integer too (Draft 2019-09), `1.5` and booleans are not.
+AmazonInteger = Annotated[int | float, _JsonNumber(integer=True), AfterValidator(_integral)]
 
 
 class AmazonValue(BaseModel):

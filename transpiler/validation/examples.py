@@ -101,11 +101,24 @@ def build_item(
     presence: float = 0.6,
     hints: dict[str, list[Any]] | None = None,
 ) -> Any:
-    """One item of an attribute: required leaves always, optional ones with probability `presence`."""
+    """One item of an attribute: required members always, each optional object or value with
+    probability `presence` (an optional object, when present, gets every member it requires)."""
     arrays = {prefix for leaf in attribute.leaves for prefix in leaf.arrays}
+    chosen: dict[str, bool] = {}
+
+    def wanted(leaf: Leaf) -> bool:
+        if not leaf.required_chain:
+            return leaf.required or rng.random() < presence
+        segments = leaf.path.split(".")
+        for depth, required in enumerate(leaf.required_chain):
+            prefix = ".".join(segments[: depth + 2])
+            if not required and not chosen.setdefault(prefix, rng.random() < presence):
+                return False
+        return True
+
     item: dict[str, Any] = {}
     for leaf in attribute.leaves:
-        if not leaf.required and rng.random() >= presence:
+        if not wanted(leaf):
             continue
         value = leaf_value(leaf, rng, hints)
         if value is None:
