@@ -275,3 +275,49 @@ def test_real_schema_nested_offer_schedule(amazon):
         errors = oracle.iter_errors({"purchasable_offer": [value]})
         in_offer = any(list(e.absolute_path)[:1] == ["purchasable_offer"] for e in errors)
         assert in_offer == bool(purchasable_errors(value))
+
+
+@pytest.mark.parametrize(
+    ("item", "accepted"),
+    [
+        ({"value": 1}, True),
+        ({"value": 1.0}, True),
+        ({"value": True}, False),
+        ({"value": 3}, False),
+        ({"value": 2, "sealed": True}, True),
+        ({"value": 2, "sealed": 1}, False),
+        ({"value": 6, "codes": ["a", "b"]}, True),
+        ({"value": 6, "codes": ["a", "a"]}, False),
+        ({"value": 6, "sizes": [1, 2.5]}, True),
+        ({"value": 6, "sizes": [1, 1.0]}, False),
+    ],
+)
+def test_closed_lists_of_numbers_and_unique_items_follow_json_schema(tmp_path, item, accepted):
+    """Integer / boolean closed lists and uniqueItems use JSON equality (1 == 1.0, true != 1), like the schema."""
+    from transpiler.amazon.vocabulary import validator_for
+    from transpiler.validation.validate import validator_for_product_type
+
+    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
+    properties = {
+        "value": {"type": "integer", "enum": [1, 2, 6]},
+        "sealed": {"type": "boolean", "enum": [True]},
+        "codes": {"type": "array", "uniqueItems": True, "items": {"type": "string"}},
+        "sizes": {"type": "array", "uniqueItems": True, "items": {"type": "number"}},
+        "marketplace_id": {"type": "string"},
+    }
+    schema["properties"]["pack_count"] = {
+        "type": "array", "items": {"type": "object", "required": ["value"], "properties": properties}
+    }
+    path = tmp_path / "HEADPHONES_PACK.json"
+    path.write_text(json.dumps(schema))
+    validator = validator_for_product_type(path)
+    payload = {**_payload("HEADPHONES"), "pack_count": [{**item, "marketplace_id": "A13V1IB3VIYZZH"}]}
+    assert validator_for(validator.schema).is_valid(payload) == accepted
+    try:
+        listing = validator.model.model_validate(payload)
+    except ValidationError:
+        assert not accepted
+    else:
+        assert accepted
+        assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)
+    assert (validator.check(payload) == []) == accepted
