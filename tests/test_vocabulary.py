@@ -162,6 +162,7 @@ def test_real_schemas_pass_the_meta_schema():
         ("2026-11-28T10:00:00", False),  # no offset: not RFC 3339
         ("6/30/17", False),
         ("2026-02-30", False),
+        ("2026-11-28\n", False),  # a trailing newline is not a date
     ],
 )
 def test_date_or_date_time_as_amazon_writes_it(value, valid):

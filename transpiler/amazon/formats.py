@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import FormatChecker
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})$")
 
 
@@ -23,7 +23,7 @@ def is_date(value: Any) -> bool:
     """RFC 3339 full-date (`2026-11-28`)."""
     if not isinstance(value, str):
         return True  # formats only constrain strings
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         return False
     try:
         date.fromisoformat(value)
@@ -36,7 +36,7 @@ def is_date_time(value: Any) -> bool:
     """RFC 3339 date-time with an offset (`2026-11-28T10:00:00Z`, `…+01:00`)."""
     if not isinstance(value, str):
         return True
-    match = _DATE_TIME.match(value)
+    match = _DATE_TIME.fullmatch(value)
     if not match:
         return False
     day, time, offset = match.groups()
