@@ -11,22 +11,10 @@ import threading
 import time
 from dataclasses import dataclass
 
+from transpiler.amazon.usage_plans import USAGE_PLANS
+
 #: operation id -> (rate in requests per second, burst)
-AMAZON_LIMITS: dict[str, tuple[float, int]] = {
-    "searchDefinitionsProductTypes": (5.0, 10),
-    "getDefinitionsProductType": (5.0, 10),
-    "getListingsItem": (5.0, 10),
-    "putListingsItem": (5.0, 10),
-    "patchListingsItem": (5.0, 5),
-    "deleteListingsItem": (5.0, 5),
-    "searchListingsItems": (5.0, 5),
-    "getFeeds": (0.0222, 10),
-    "createFeed": (0.0083, 15),
-    "cancelFeed": (2.0, 15),
-    "getFeed": (2.0, 15),
-    "createFeedDocument": (0.5, 15),
-    "getFeedDocument": (0.0222, 10),
-}
+AMAZON_LIMITS: dict[str, tuple[float, int]] = dict(USAGE_PLANS)
 
 
 @dataclass

@@ -13,23 +13,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-#: operationId -> (rate per second, burst), from the "Usage plan" tables in Amazon's OpenAPI
-#: models (definitionsProductTypes_2020-09-01, listingsItems_2021-08-01, feeds_2021-06-30).
-DOCUMENTED_LIMITS: dict[str, tuple[float, int]] = {
-    "searchDefinitionsProductTypes": (5.0, 10),
-    "getDefinitionsProductType": (5.0, 10),
-    "getListingsItem": (5.0, 10),
-    "putListingsItem": (5.0, 10),
-    "patchListingsItem": (5.0, 5),
-    "deleteListingsItem": (5.0, 5),
-    "searchListingsItems": (5.0, 5),
-    "createFeedDocument": (0.5, 15),
-    "createFeed": (0.0083, 15),
-    "getFeed": (2.0, 15),
-    "getFeeds": (0.0222, 10),
-    "cancelFeed": (2.0, 15),
-    "getFeedDocument": (0.0222, 10),
-}
+from transpiler.amazon.usage_plans import USAGE_PLANS
+
+#: operationId -> (rate per second, burst): Amazon's documented usage plans.
+DOCUMENTED_LIMITS: dict[str, tuple[float, int]] = dict(USAGE_PLANS)
 
 #: For an operation missing from the table: Amazon's most common plan.
 FALLBACK_LIMIT = (1.0, 5)
