@@ -39,13 +39,7 @@ class ListingsClient:
         seller_id: str | None = None,
     ) -> AmazonResponse:
         """Create or fully replace a listing (`mode="VALIDATION_PREVIEW"` validates without saving)."""
-        return self.transport.request(
-            "putListingsItem",
-            "PUT",
-            self._path(sku, seller_id),
-            params=self._params(mode, included_data, issue_locale),
-            body=dict(body),
-        )
+        return self._write("putListingsItem", "PUT", sku, body, mode, included_data, issue_locale, seller_id)
 
     def patch_listings_item(
         self,
@@ -58,9 +52,22 @@ class ListingsClient:
         seller_id: str | None = None,
     ) -> AmazonResponse:
         """Apply `{"productType", "patches": [...]}` to an existing listing (top-level attributes only)."""
+        return self._write("patchListingsItem", "PATCH", sku, body, mode, included_data, issue_locale, seller_id)
+
+    def _write(
+        self,
+        operation: str,
+        method: str,
+        sku: str,
+        body: Mapping[str, Any],
+        mode: str | None,
+        included_data: Sequence[str] | None,
+        issue_locale: str | None,
+        seller_id: str | None,
+    ) -> AmazonResponse:
         return self.transport.request(
-            "patchListingsItem",
-            "PATCH",
+            operation,
+            method,
             self._path(sku, seller_id),
             params=self._params(mode, included_data, issue_locale),
             body=dict(body),
