@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat -e '.[dev,aws]'
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=lenient -e '.[dev,aws]'
 	touch $(STAMP)
 
 test: install
