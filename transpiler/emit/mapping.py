@@ -37,7 +37,7 @@ SKU = "SKU"
 EAN = "EAN"
 
 #: Cap on numbered slots: values beyond it are not represented (listed in the mapping's `unmapped`).
-NUMBERED_CAP_SINGLE = 10  # single-leaf attributes (bullet_point, generic_keyword)
+NUMBERED_CAP_SINGLE = 20  # single-leaf attributes (bullet_point, compatible_phone_models, generic_keyword)
 NUMBERED_CAP_OBJECT = 3  # attributes with several leaves per item
 KEYED_MAX_OPTIONS = 30  # a selector with more options is numbered instead
 LONG_TEXT_OVER = 1000  # texts allowed more characters than this are LONG-TEXT
