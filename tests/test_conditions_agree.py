@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import real_schema_files, sample_schema_files
-from tests.payload_factory import random_payload
 from transpiler.amazon.definitions import load_definition
 from transpiler.amazon.vocabulary import validator_for
 from transpiler.compiler import compile_definition
 from transpiler.compiler.conditions import broken
+from transpiler.validation.examples import condition_values, random_listing
 
 
 @pytest.mark.parametrize("path", real_schema_files() + sample_schema_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -27,8 +27,9 @@ def test_condition_verdicts_agree(path: Path):
     rng = random.Random(f"conditions:{path.name}")
     validators = {c.source: validator_for(json.loads(c.raw)) for c in product_type.conditions}
     fired = {c.source: set() for c in product_type.conditions}
+    hints = condition_values(product_type)
     for _ in range(300):
-        payload = random_payload(product_type, rng)
+        payload = random_listing(product_type, rng, hints=hints, second_item=0.3)
         for condition in product_type.conditions:
             expected = validators[condition.source].is_valid(payload)
             if not condition.expressible:

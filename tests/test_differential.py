@@ -26,8 +26,8 @@ from pydantic import ValidationError
 
 from tests.conftest import real_schema_files, sample_schema_files
 from transpiler.amazon.vocabulary import validator_for
-from transpiler.compiler.model import AllOf, AllowValues, AnyOf, Kind, Not, RequireContains, ValueIn
-from transpiler.validation.examples import build_item, mutated, valid_listing
+from transpiler.compiler.model import Kind
+from transpiler.validation.examples import build_item, condition_values, mutated, valid_listing
 from transpiler.validation.validate import ListingValidator, validator_for_product_type
 
 MIN_PAYLOADS = 200
@@ -35,26 +35,6 @@ MIN_PAYLOADS = 200
 _ALWAYS_INVALID = {"missing_required", "missing_property", "enum", "duplicate_selectors", "not_an_array",
                    "unknown_attribute", "utf8", "nested_missing", "nested_items"}
 VALID = 60
-
-
-def _hints(product_type: Any) -> dict[str, list[Any]]:
-    """Values the conditions test or constrain, per full leaf path (so rules fire often)."""
-    found: dict[str, list[Any]] = {}
-
-    def visit(node: Any, scope: str) -> None:
-        if isinstance(node, (ValueIn, AllowValues, RequireContains)):
-            found.setdefault(f"{scope}.{node.path}" if scope else node.path, []).extend(node.values)
-        elif isinstance(node, Not):
-            visit(node.operand, scope)
-        elif isinstance(node, (AllOf, AnyOf)):
-            for operand in node.operands:
-                visit(operand, scope)
-
-    for condition in product_type.conditions:
-        visit(condition.when, condition.scope)
-        for effect in (*condition.then, *condition.otherwise):
-            visit(effect, condition.scope)
-    return found
 
 
 def _problems(validator: ListingValidator):
@@ -97,7 +77,7 @@ def _too_many_bytes(leaf: Any) -> str | None:
 
 def _cases(validator: ListingValidator, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
     pt = validator.product_type
-    hints = _hints(pt)
+    hints = condition_values(pt)
     problems = _problems(validator)
     valid: list[dict[str, Any]] = []
     for _ in range(VALID * 3):

@@ -13,6 +13,7 @@ it as an opaque Condition (raw JSON + pointer) so no rule is ever dropped.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -143,7 +144,7 @@ def _single_atom(predicate: Predicate) -> Present | ValueIn:
     if isinstance(predicate, (Present, ValueIn)):
         return predicate
     if isinstance(predicate, AllOf):
-        atoms = [p for p in predicate.operands]
+        atoms = list(predicate.operands)
         if all(isinstance(a, (Present, ValueIn)) for a in atoms):
             kept = [
                 a
@@ -295,9 +296,6 @@ def split_root_entry(entry: Any, pointer: str) -> Iterator[tuple[str, str, Mappi
 
 # --- evaluation -------------------------------------------------------------------------------
 
-_MISSING = object()
-
-
 def _values(node: Any, segments: list[str]) -> Iterator[Any]:
     """Every value reachable along `segments`, descending into arrays."""
     if isinstance(node, list):
@@ -423,11 +421,8 @@ def _limit_broken(value: Any, c: Constraints) -> bool:
             return True
         if c.max_length is not None and len(value) > c.max_length:
             return True
-        if c.pattern is not None:
-            import re
-
-            if not re.search(c.pattern, value):
-                return True
+        if c.pattern is not None and not re.search(c.pattern, value):
+            return True
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if c.minimum is not None and value < c.minimum:
             return True

@@ -11,7 +11,21 @@ from transpiler.amazon import definitions, vocabulary
 from transpiler.compiler.model import ProductType
 from transpiler.compiler.product_type import compile_definition
 
-_CACHE: dict[tuple[str, str], ProductType] = {}
+_CACHE: dict[tuple[str, str], tuple[definitions.Definition, ProductType]] = {}
+
+
+def load_compiled(path: Path, *, check: bool = True) -> tuple[definitions.Definition, ProductType]:
+    """The definition read from `path` and its compiled product type (cached by path and checksum).
+
+    Checks the schema against Amazon's meta-schema first (SchemaError with a pointer on failure).
+    """
+    definition = definitions.load_definition(path)
+    key = (str(path.resolve()), definition.checksum)
+    if key not in _CACHE:
+        if check:
+            vocabulary.check_schema(definition.schema, str(path), definition.name)
+        _CACHE[key] = (definition, compile_definition(definition))
+    return _CACHE[key]
 
 
 def load_product_type(
@@ -22,20 +36,9 @@ def load_product_type(
     locale: str = "fr_FR",
     check: bool = True,
 ) -> ProductType:
-    """Compile a product type given by name (looked up in assets) or schema path.
-
-    Checks the schema against Amazon's meta-schema first (SchemaError with a pointer on failure).
-    """
+    """Compile a product type given by name (looked up in assets) or schema path."""
     path = definitions.resolve(str(name_or_path), root=root, marketplace_id=marketplace_id, locale=locale)
-    definition = definitions.load_definition(path)
-    key = (str(path.resolve()), definition.checksum)
-    if key in _CACHE:
-        return _CACHE[key]
-    if check:
-        vocabulary.check_schema(definition.schema, str(path), definition.name)
-    product_type = compile_definition(definition)
-    _CACHE[key] = product_type
-    return product_type
+    return load_compiled(path, check=check)[1]
 
 
 def load_all(

@@ -171,9 +171,8 @@ class Attribute:
     @property
     def kind(self) -> Kind:
         """The leaf kind when the attribute holds one value per item, OBJECT otherwise."""
-        value_leaves = [leaf for leaf in self.leaves]
-        if len(value_leaves) == 1:
-            return value_leaves[0].kind
+        if len(self.leaves) == 1:
+            return self.leaves[0].kind
         return Kind.OBJECT
 
     @property

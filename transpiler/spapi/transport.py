@@ -182,12 +182,7 @@ class Transport:
         response = call_with_retries(send, method="GET", url=url, policy=self.retry, sleep=self._sleep,
                                      operation=operation)
         if not response.is_success:
-            raise AmazonError(
-                response.status_code,
-                request_id=response.headers.get("x-amzn-RequestId"),
-                operation=operation,
-                message=f"{response.reason_phrase} for {redact_url(url)}",
-            )
+            raise self._link_error(response, operation, url)
         if len(response.content) > MAX_DOWNLOAD_BYTES:
             raise AmazonError(response.status_code, operation=operation,
                               message=f"{redact_url(url)} is over {MAX_DOWNLOAD_BYTES} bytes")
@@ -205,9 +200,13 @@ class Transport:
         response = call_with_retries(send, method="PUT", url=url, policy=self.retry, sleep=self._sleep,
                                      operation=operation)
         if not response.is_success:
-            raise AmazonError(
-                response.status_code,
-                request_id=response.headers.get("x-amzn-RequestId"),
-                operation=operation,
-                message=scrub(f"{response.reason_phrase} for {redact_url(url)}", self.auth.secrets()),
-            )
+            raise self._link_error(response, operation, url)
+
+    def _link_error(self, response: httpx.Response, operation: str, url: str) -> AmazonError:
+        """A failed download or upload of a presigned link, without the link's temporary credentials."""
+        return AmazonError(
+            response.status_code,
+            request_id=response.headers.get("x-amzn-RequestId"),
+            operation=operation,
+            message=scrub(f"{response.reason_phrase} for {redact_url(url)}", self.auth.secrets()),
+        )

@@ -14,7 +14,18 @@ import string
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from transpiler.compiler.model import Attribute, Kind, Leaf, ProductType
+from transpiler.compiler.model import (
+    AllOf,
+    AllowValues,
+    AnyOf,
+    Attribute,
+    Kind,
+    Leaf,
+    Not,
+    ProductType,
+    RequireContains,
+    ValueIn,
+)
 
 #: (location in the payload, missing property name or None) of each problem a validator reports.
 Problems = Callable[[dict[str, Any]], Iterable[tuple[tuple[Any, ...], str | None]]]
@@ -79,6 +90,26 @@ def leaf_value(leaf: Leaf, rng: random.Random, hints: dict[str, list[Any]] | Non
     return text_value(leaf, rng)
 
 
+def condition_values(product_type: ProductType) -> dict[str, list[Any]]:
+    """Values the conditions test or constrain, per full leaf path: hints that make rules fire often."""
+    found: dict[str, list[Any]] = {}
+
+    def visit(node: Any, scope: str) -> None:
+        if isinstance(node, (ValueIn, AllowValues, RequireContains)):
+            found.setdefault(f"{scope}.{node.path}" if scope else node.path, []).extend(node.values)
+        elif isinstance(node, Not):
+            visit(node.operand, scope)
+        elif isinstance(node, (AllOf, AnyOf)):
+            for operand in node.operands:
+                visit(operand, scope)
+
+    for condition in product_type.conditions:
+        visit(condition.when, condition.scope)
+        for effect in (*condition.then, *condition.otherwise):
+            visit(effect, condition.scope)
+    return found
+
+
 def _put(item: dict[str, Any], leaf_path: str, arrays: Iterable[str], value: Any) -> None:
     segments = leaf_path.split(".")
     node: Any = item
@@ -135,13 +166,23 @@ def build_item(
 
 
 def random_listing(
-    product_type: ProductType, rng: random.Random, *, presence: float = 0.5, hints: dict[str, list[Any]] | None = None
+    product_type: ProductType,
+    rng: random.Random,
+    *,
+    presence: float = 0.5,
+    hints: dict[str, list[Any]] | None = None,
+    second_item: float = 0.0,
 ) -> dict[str, Any]:
-    """A well-typed payload (not necessarily valid): required attributes and a random share of the others."""
+    """A well-typed payload (not necessarily valid): required attributes and a random share of the others.
+
+    `second_item`: probability of a second item for attributes that may hold several values (rules
+    such as "if one item says X, no item may say Y" only fire with two).
+    """
     payload: dict[str, Any] = {}
     for attribute in product_type.attributes:
         if attribute.required or rng.random() < presence:
-            payload[attribute.name] = [build_item(attribute, product_type, rng, hints=hints)]
+            count = 2 if (attribute.max_values or 1) > 1 and rng.random() < second_item else 1
+            payload[attribute.name] = [build_item(attribute, product_type, rng, hints=hints) for _ in range(count)]
     return payload
 
 

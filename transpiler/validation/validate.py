@@ -202,10 +202,9 @@ def validator_for_product_type(
 
 
 def _compile(path: Path) -> ListingValidator:
-    from transpiler.compiler.loading import load_product_type
+    from transpiler.compiler.loading import load_compiled
 
-    definition = definitions.load_definition(path)
-    product_type = load_product_type(path)
+    definition, product_type = load_compiled(path)
     structural = compiled_validator(structural_schema(definition.schema, product_type))
     return ListingValidator(product_type, definition.schema, structural, model_for(product_type))
 
