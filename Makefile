@@ -1,19 +1,32 @@
-# Every target installs what it needs first (`install` is idempotent: it only reruns when
-# pyproject.toml changes).
+# Every target installs what it needs first. `install` reruns only when pyproject.toml or the lock
+# changes, and installs exactly the versions of requirements.lock (hash-checked); `make lock`
+# refreshes the lock on purpose.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
+# setuptools builds the editable install (no build isolation, so it comes from the lock too).
+BUILD_REQUIREMENTS := setuptools>=69
 
-.PHONY: install test lint regenerate check-generated demo bench clean
+.PHONY: install lock test lint regenerate check-generated demo bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --config-settings editable_mode=lenient -e '.[dev,aws]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation \
+		--config-settings editable_mode=lenient -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# Resolves the whole dependency tree again (newest versions allowed by pyproject.toml) for
+# Python 3.11+ on every platform, with the hashes of every published file.
+lock: install
+	echo '$(BUILD_REQUIREMENTS)' | $(BIN)/uv pip compile pyproject.toml - --extra dev --extra aws --extra keyring \
+		--universal --python-version 3.11 --generate-hashes --upgrade --quiet \
+		--custom-compile-command 'make lock' -o $(LOCK)
 
 test: install
 	$(BIN)/pytest -q

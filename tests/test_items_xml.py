@@ -152,3 +152,84 @@ def test_acknowledgement_keys_are_fields_of_the_generated_table() -> None:
     table = (REPO / "generated" / "productlive" / "AMAZON_FR.xml").read_text(encoding="utf-8")
     for key in publication.KEYS:
         assert f'<Field key="{key}"' in table
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo", "folder"])
+def test_a_file_that_is_not_regular_is_refused_at_once(tmp_path: Path, special: str) -> None:
+    import os
+    import threading
+
+    if special == "fifo":
+        path = tmp_path / "items.fifo"
+        os.mkfifo(path)
+        # opening a FIFO for reading waits for a writer: one opens it once
+        holder = threading.Thread(target=lambda: open(path, "wb").close(), daemon=True)
+        holder.start()
+    elif special == "folder":
+        path = tmp_path
+    else:
+        path = Path(special)
+    started = time.monotonic()
+    with pytest.raises(ItemsFileError) as caught:
+        list(read_items(path))
+    assert time.monotonic() - started < 5
+    assert caught.value.path == str(path)
+
+
+@pytest.mark.parametrize("prolog", [
+    '<?xml version="1.0"?>\n<!-- a comment -->\n<!DOCTYPE Table>',
+    '<?xml version="1.0"?><?pi something?><!DOCTYPE Table SYSTEM "http://example.invalid/x.dtd">',
+])
+def test_a_doctype_anywhere_in_the_prolog_is_refused_with_its_line(prolog: str) -> None:
+    data = (prolog + '<Table key="T"><Items><Item><Identifier key="SKU">A</Identifier></Item></Items></Table>').encode()
+    with pytest.raises(ItemsFileError) as caught:
+        list(read_items(io.BytesIO(data)))
+    assert "DTD" in caught.value.message
+    assert caught.value.line == prolog.count("\n") + 1
+
+
+def test_a_doctype_in_a_utf16_file_is_refused() -> None:
+    text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Table [<!ENTITY a "b">]><Table key="T"><Items/></Table>'
+    with pytest.raises(ItemsFileError) as caught:
+        list(read_items(io.BytesIO(text.encode("utf-16"))))
+    assert "DTD" in caught.value.message
+
+
+def test_an_undefined_entity_is_a_file_error_with_its_line() -> None:
+    data = _xml('<Item><Identifier key="SKU">A</Identifier></Item>\n'
+                '<Item><Identifier key="SKU">B &nbsp; C</Identifier></Item>')
+    seen = []
+    with pytest.raises(ItemsFileError) as caught:
+        for item in read_items(io.BytesIO(data)):
+            seen.append(item.identifier("SKU"))
+    assert seen == ["A"]
+    assert caught.value.line == 3
+
+
+def test_items_are_yielded_before_a_break_in_any_chunk_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from transpiler.productlive import items as items_module
+
+    body = "".join(f'<Item><Identifier key="SKU">OK-{i}</Identifier></Item>\n' for i in range(50))
+    data = _xml(body + '<Item><Identifier key="SKU">BAD</Identifier><Field key="x">a < b</Field></Item>')
+    for size in (1, 7, 4096, 1 << 20):
+        monkeypatch.setattr(items_module, "CHUNK_BYTES", size)
+        seen = []
+        with pytest.raises(ItemsFileError):
+            for item in read_items(io.BytesIO(data)):
+                seen.append(item.identifier("SKU"))
+        assert seen == [f"OK-{i}" for i in range(50)], size
+
+
+def test_elements_other_than_items_are_freed_as_they_are_read() -> None:
+    import tracemalloc
+
+    filler = "".join(f'<Note n="{i}">{"z" * 2000}</Note>' for i in range(20_000))  # ~40 MB of text
+    data = _xml(filler + '<Item><Identifier key="SKU">LAST</Identifier></Item>')
+    tracemalloc.start()
+    try:
+        items = list(read_items(io.BytesIO(data)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [i.identifier("SKU") for i in items] == ["LAST"]
+    assert peak < 8 * 1024 * 1024  # the input itself is held by the test, not counted here

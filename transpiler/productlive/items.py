@@ -13,7 +13,9 @@ too long, too many values, nested items) is recorded on that `Item` and the next
 
 from __future__ import annotations
 
+import codecs
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,12 @@ from typing import IO
 from lxml import etree
 
 from transpiler.errors import PlAmazonError
+
+#: Bytes handed to the parser at a time: bounded memory, and the items before a malformed spot are
+#: yielded whatever the libxml2 version does with the rest of a chunk.
+CHUNK_BYTES = 64 * 1024
+#: A prolog (XML declaration, comments, processing instructions) longer than this is refused.
+MAX_PROLOG_BYTES = 64 * 1024
 
 
 class ItemsFileError(PlAmazonError):
@@ -104,19 +112,28 @@ class ItemsReader:
         if isinstance(self.source, str | Path):
             path = Path(self.source)
             try:
-                size = os.path.getsize(path)
+                handle = path.open("rb")
             except OSError as exc:
                 raise ItemsFileError(self.name, f"cannot read the file: {exc.strerror or exc}") from None
-            if size > self.limits.max_file_bytes:
-                raise ItemsFileError(self.name, f"file is {size} bytes, over the {self.limits.max_file_bytes} limit")
-            with path.open("rb") as handle:
+            with handle:
+                # Checked on the open handle: a FIFO or a device (/dev/zero) would never end.
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise ItemsFileError(self.name, "not a regular file (a device, a pipe or a folder)")
+                if info.st_size > self.limits.max_file_bytes:
+                    raise ItemsFileError(
+                        self.name, f"file is {info.st_size} bytes, over the {self.limits.max_file_bytes} limit")
                 yield from self._read(handle)
         else:
             yield from self._read(self.source)
 
     def _read(self, handle: IO[bytes]) -> Iterator[Item]:
-        parser = etree.iterparse(
-            handle,
+        """Feed the parser in bounded chunks and yield each complete `<Item>` as soon as it ends.
+
+        Events parsed before a malformed spot are still delivered, whatever the libxml2 version,
+        because they are drained after every chunk and once more after the error.
+        """
+        parser = etree.XMLPullParser(
             events=("start", "end"),
             resolve_entities=False,
             no_network=True,
@@ -126,19 +143,50 @@ class ItemsReader:
             remove_comments=True,
             remove_pis=True,
         )
-        depth = 0
-        in_items = False
-        try:
-            for event, element in parser:
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        self._check_root(element)
-                    elif depth == 2:
-                        in_items = element.tag == "Items"
-                    continue
-                # "end"
-                if depth == 3 and in_items and element.tag == "Item":
+        prolog = _Prolog(self.name)
+        state = _Walk()
+        read = 0
+        while True:
+            chunk = handle.read(CHUNK_BYTES)
+            read += len(chunk)
+            if read > self.limits.max_file_bytes:
+                raise ItemsFileError(self.name, f"more than {self.limits.max_file_bytes} bytes")
+            if not prolog.done:
+                prolog.check(chunk)  # refuses a DTD before libxml2 sees any of it
+            error: etree.XMLSyntaxError | None = None
+            try:
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    parser.close()
+            except etree.XMLSyntaxError as exc:
+                error = exc
+            yield from self._events(parser, state)
+            if error is not None:
+                # Some libxml2 versions stop at a bad spot (an undefined entity) without a position
+                # and only complain at the end: the last element opened is where it broke.
+                line = error.lineno if getattr(error, "lineno", None) else state.line
+                message = str(error.msg if getattr(error, "msg", None) else error).split("\n")[0]
+                raise ItemsFileError(self.name, f"malformed XML: {message}", line) from None
+            if not chunk:
+                break
+        if self.table_key is None:
+            raise ItemsFileError(self.name, "empty document: no <Table> root")
+
+    def _events(self, parser: etree.XMLPullParser, state: _Walk) -> Iterator[Item]:
+        for event, element in parser.read_events():
+            if event == "start":
+                state.depth += 1
+                state.line = element.sourceline
+                if state.depth == 1:
+                    self._check_root(element)
+                elif state.depth == 2:
+                    state.in_items = element.tag == "Items"
+                continue
+            # "end": every element directly under <Items> (or under the root) is freed once read,
+            # <Item> or not, so memory stays flat whatever the file holds.
+            if state.depth == 3 and state.in_items:
+                if element.tag == "Item":
                     self.count += 1
                     if self.count > self.limits.max_items:
                         raise ItemsFileError(self.name, f"more than {self.limits.max_items} items",
@@ -146,15 +194,11 @@ class ItemsReader:
                     item = self._item(element)
                     _forget(element)
                     yield item
-                elif depth == 2:
+                else:
                     _forget(element)
-                depth -= 1
-        except etree.XMLSyntaxError as exc:
-            line = exc.lineno if getattr(exc, "lineno", None) else None
-            message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc).split("\n")[0]
-            raise ItemsFileError(self.name, f"malformed XML: {message}", line) from None
-        if self.table_key is None:
-            raise ItemsFileError(self.name, "empty document: no <Table> root")
+            elif state.depth == 2:
+                _forget(element)
+            state.depth -= 1
 
     def _check_root(self, root: etree._Element) -> None:
         docinfo = root.getroottree().docinfo
@@ -207,6 +251,65 @@ class ItemsReader:
                 suffix = child.get("suffix")
                 item.fields.setdefault(key, []).append(FieldValue(text, suffix.strip() if suffix else None, delete))
         return item
+
+
+@dataclass
+class _Walk:
+    """Where the event walk is: element depth, and whether it is inside `<Items>`."""
+
+    depth: int = 0
+    in_items: bool = False
+    line: int | None = None  # of the last element opened
+
+
+class _Prolog:
+    """Looks at the bytes before the root element and refuses a `<!DOCTYPE>` there.
+
+    Done on the raw bytes so no DTD (entity bomb, external entity) ever reaches libxml2, and the
+    refusal does not depend on how a libxml2 version words or delays its own entity errors.
+    """
+
+    _ENCODINGS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+                  (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+    def __init__(self, name: str):
+        self.name = name
+        self.head = b""
+        self.done = False
+
+    def check(self, chunk: bytes) -> None:
+        self.head += chunk
+        text = self._decode()
+        position = 0
+        while True:
+            start = text.find("<", position)
+            if start < 0 or len(text) - start < 9:
+                break  # need more bytes
+            if text.startswith("<?", start):
+                end = text.find("?>", start)
+            elif text.startswith("<!--", start):
+                end = text.find("-->", start)
+            elif text.startswith("<!", start):
+                raise ItemsFileError(self.name, "a DTD (<!DOCTYPE>) is not allowed in an items export",
+                                     text.count("\n", 0, start) + 1)
+            else:
+                self.done = True  # the root element: the prolog is over
+                return
+            if end < 0:
+                break
+            position = end + 2
+        if not chunk:
+            self.done = True  # end of input: the parser reports what is missing
+        elif len(self.head) > MAX_PROLOG_BYTES:
+            raise ItemsFileError(self.name, f"no root element in the first {MAX_PROLOG_BYTES} bytes")
+
+    def _decode(self) -> str:
+        for bom, encoding in self._ENCODINGS:
+            if self.head.startswith(bom):
+                return self.head[len(bom):].decode(encoding, errors="replace")
+        if self.head[:2] in (b"<\x00", b"\x00<"):
+            return self.head.decode("utf-16-le" if self.head[0] == 0x3C else "utf-16-be", errors="replace")
+        return self.head.decode("latin-1")  # ASCII-compatible encodings: markup bytes are ASCII
 
 
 def _text(element: etree._Element) -> str | None:
