@@ -21,11 +21,12 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 
-# Resolves the whole dependency tree again (newest versions allowed by pyproject.toml) for
-# Python 3.11+ on every platform, with the hashes of every published file.
+# Resolves the whole dependency tree again for Python 3.11+ on every platform, with the hashes of
+# every published file. Keeps the current pins that pyproject.toml still allows (adding a package
+# moves nothing else); `make lock UPGRADE=1` takes the newest versions allowed instead.
 lock: install
 	echo '$(BUILD_REQUIREMENTS)' | $(BIN)/uv pip compile pyproject.toml - --extra dev --extra aws --extra keyring \
-		--universal --python-version 3.11 --generate-hashes --upgrade --quiet \
+		--universal --python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade) --quiet \
 		--custom-compile-command 'make lock' -o $(LOCK)
 
 test: install
