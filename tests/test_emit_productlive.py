@@ -12,11 +12,11 @@ from lxml import etree
 
 from tests.conftest import REPO, real_schema_files, sample_schema_files
 from transpiler.compiler.loading import load_product_type
-from transpiler.emit import publication
 from transpiler.emit.productlive import render_table, sorted_types
 from transpiler.emit.regenerate import EmitterSpec, regenerate
 from transpiler.emit.report import build_report
 from transpiler.emit.structure import build_table
+from transpiler.mapping import publication
 
 XSD = REPO / "transpiler" / "emit" / "schemas" / "productlive-table.xsd"
 TWELVE = {

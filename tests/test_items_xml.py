@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from transpiler.emit import publication
+from transpiler.mapping import publication
+from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
 from transpiler.productlive.acknowledgements import write_acknowledgements
 from transpiler.productlive.items import ItemsFileError, Limits, read_items
-from transpiler.publish.acknowledgement import Acknowledgement, Issue, Status
 
 REPO = Path(__file__).resolve().parents[1]
 

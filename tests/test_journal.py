@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from transpiler.publish.acknowledgement import Acknowledgement, Status
+from transpiler.productlive.acknowledgement import Acknowledgement, Status
 from transpiler.publish.journal import DONE, SENDING, Journal, JournalError, payload_hash, target_name
 
 

@@ -13,21 +13,14 @@ from tests.conftest import REPO, real_schema_files, sample_schema_files
 from transpiler.compiler.loading import load_product_type
 from transpiler.compiler.model import Kind, Leaf, ProductType
 from transpiler.config import Settings
-from transpiler.emit import publication
-from transpiler.emit.keys import clip_title, field_key, key_problem, option_key
-from transpiler.emit.mapping import (
-    EAN,
-    Mapping,
-    Quantity,
-    attributes_to_fields,
-    build_mapping,
-    build_mappings,
-    fields_to_attributes,
-    load_mapping,
-    mapping_document,
-    mapping_from_document,
-    number_text,
-)
+from transpiler.mapping import publication
+from transpiler.mapping.builder import build_mapping, build_mappings
+from transpiler.mapping.field_codec import attributes_to_fields, fields_to_attributes, number_text
+from transpiler.mapping.identifiers import EAN
+from transpiler.mapping.json_codec import load_mapping, mapping_document, mapping_from_document
+from transpiler.mapping.keys import clip_title, field_key, key_problem, option_key
+from transpiler.mapping.types import Mapping, Quantity
+from transpiler.workspace import DEFAULT_GENERATED
 
 SETTINGS = Settings()
 CONTEXT = {"marketplace_id": SETTINGS.marketplace_id, "language_tag": SETTINGS.language_tag}
@@ -102,8 +95,27 @@ def test_number_text_has_no_exponent() -> None:
 def test_mapping_json_round_trips_and_generated_files_are_loadable() -> None:
     for _, mapping in MAPPINGS.values():
         assert mapping_from_document(json.loads(json.dumps(mapping_document(mapping)))) == mapping
-    generated = load_mapping("CELLULAR_PHONE")
+    generated = load_mapping(DEFAULT_GENERATED / "mapping", "CELLULAR_PHONE")
     assert generated == build_mappings(SAMPLES)[0]
+
+
+def test_the_mapping_carries_what_the_publisher_needs_to_patch() -> None:
+    """Selectors, editable and identity flags per attribute, hidden ones included, in the file."""
+    phone = SAMPLES[0]
+    mapping = load_mapping(DEFAULT_GENERATED / "mapping", phone.name)
+    assert [rules.name for rules in mapping.attributes] == [a.name for a in phone.attributes]
+    for attribute in phone.attributes:
+        rules = mapping.rules(attribute.name)
+        assert rules.selectors == attribute.constraints.selectors
+        assert rules.editable == attribute.editable
+    assert mapping.selectors["externally_assigned_product_identifier"] == ("marketplace_id", "type")
+    assert {"merchant_suggested_asin", "externally_assigned_product_identifier",
+            "supplier_declared_has_product_identifier_exemption"} <= mapping.frozen
+    assert mapping.rules("supplier_declared_has_product_identifier_exemption").editable  # identity, not editable
+    assert not mapping.rules("brand").editable and "brand" in mapping.frozen  # `editable: false`
+    assert "item_name" not in mapping.frozen and "item_name" in mapping.managed
+    assert mapping.rules("not_an_attribute").patchable  # unknown to the schema: the defaults
+    assert (mapping.version, mapping.checksum) == (phone.version, phone.checksum)
 
 
 # --- property: attributes -> fields -> attributes is the identity ------------------------------

@@ -13,7 +13,7 @@ from lxml import etree
 
 from tests.sandbox_fixtures import sandbox  # noqa: F401 - pytest fixture
 from transpiler.config import Settings
-from transpiler.emit import publication
+from transpiler.mapping import publication
 from transpiler.productlive.items import read_items
 from transpiler.publish.run import PublishOptions, PublishResult, publish
 from transpiler.sandbox.runner import SandboxHandle
@@ -117,15 +117,19 @@ def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path)
     def change(item: etree._Element) -> None:
         item.find("Field[@key='item_name']").text = "Samsung Galaxy A55 5G, 128 Go, Bleu Marine (nouveau titre)"
         item.remove(item.find("Field[@key='generic_keyword_1']"))
+        item.find("Field[@key='brand']").text = "Samsung Electronics"  # `editable: false` in the schema
 
     second = run(sandbox, tmp_path, items=subset([sku], tmp_path, "b.xml", change), via="listings")
     ack = report(second)[sku]
     assert ack["status"] == "ACCEPTED" and ack["operation"] == "PATCH"
-    assert "item_name" in ack["note"] and "generic_keyword" in ack["note"]
+    assert "item_name" in ack["note"] and "generic_keyword" in ack["note"] and "brand" not in ack["note"]
+    # the change a patch may not carry is reported on the field, not silently dropped
+    held = [i for i in ack["issues"] if i["code"] == "PUB_NOT_EDITABLE"]
+    assert [(i["severity"], i["fields"]) for i in held] == [("WARNING", ["brand"])]
     listing = stored(sandbox)[sku]
     assert listing["attributes"]["item_name"][0]["value"].endswith("(nouveau titre)")
     assert "generic_keyword" not in listing["attributes"]
-    assert listing["attributes"]["brand"][0]["value"] == "Samsung"  # untouched attributes stay
+    assert listing["attributes"]["brand"][0]["value"] == "Samsung"  # not editable on an existing item
 
 
 def test_enrich_by_put_when_the_sku_is_new(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811

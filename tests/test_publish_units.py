@@ -71,7 +71,7 @@ def test_patch_deletes_by_selector_values_and_only_managed_attributes() -> None:
         current, {}, managed=["generic_keyword", "regulatory_compliance_certification", "merchant_suggested_asin",
                               "other_market_only"],
         selectors={"regulatory_compliance_certification": ("marketplace_id", "regulation_type")},
-        marketplace_id=FR)
+        frozen={"merchant_suggested_asin"}, marketplace_id=FR)
     assert patches == [
         {"op": "delete", "path": "/attributes/generic_keyword", "value": [{"marketplace_id": FR,
                                                                           "language_tag": "fr_FR"}]},

@@ -21,6 +21,11 @@ from transpiler.errors import ConfigError
 
 FRANCE_MARKETPLACE_ID = "A13V1IB3VIYZZH"
 FRANCE_LOCALE = "fr_FR"
+#: The key of the generated Product-Live table (`generated/productlive/AMAZON_FR.xml`).
+TABLE_KEY = "AMAZON_FR"
+#: The properties Amazon uses to scope a value to a marketplace and a language. People never edit
+#: them: the publisher fills them from the settings (`Settings.context`).
+CONTEXT_PROPERTIES = ("marketplace_id", "language_tag")
 EU_ENDPOINT = "https://sellingpartnerapi-eu.amazon.com"
 LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 VENDOR_CENTRAL_FR = "https://vendorcentral.amazon.fr"
@@ -112,6 +117,11 @@ class Settings:
     def language_tag(self) -> str:
         """Amazon's `language_tag` for text attributes: the locale (fr_FR)."""
         return self.locale
+
+    @property
+    def context(self) -> dict[str, str]:
+        """The value of each context property (`marketplace_id`, `language_tag`) for this run."""
+        return dict(zip(CONTEXT_PROPERTIES, (self.marketplace_id, self.language_tag), strict=True))
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with some settings replaced (None values are ignored)."""

@@ -14,9 +14,10 @@ import jinja2
 
 from transpiler.compiler.model import ProductType
 from transpiler.emit import readiness
-from transpiler.emit.mapping import CLASSIFICATION_KEY, mapping_json
 from transpiler.emit.regenerate import REPO, write_if_changed
 from transpiler.emit.structure import LEVEL_KEY, PARTITIONS, SCREEN_KEY, Table, _width, build_table
+from transpiler.mapping.identifiers import CLASSIFICATION_KEY
+from transpiler.mapping.json_codec import mapping_json, mapping_path
 
 TEMPLATES = REPO / "templates" / "productlive"
 
@@ -60,7 +61,7 @@ def emit(product_types: Sequence[ProductType], out_dir: Path) -> list[Path]:
     write_if_changed(xml_path, render_table(table))
     outputs.append(xml_path)
     for mapping in table.mappings:
-        path = out_dir / "mapping" / f"{mapping.category}.json"
+        path = mapping_path(out_dir / "mapping", mapping.category)
         write_if_changed(path, mapping_json(mapping))
         outputs.append(path)
     return outputs

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from transpiler.compiler.model import Condition, Present, ProductType, Require, ValueIn
-from transpiler.emit.mapping import FieldMapping, Mapping
+from transpiler.mapping.types import FieldMapping, Mapping
 
 KEY = "AMAZON_READINESS"
 READY, INCOMPLETE, INVALID = "READY", "INCOMPLETE", "INVALID"

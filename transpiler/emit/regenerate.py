@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transpiler.amazon import definitions
+from transpiler.workspace import DEFAULT_GENERATED, REPO
 
 #: Bump when the shape of any generated file changes in a way the source digest would not catch.
 GENERATOR_VERSION = "1"
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_OUT = REPO / "generated"
+DEFAULT_OUT = DEFAULT_GENERATED
 DEFAULT_CACHE = REPO / ".cache" / "regenerate"
 
 Emitter = Callable[[Sequence[object], Path], list[Path]]
@@ -61,7 +61,7 @@ EMITTERS: tuple[EmitterSpec, ...] = (
         name="productlive",
         target="transpiler.emit.productlive:emit",
         outputs=("productlive", "mapping"),
-        sources=("transpiler/emit", "templates/productlive", *_COMPILER_SOURCES),
+        sources=("transpiler/emit", "transpiler/mapping", "templates/productlive", *_COMPILER_SOURCES),
     ),
     EmitterSpec(
         name="models",

@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from transpiler.compiler.model import ProductType
-from transpiler.emit import publication, readiness
-from transpiler.emit.mapping import CLASSIFICATION_KEY, EAN, SKU, Mapping, build_mappings
+from transpiler.config import TABLE_KEY
+from transpiler.emit import readiness
 from transpiler.emit.readiness import Rule, TypeRules
+from transpiler.mapping import publication
+from transpiler.mapping.builder import build_mappings
+from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
+from transpiler.mapping.types import Mapping
 
-TABLE_KEY = "AMAZON_FR"
 TABLE_TITLE = "Amazon France"
 LEVEL_KEY = "PRODUCT"
 PARTITIONS = (("ACTIVE", "Produits actifs"), ("ARCHIVED", "Produits archivés"))

@@ -1,7 +1,7 @@
 """The acknowledgement as a Product-Live items XML, for the `table-import-items` task.
 
 One `<Item>` per acknowledged SKU fills the "Publication Amazon" fields of the generated table
-(keys from `transpiler.emit.publication`, so the table and the import always agree). Written
+(keys from `transpiler.mapping.publication`, so the table and the import always agree). Written
 incrementally with lxml's `xmlfile`, so a 100,000-item acknowledgement never sits in memory.
 Fields that have nothing to say are cleared (`delete="true"`) so an old issue list or submission id
 does not survive a new publication; an ASIN already known is never cleared.
@@ -17,11 +17,11 @@ from typing import IO
 
 from lxml import etree
 
-from transpiler.emit import publication
-from transpiler.emit.mapping import SKU
-from transpiler.publish.acknowledgement import Acknowledgement
+from transpiler.config import TABLE_KEY
+from transpiler.mapping import publication
+from transpiler.mapping.identifiers import SKU
+from transpiler.productlive.acknowledgement import Acknowledgement
 
-DEFAULT_TABLE_KEY = "AMAZON_FR"
 #: Product-Live LONG-TEXT values are not meant to be novels: the issue list is cut there.
 MAX_ISSUES_CHARS = 20_000
 
@@ -42,7 +42,7 @@ def issues_text(ack: Acknowledgement) -> str:
 class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
     """`with AcknowledgementWriter(path) as w: w.write(ack)` — items without SKU are skipped (counted)."""
 
-    def __init__(self, target: str | Path | IO[bytes], table_key: str = DEFAULT_TABLE_KEY):
+    def __init__(self, target: str | Path | IO[bytes], table_key: str = TABLE_KEY):
         self.target = target
         self.table_key = table_key
         self.written = 0
@@ -134,7 +134,7 @@ def _clean(text: str) -> str:
 
 
 def write_acknowledgements(
-    path: str | Path | IO[bytes], acks: Iterable[Acknowledgement], table_key: str = DEFAULT_TABLE_KEY
+    path: str | Path | IO[bytes], acks: Iterable[Acknowledgement], table_key: str = TABLE_KEY
 ) -> int:
     """Write every acknowledgement with a SKU; returns how many items were written."""
     with AcknowledgementWriter(path, table_key) as writer:

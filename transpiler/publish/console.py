@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from transpiler.publish.acknowledgement import Acknowledgement, Status
+from transpiler.productlive.acknowledgement import Acknowledgement, Status
 from transpiler.publish.run import Progress as PublishProgress
 
 STATUS_STYLE = {"ACCEPTED": "green", "VALID": "green", "INVALID": "red", "ERROR": "red", "NOT_SENT": "yellow"}

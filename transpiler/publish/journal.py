@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from transpiler.errors import PlAmazonError
-from transpiler.publish.acknowledgement import Acknowledgement, Status
+from transpiler.productlive.acknowledgement import Acknowledgement, Status
 
 SENDING = "sending"
 DONE = "done"

@@ -16,10 +16,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from transpiler.config import Settings
-from transpiler.emit import publication
-from transpiler.emit.mapping import CLASSIFICATION_KEY, EAN, SKU, FieldMapping, Mapping, Quantity, fields_to_attributes
+from transpiler.mapping import publication
+from transpiler.mapping.field_codec import fields_to_attributes
+from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
+from transpiler.mapping.types import FieldMapping, Mapping, Quantity
+from transpiler.productlive.acknowledgement import Issue
 from transpiler.productlive.items import Item
-from transpiler.publish.acknowledgement import Issue
 from transpiler.publish.ean import gtin_problem, gtin_type
 from transpiler.publish.mappings import MappingSet
 

@@ -14,9 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transpiler.emit import publication
-from transpiler.emit.mapping import EAN, SKU, FieldMapping, Mapping, mapping_from_document
 from transpiler.errors import ConfigError
+from transpiler.mapping import publication
+from transpiler.mapping.identifiers import EAN, SKU
+from transpiler.mapping.json_codec import mapping_from_document
+from transpiler.mapping.types import FieldMapping, Mapping
+from transpiler.workspace import DEFAULT_GENERATED
 
 
 @dataclass
@@ -89,6 +92,5 @@ def _key(fm: FieldMapping) -> str:
 
 
 def default_mapping_dir() -> Path:
-    from transpiler.emit.regenerate import DEFAULT_OUT
-
-    return DEFAULT_OUT / "mapping"
+    """The mapping folder `pl-amazon regenerate` writes by default."""
+    return DEFAULT_GENERATED / "mapping"

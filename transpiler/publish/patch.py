@@ -5,7 +5,8 @@ selector values of the instances it removes (an attribute cannot be deleted by n
 diff is computed per top-level attribute: changed or new ones are `replace`d with the desired
 value, attributes the Product-Live table manages but the item no longer has are deleted by their
 selector values, and everything else on Amazon's side (attributes the table does not know, the
-identity attributes Amazon does not let anyone edit) is left alone.
+attributes the mapping marks as never patched: not editable, or part of the product's identity)
+is left alone.
 """
 
 from __future__ import annotations
@@ -14,14 +15,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-#: identity attributes are `editable: false`: set at creation, never patched
-IDENTITY_ATTRIBUTES = frozenset({
-    "merchant_suggested_asin",
-    "externally_assigned_product_identifier",
-    "supplier_declared_has_product_identifier_exemption",
-})
-
-CONTEXT_SELECTORS = ("marketplace_id", "language_tag")
+from transpiler.config import CONTEXT_PROPERTIES
 
 
 def _canonical(value: Any) -> str:
@@ -52,7 +46,7 @@ def _for_marketplace(items: Any, marketplace_id: str | None) -> list[Any]:
 
 def delete_value(items: Sequence[Any], selectors: Sequence[str]) -> list[dict[str, Any]]:
     """The selector values of every instance of an attribute, deduplicated, for a `delete` patch."""
-    keys = list(selectors) or list(CONTEXT_SELECTORS)
+    keys = list(selectors) or list(CONTEXT_PROPERTIES)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for item in items:
@@ -60,7 +54,7 @@ def delete_value(items: Sequence[Any], selectors: Sequence[str]) -> list[dict[st
             continue
         picked = {k: item[k] for k in keys if k in item}
         if not picked:
-            picked = {k: item[k] for k in CONTEXT_SELECTORS if k in item}
+            picked = {k: item[k] for k in CONTEXT_PROPERTIES if k in item}
         text = _canonical(picked)
         if picked and text not in seen:
             seen.add(text)
@@ -74,26 +68,45 @@ def listing_patches(
     *,
     managed: Iterable[str],
     selectors: Mapping[str, Sequence[str]] | None = None,
+    frozen: Iterable[str] = (),
     marketplace_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Patch operations turning `current` attributes into `desired` ones, in attribute-name order.
 
     `managed` names the attributes the Product-Live table represents (only those may be deleted);
-    `selectors` gives each attribute's selector properties (default: marketplace_id, language_tag).
+    `selectors` gives each attribute's selector properties (default: the context properties);
+    `frozen` names the attributes never patched (`Mapping.frozen`: not editable, or identity).
     """
     selectors = selectors or {}
     managed_set = set(managed)
+    frozen_set = set(frozen)
     patches: list[dict[str, Any]] = []
     for name in sorted(set(current) | set(desired)):
-        if name in IDENTITY_ATTRIBUTES:
+        if name in frozen_set:
             continue
         want = desired.get(name)
         have = _for_marketplace(current.get(name), marketplace_id)
         if want:
-            if not have or _canonical(have) != _canonical(want):
+            if _differs(have, want):
                 patches.append({"op": "replace", "path": f"/attributes/{name}", "value": list(want)})
         elif have and name in managed_set:
-            value = delete_value(have, selectors.get(name, CONTEXT_SELECTORS))
+            value = delete_value(have, selectors.get(name, CONTEXT_PROPERTIES))
             if value:
                 patches.append({"op": "delete", "path": f"/attributes/{name}", "value": value})
     return patches
+
+
+def held_back(
+    current: Mapping[str, Any], desired: Mapping[str, Any], *, frozen: Iterable[str], marketplace_id: str | None = None
+) -> list[str]:
+    """Attributes never patched whose desired value differs from Amazon's, in name order: changes
+    a patch cannot carry, so the user can be told instead of seeing them silently dropped."""
+    return [
+        name
+        for name in sorted(set(frozen) & set(desired))
+        if desired[name] and _differs(_for_marketplace(current.get(name), marketplace_id), desired[name])
+    ]
+
+
+def _differs(have: list[Any], want: Any) -> bool:
+    return not have or _canonical(have) != _canonical(want)

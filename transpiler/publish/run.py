@@ -16,15 +16,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from transpiler.config import Settings
+from transpiler.config import TABLE_KEY, Settings
 from transpiler.errors import ConfigError, PlAmazonError
+from transpiler.productlive.acknowledgement import FAILED, Acknowledgement, Status
 from transpiler.productlive.acknowledgements import AcknowledgementWriter
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
-from transpiler.publish.acknowledgement import FAILED, Acknowledgement, Status
 from transpiler.publish.journal import SENDING, Journal, JournalError, Run, payload_hash, target_name
 from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing, prepare
 from transpiler.publish.mappings import MappingSet
@@ -175,7 +174,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
         publisher = _Publisher(settings, options, client, table, validate, journal, run, progress)
         listings = publisher.prepared(reader)
         first = next(listings, None)
-        output = _Output(options.out_dir, reader.table_key or "AMAZON_FR", progress)
+        output = _Output(options.out_dir, reader.table_key or TABLE_KEY, progress)
         publisher.output = output
         stream = publisher.guarded(itertools.chain([first], listings) if first is not None else iter(()))
         via = options.via
@@ -193,7 +192,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
     except ItemsFileError as exc:
         file_errors.append(exc.one_line())
         if output is None:
-            output = _Output(options.out_dir, reader.table_key or "AMAZON_FR", progress)
+            output = _Output(options.out_dir, reader.table_key or TABLE_KEY, progress)
     finally:
         if owns_client:
             client.close()
@@ -239,8 +238,7 @@ class _Publisher:
         self.last_sent = 0.0
         self.feed_ids: list[str] = []
         self.file_error: ItemsFileError | None = None
-        self.listings = ListingsSubmitter(client, table, settings.marketplace_id, preview=options.preview,
-                                          selectors=_selectors)
+        self.listings = ListingsSubmitter(client, table, settings.marketplace_id, preview=options.preview)
 
     # -- preparation ----------------------------------------------------------------------------
     def prepared(self, reader: ItemsReader) -> Iterator[Listing]:
@@ -416,18 +414,6 @@ class _Publisher:
         if self.run is not None and sent.ack.sku:
             self.journal.record(self.run, sent.ack.sku, digest, sent.ack, sent.attributes)
         self.emit(sent.ack)
-
-
-@cache
-def _selectors(product_type: str) -> dict[str, tuple[str, ...]]:
-    """Each attribute's selector properties, from the compiled product type (for delete patches)."""
-    try:
-        from transpiler.compiler.loading import load_product_type
-
-        compiled = load_product_type(product_type, check=False)
-    except (PlAmazonError, OSError):
-        return {}
-    return {a.name: tuple(a.constraints.selectors) for a in compiled.attributes}
 
 
 def _join(*notes: str | None) -> str | None:

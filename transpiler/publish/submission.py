@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from transpiler.errors import AmazonError, PlAmazonError
-from transpiler.publish.acknowledgement import Acknowledgement, Issue, Status
+from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
 from transpiler.publish.feed import MessageResult, batches, feed_header, patch_message, read_report, update_message
 from transpiler.publish.listing import CREATE, ENRICH, Listing, amazon_issue
 from transpiler.publish.mappings import MappingSet
-from transpiler.publish.patch import listing_patches
+from transpiler.publish.patch import held_back, listing_patches
 
 REQUIREMENTS = "LISTING_PRODUCT_ONLY"  # vendors: product facts, no offer
 SUBMIT_INCLUDED = ("issues", "identifiers")
@@ -30,6 +30,7 @@ PREVIEW = "VALIDATION_PREVIEW"
 PUB_HTTP = "PUB_HTTP_ERROR"
 PUB_NETWORK = "PUB_NETWORK"
 PUB_FEED = "PUB_FEED"
+PUB_NOT_EDITABLE = "PUB_NOT_EDITABLE"
 
 
 def now_iso() -> str:
@@ -83,13 +84,11 @@ class Sent:
 class ListingsSubmitter:
     """One item at a time through the Listings Items API."""
 
-    def __init__(self, client: Any, table: MappingSet, marketplace_id: str, *, preview: bool = False,
-                 selectors: Callable[[str], Mapping[str, tuple[str, ...]]] | None = None):
+    def __init__(self, client: Any, table: MappingSet, marketplace_id: str, *, preview: bool = False):
         self.listings = client.listings
         self.table = table
         self.marketplace_id = marketplace_id
         self.preview = preview
-        self.selectors = selectors or (lambda _name: {})
 
     def current(self, sku: str, included: Iterable[str] = ("attributes", "summaries")) -> dict[str, Any] | None:
         """The listing as Amazon holds it (None when the SKU does not exist)."""
@@ -121,11 +120,9 @@ class ListingsSubmitter:
         return self._answer(listing, response, "PUT", listing.attributes)
 
     def _patch(self, listing: Listing, current: Mapping[str, Any]) -> Sent:
-        mapping = listing.mapping
-        managed = [layout.name for layout in mapping.layouts] if mapping else list(listing.attributes)
-        patches = listing_patches(current.get("attributes") or {}, listing.attributes, managed=managed,
-                                  selectors=self.selectors(listing.product_type or ""),
-                                  marketplace_id=self.marketplace_id)
+        have = current.get("attributes") or {}
+        listing.issues.extend(_held_back_issues(have, listing, self.table, self.marketplace_id))
+        patches = _patches(have, listing, self.marketplace_id)
         asin = _asin(current, self.marketplace_id) or listing.asin
         if not patches:
             note = "déjà à jour sur Amazon : aucune modification à envoyer"
@@ -197,9 +194,35 @@ class ListingsSubmitter:
         if current is None:
             return False
         have = current.get("attributes") or {}
-        patches = listing_patches(have, listing.attributes, managed=list(listing.attributes),
-                                  marketplace_id=self.marketplace_id)
-        return not patches
+        return not _patches(have, listing, self.marketplace_id, managed=list(listing.attributes))
+
+
+def _patches(current: Mapping[str, Any], listing: Listing, marketplace_id: str, *,
+             managed: list[str] | None = None) -> list[dict[str, Any]]:
+    """The JSON Patch from `current` to the listing's attributes, under the rules of its mapping
+    (attributes the table manages, selectors for deletes, attributes never patched)."""
+    mapping = listing.mapping
+    if managed is None:
+        managed = list(mapping.managed) if mapping else list(listing.attributes)
+    return listing_patches(current, listing.attributes, managed=managed,
+                           selectors=mapping.selectors if mapping else None,
+                           frozen=mapping.frozen if mapping else (), marketplace_id=marketplace_id)
+
+
+def _held_back_issues(current: Mapping[str, Any], listing: Listing, table: MappingSet,
+                      marketplace_id: str) -> list[Issue]:
+    """A WARNING per attribute whose change no patch may carry (Amazon's `editable: false`); the
+    identity attributes are left out: they chose the product when the listing was created."""
+    mapping = listing.mapping
+    if mapping is None:
+        return []
+    names = [name for name in held_back(current, listing.attributes, frozen=mapping.frozen,
+                                        marketplace_id=marketplace_id) if not mapping.rules(name).identity]
+    return [Issue(PUB_NOT_EDITABLE, "WARNING",
+                  f"« {name} » ne peut pas être modifié sur un produit existant (non modifiable chez Amazon) : "
+                  "changement non envoyé", attribute_names=(name,), fields=table.fields_for(mapping, (name,)),
+                  source="publisher")
+            for name in names]
 
 
 def _join(*notes: str | None) -> str | None:
@@ -228,9 +251,8 @@ class FeedSubmitter:
         """UPDATE for a creation (or a SKU Amazon has not accepted yet), PATCH against what Amazon last
         accepted for an enrichment."""
         if listing.mode == ENRICH and previous is not None and listing.mapping is not None:
-            patches = listing_patches(previous, listing.attributes,
-                                      managed=[layout.name for layout in listing.mapping.layouts],
-                                      marketplace_id=self.marketplace_id)
+            listing.issues.extend(_held_back_issues(previous, listing, self.table, self.marketplace_id))
+            patches = _patches(previous, listing, self.marketplace_id)
             if patches:
                 return patch_message(message_id, listing.sku or "", listing.product_type or "", patches)
         return update_message(message_id, listing.sku or "", listing.product_type or "", listing.attributes,

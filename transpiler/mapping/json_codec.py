@@ -1,0 +1,85 @@
+"""The JSON form of a mapping: `generated/mapping/<TYPE>.json`, written by regenerate, read by the publisher."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping as MappingABC
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from transpiler.mapping.types import AttributeLayout, AttributeRules, Choice, FieldMapping, Mapping
+
+
+def mapping_document(mapping: Mapping) -> dict[str, Any]:
+    """The JSON form written to generated/mapping/<TYPE>.json (stable key order)."""
+    doc = asdict(mapping)
+    doc["fields"] = [_field_doc(f) for f in mapping.fields]
+    doc["layouts"] = [
+        {k: v for k, v in asdict(layout).items() if v not in (None, (), [])} for layout in mapping.layouts
+    ]
+    doc["unmapped"] = [{"path": p, "reason": r} for p, r in mapping.unmapped]
+    doc["attributes"] = {rules.name: _rules_doc(rules) for rules in mapping.attributes}
+    return doc
+
+
+def _rules_doc(rules: AttributeRules) -> dict[str, Any]:
+    """Only what differs from the defaults (most attributes are editable and identify nothing)."""
+    default = AttributeRules(rules.name)
+    return {k: v for k, v in asdict(rules).items() if k != "name" and v != getattr(default, k)}
+
+
+def _field_doc(fm: FieldMapping) -> dict[str, Any]:
+    doc = asdict(fm)
+    doc["options"] = [[c.key, c.value, c.title] for c in fm.options]
+    doc["suffixes"] = [[c.key, c.value, c.title] for c in fm.suffixes]
+    return {k: v for k, v in doc.items() if v not in (None, [], {}) and not (k == "required" and v is False)}
+
+
+def mapping_from_document(doc: MappingABC[str, Any]) -> Mapping:
+    """Inverse of `mapping_document` (the publisher loads generated/mapping/<TYPE>.json with it)."""
+    fields = []
+    for f in doc["fields"]:
+        data = dict(f)
+        data["options"] = tuple(Choice(*c) for c in data.get("options", ()))
+        data["suffixes"] = tuple(Choice(*c) for c in data.get("suffixes", ()))
+        data.setdefault("limits", {})
+        fields.append(FieldMapping(**data))
+    layouts = []
+    for layout in doc["layouts"]:
+        data = dict(layout)
+        for name in ("selector_values", "context", "arrays"):
+            data[name] = tuple(data.get(name, ()))
+        data["constants"] = tuple(tuple(c) for c in data.get("constants", ()))
+        layouts.append(AttributeLayout(**data))
+    return Mapping(
+        product_type=doc["product_type"],
+        category=doc["category"],
+        title=doc["title"],
+        marketplace_id=doc.get("marketplace_id"),
+        locale=doc.get("locale"),
+        version=doc.get("version"),
+        checksum=doc.get("checksum"),
+        fields=tuple(fields),
+        layouts=tuple(layouts),
+        unmapped=tuple((u["path"], u["reason"]) for u in doc.get("unmapped", ())),
+        attributes=tuple(
+            AttributeRules(name, **{**data, "selectors": tuple(data.get("selectors", ()))})
+            for name, data in (doc.get("attributes") or {}).items()
+        ),
+    )
+
+
+def mapping_json(mapping: Mapping) -> str:
+    """The file text of a mapping (deterministic: same mapping, same bytes)."""
+    return json.dumps(mapping_document(mapping), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def mapping_path(directory: Path, category: str) -> Path:
+    """Where the mapping of a table category lives in a mapping folder (`<category>.json`)."""
+    return directory / f"{category}.json"
+
+
+def load_mapping(directory: Path, category: str) -> Mapping:
+    """The mapping of a table category read from a mapping folder (`generated/mapping` by default)."""
+    return mapping_from_document(json.loads(mapping_path(directory, category).read_text(encoding="utf-8")))

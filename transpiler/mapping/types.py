@@ -1,0 +1,167 @@
+"""The records of a field mapping: what the structure side promises the items side.
+
+A `Mapping` is written to `generated/mapping/<TYPE>.json` by `pl-amazon regenerate` and read back by
+the publisher, so these plain, frozen records are the whole contract between the two sides: the
+publisher never looks at the compiler's attribute model or at a schema to know how a Product-Live
+item becomes Amazon attributes, which attributes it may patch, or how to delete one.
+
+Values on the Product-Live side are what the items XML carries (docs/mapping.md): `str` for one
+`<Field>` text, `list[str]` for a MULTIPLE-SELECT (one `<Field>` per option key), `Quantity(amount,
+suffix)` for a NUMBER with `Suffixes` (`<Field key=".." suffix="..">amount</Field>`).
+
+Layout of an attribute (how its items become fields):
+- `single`: one item; one field per leaf (`item_name`, `item_package_dimensions_length`).
+- `numbered`: up to N items; fields `<key>_1..N` (`bullet_point_1..5`).
+- `keyed`: one item per option of a closed-enum selector (`num_batteries_quantity_aaa`); the
+  selector value is the slot, not a field.
+- `items_select`: one item per selected option of the attribute's only leaf -> one MULTIPLE-SELECT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A NUMBER with a unit: the decimal text and the suffix key (Amazon unit value)."""
+
+    amount: str
+    suffix: str
+
+
+FieldValue = str | list[str] | Quantity
+
+
+def item_path(path: str) -> str:
+    """A dotted path below its attribute's item (`item_dimensions.length.value` -> `length.value`)."""
+    return path.partition(".")[2]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option (or unit suffix): Product-Live key, Amazon value, French title."""
+
+    key: str
+    value: Any
+    title: str
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """One Product-Live field (or identifier) of a product type and the Amazon value behind it."""
+
+    key: str
+    type: str  # one of the twelve Product-Live field types
+    transform: str  # text | number | unit | boolean | select | items_select | values_select | list1 | lines
+    attribute: str
+    path: str  # full dotted leaf path (`item_dimensions.length.value`)
+    amazon_path: str  # readable location (`bullet_point[1].value`, `num_batteries[type=aaa].quantity`)
+    title: str
+    description: str | None = None
+    section: str = "other"
+    role: str = "field"  # field | identifier
+    slot_index: int | None = None  # numbered layout: 0-based item index
+    slot_value: Any = None  # keyed layout: selector value
+    unit_path: str | None = None
+    value_type: str = "string"  # JSON type of the Amazon value
+    options: tuple[Choice, ...] = ()
+    suffixes: tuple[Choice, ...] = ()
+    default_suffix: str | None = None
+    precision: int | None = None
+    required: bool = False  # unconditionally required by this product type
+    limits: dict[str, Any] = field(default_factory=dict)  # this type's constraints on the value
+
+
+@dataclass(frozen=True)
+class AttributeLayout:
+    """How the items of one attribute the table represents spread over fields."""
+
+    name: str
+    layout: str  # single | numbered | keyed | items_select
+    slots: int
+    selector: str | None = None  # keyed: relative path of the selector leaf
+    selector_values: tuple[Any, ...] = ()
+    context: tuple[str, ...] = ()  # relative paths of marketplace_id / language_tag
+    constants: tuple[tuple[str, Any], ...] = ()  # relative path -> value filled in every item
+    arrays: tuple[str, ...] = ()  # relative paths of nested arrays (first element is used)
+    max_values: int | None = None
+
+
+@dataclass(frozen=True)
+class AttributeRules:
+    """What the publisher must know about one attribute of the product type, represented or not.
+
+    `selectors` are the properties that tell its items apart (Amazon's `selectors`; empty when the
+    schema declares none, then the context properties do): a `delete` patch names the instances it
+    removes by them. An attribute
+    that is not `editable` (Amazon's `editable: false`) or that establishes the product's identity
+    is set when the listing is created and never patched.
+    """
+
+    name: str
+    selectors: tuple[str, ...] = ()
+    editable: bool = True
+    identity: bool = False
+
+    @property
+    def patchable(self) -> bool:
+        """True when a JSON Patch may replace or delete this attribute."""
+        return self.editable and not self.identity
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Everything needed to go between one product type's attributes and Product-Live values."""
+
+    product_type: str
+    category: str
+    title: str
+    marketplace_id: str | None
+    locale: str | None
+    version: str | None
+    checksum: str | None
+    fields: tuple[FieldMapping, ...]
+    layouts: tuple[AttributeLayout, ...]
+    unmapped: tuple[tuple[str, str], ...] = ()  # (path, reason)
+    #: Every attribute of the product type (hidden ones too), by schema order.
+    attributes: tuple[AttributeRules, ...] = ()
+
+    def field(self, key: str) -> FieldMapping | None:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        return None
+
+    def layout(self, attribute: str) -> AttributeLayout | None:
+        for layout in self.layouts:
+            if layout.name == attribute:
+                return layout
+        return None
+
+    def rules(self, attribute: str) -> AttributeRules:
+        """The rules of an attribute; an attribute the product type does not declare gets the defaults."""
+        for rules in self.attributes:
+            if rules.name == attribute:
+                return rules
+        return AttributeRules(attribute)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields)
+
+    @property
+    def managed(self) -> tuple[str, ...]:
+        """Attributes the Product-Live table represents: an item without them means "none"."""
+        return tuple(layout.name for layout in self.layouts)
+
+    @property
+    def selectors(self) -> dict[str, tuple[str, ...]]:
+        """Each attribute's selector properties (for delete patches)."""
+        return {rules.name: rules.selectors for rules in self.attributes}
+
+    @property
+    def frozen(self) -> frozenset[str]:
+        """Attributes never patched: not editable, or part of the product's identity."""
+        return frozenset(rules.name for rules in self.attributes if not rules.patchable)
