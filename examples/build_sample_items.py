@@ -17,9 +17,12 @@ from typing import Any
 
 from lxml import etree
 
-from transpiler.emit import publication
-from transpiler.emit.mapping import Quantity, attributes_to_fields, load_mapping
+from transpiler.mapping import publication
+from transpiler.mapping.field_codec import attributes_to_fields
+from transpiler.mapping.json_codec import load_mapping
+from transpiler.mapping.types import Quantity
 from transpiler.publish.ean import check_digit
+from transpiler.workspace import DEFAULT_GENERATED
 
 HERE = Path(__file__).resolve().parent
 PAYLOADS = HERE.parent / "tests" / "data" / "payloads"
@@ -32,7 +35,7 @@ def ean(body12: str) -> str:
 def base(product_type: str) -> dict[str, Any]:
     payload = json.loads((PAYLOADS / f"{product_type}.valid.json").read_text(encoding="utf-8"))
     payload.pop("merchant_suggested_asin", None)
-    return attributes_to_fields(load_mapping(product_type), payload)
+    return attributes_to_fields(load_mapping(DEFAULT_GENERATED / "mapping", product_type), payload)
 
 
 def item(sku: str, product_type: str, values: dict[str, Any], *, identifiers: dict[str, str] | None = None,
