@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import amazon_dir, real_schema_files, sample_schema_files
 from transpiler.amazon.definitions import load_definition
 from transpiler.compiler import compile_definition
-from transpiler.compiler.model import CONTEXT_PROPERTIES
+from transpiler.config import CONTEXT_PROPERTIES
 
 
 def _compile(path: Path):
@@ -92,7 +92,7 @@ def test_nested_leaves_of_the_real_schema():
 
 
 def test_identifier_rule_is_readable():
-    from transpiler.compiler.conditions import describe
+    from transpiler.rules.describe import describe
 
     product_type = _compile(amazon_dir() / "product-types/US/PRODUCT.json")
     rule = next(c for c in product_type.conditions if c.source == "/allOf/0")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from transpiler.compiler import compile_product_type
-from transpiler.compiler.conditions import broken, describe
-from transpiler.compiler.model import (
+from transpiler.compiler.model import Kind
+from transpiler.errors import SchemaError
+from transpiler.rules.conditions import (
     AllowValues,
     Forbid,
-    Kind,
     Limit,
     Not,
     Present,
@@ -18,7 +18,8 @@ from transpiler.compiler.model import (
     RequireOneOf,
     ValueIn,
 )
-from transpiler.errors import SchemaError
+from transpiler.rules.describe import describe
+from transpiler.rules.evaluate import broken
 
 DEFS = {
     "marketplace_id": {"type": "string", "default": "A13V1IB3VIYZZH"},

@@ -17,7 +17,7 @@ from tests.conftest import real_schema_files, sample_schema_files
 from transpiler.amazon.definitions import load_definition
 from transpiler.amazon.vocabulary import validator_for
 from transpiler.compiler import compile_definition
-from transpiler.compiler.conditions import broken
+from transpiler.rules.evaluate import broken
 from transpiler.validation.examples import condition_values, random_listing
 
 

@@ -20,7 +20,6 @@ from transpiler.emit.models import (
     render_module,
     render_values_module,
 )
-from transpiler.validation.rules import context_defaults
 
 GENERATED = REPO / "generated" / "models"
 PAYLOADS = REPO / "tests" / "data" / "payloads"
@@ -140,14 +139,12 @@ def test_french_option_labels_come_from_the_attribute_model(product_types):
     assert any(leaf.kind == Kind.ENUM for leaf in product_types["CELLULAR_PHONE"].leaves)
 
 
-def test_items_built_in_code_default_to_the_settings_marketplace_and_language():
+def test_items_built_in_code_default_to_the_definition_marketplace_and_language(product_types):
     from generated.models.cellular_phone import Brand, CellularPhone
 
     brand = Brand(value="Samsung")
-    assert (brand.marketplace_id, brand.language_tag) == (
-        context_defaults()["marketplace_id"],
-        context_defaults()["language_tag"],
-    )
+    phone = product_types["CELLULAR_PHONE"]
+    assert (brand.marketplace_id, brand.language_tag) == (phone.marketplace_id, phone.locale)
     assert brand.marketplace_id == "A13V1IB3VIYZZH" and brand.language_tag == "fr_FR"
     # Parsing a payload fills nothing in: Amazon requires the context in every item.
     payload = _payload("CELLULAR_PHONE")

@@ -13,15 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
-from generated.models.values import (
-    AmazonInteger,
-    AmazonListing,
-    AmazonNumber,
-    AmazonValue,
-    default_language_tag,
-    default_marketplace_id,
-)
-from transpiler.compiler.model import (
+from generated.models.values import AmazonInteger, AmazonListing, AmazonNumber, AmazonValue
+from transpiler.rules.conditions import (
     AllOf,
     AllowValues,
     AnyOf,
@@ -29,15 +22,19 @@ from transpiler.compiler.model import (
     Forbid,
     Not,
     Present,
+    Quantifier,
     Require,
     RequireContains,
     ValueIn,
 )
-from transpiler.validation.rules import ListingRules
+from transpiler.rules.listing import ListingRules
 
 PRODUCT_TYPE = "CELLULAR_PHONE"
 SCHEMA_CHECKSUM = "Ed1AC4izSE+nMMQTqVhNuw=="
 GENERATOR = "datamodel-code-generator 0.89.0"
+#: The context an item built in Python code gets: the definition's marketplace and language.
+MARKETPLACE_ID = "A13V1IB3VIYZZH"
+LANGUAGE_TAG = "fr_FR"
 
 
 class BatteriesIncluded(AmazonValue):
@@ -45,7 +42,7 @@ class BatteriesIncluded(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries incluses ?")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BatteriesRequired(AmazonValue):
@@ -53,7 +50,7 @@ class BatteriesRequired(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries nécessaires ?")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BatteryCapacity(AmazonValue):
@@ -108,8 +105,8 @@ class Brand(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom de la marque", max_length=100, min_length=1)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BulletPoint(AmazonValue):
@@ -117,8 +114,8 @@ class BulletPoint(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Puces", max_length=500, min_length=0)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class CellularTechnology(AmazonValue):
@@ -126,7 +123,7 @@ class CellularTechnology(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["2g", "3g", "4g", "5g"], Field(description="Technologie cellulaire")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ChildParentSkuRelationship(AmazonValue):
@@ -135,7 +132,7 @@ class ChildParentSkuRelationship(AmazonValue):
     )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
     parent_sku: Annotated[StrictStr, Field(description="SKU parent")] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Color(AmazonValue):
@@ -144,8 +141,8 @@ class Color(AmazonValue):
     )
     value: Annotated[StrictStr, Field(description="Couleur", max_length=1000, min_length=0)] = None
     standardized_values: Annotated[list[StrictStr], Field(max_length=1, min_length=1)] = None
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ConnectivityTechnology(AmazonValue):
@@ -156,8 +153,8 @@ class ConnectivityTechnology(AmazonValue):
         Literal["bluetooth", "infrared", "nfc", "usb", "wi_fi", "wi_fi_6", "wi_fi_6e", "wi_fi_7"],
         Field(description="Technologie de connectivité"),
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class CountryOfOrigin(AmazonValue):
@@ -208,7 +205,7 @@ class CountryOfOrigin(AmazonValue):
         ],
         Field(description="Pays d'origine"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class DisplaySize(AmazonValue):
@@ -226,7 +223,7 @@ class DisplayType(AmazonValue):
     value: Annotated[
         Literal["amoled", "dynamic_amoled", "lcd", "oled", "p_oled", "tft"], Field(description="Technologie de l'écran")
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
+    language_tag: StrictStr = LANGUAGE_TAG
 
 
 class EuEnergyLabelEfficiencyClass(AmazonValue):
@@ -234,7 +231,7 @@ class EuEnergyLabelEfficiencyClass(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["a", "b", "c", "d", "e", "f", "g"], Field(description="Classe d'efficacité énergétique")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ExternallyAssignedProductIdentifier(AmazonValue):
@@ -243,7 +240,7 @@ class ExternallyAssignedProductIdentifier(AmazonValue):
     )
     type: Annotated[Literal["ean", "gtin", "isbn", "upc"], Field(description="Type d'identifiant externe du produit")]
     value: Annotated[StrictStr, Field(description="Identifiant externe du produit")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GenericKeyword(AmazonValue):
@@ -251,8 +248,8 @@ class GenericKeyword(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Mots-clés de recherche", max_length=500, min_length=0)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GhsClassification(AmazonValue):
@@ -288,7 +285,7 @@ class GpsrManufacturerReference(AmazonValue):
             pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
         ),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GpsrSafetyAttestation(AmazonValue):
@@ -296,7 +293,7 @@ class GpsrSafetyAttestation(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Attestation de sécurité (RSGP)")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Hazmat(AmazonValue):
@@ -305,7 +302,7 @@ class Hazmat(AmazonValue):
     )
     aspect: Annotated[Literal["united_nations_regulatory_id"], Field(description="Aspect des matières dangereuses")]
     value: Annotated[StrictStr, Field(description="Matières dangereuses", max_length=100)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class IncludedComponents(AmazonValue):
@@ -318,8 +315,8 @@ class IncludedComponents(AmazonValue):
         ],
         Field(description="Composants inclus"),
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemDimensionsHeight(AmazonValue):
@@ -360,8 +357,8 @@ class ItemName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du produit", max_length=200, min_length=1)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemPackageDimensionsHeight(AmazonValue):
@@ -405,7 +402,7 @@ class ItemPackageWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemTypeKeyword(AmazonValue):
@@ -416,7 +413,7 @@ class ItemTypeKeyword(AmazonValue):
         Literal["smartphones", "unlocked-cell-phones", "basic-mobile-phones"],
         Field(description="Mot-clé du type de produit"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemWeight(AmazonValue):
@@ -427,7 +424,7 @@ class ItemWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ListPrice(AmazonValue):
@@ -437,7 +434,7 @@ class ListPrice(AmazonValue):
     value: Annotated[AmazonNumber, Field(description="Prix conseillé hors taxes", ge=0.0)] = None
     value_with_tax: Annotated[AmazonNumber, Field(description="Prix conseillé TTC", ge=0.0)] = None
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class LithiumBatteryEnergyContent(AmazonValue):
@@ -476,7 +473,7 @@ class MainProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image principale")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class MemoryStorageCapacity(AmazonValue):
@@ -485,7 +482,7 @@ class MemoryStorageCapacity(AmazonValue):
     )
     value: Annotated[AmazonNumber, Field(description="Capacité de stockage", ge=0.0, le=100000.0)]
     unit: Annotated[Literal["GB", "MB", "TB"], Field(description="Unité : capacité de stockage")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class MerchantSuggestedAsin(AmazonValue):
@@ -496,7 +493,7 @@ class MerchantSuggestedAsin(AmazonValue):
         StrictStr,
         Field(description="ASIN suggéré par le vendeur", max_length=10, min_length=10, pattern="^[A-Z0-9]{10}$"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelName(AmazonValue):
@@ -504,8 +501,8 @@ class ModelName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du modèle", max_length=100)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelNumber(AmazonValue):
@@ -513,7 +510,7 @@ class ModelNumber(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Numéro de modèle", max_length=40, min_length=1)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelYear(AmazonValue):
@@ -521,7 +518,7 @@ class ModelYear(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Année du modèle", ge=1990, le=2100)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumBatteries(AmazonValue):
@@ -542,7 +539,7 @@ class NumBatteries(AmazonValue):
         ],
         Field(description="Type de pile ou batterie"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfItems(AmazonValue):
@@ -550,7 +547,7 @@ class NumberOfItems(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre d'articles", ge=1, le=1000)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfLithiumIonCells(AmazonValue):
@@ -558,7 +555,7 @@ class NumberOfLithiumIonCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium-ion", ge=0)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfLithiumMetalCells(AmazonValue):
@@ -566,7 +563,7 @@ class NumberOfLithiumMetalCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium métal", ge=0)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OperatingSystem(AmazonValue):
@@ -574,8 +571,8 @@ class OperatingSystem(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Système d'exploitation", max_length=100)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator1(AmazonValue):
@@ -583,7 +580,7 @@ class OtherProductImageLocator1(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator2(AmazonValue):
@@ -591,7 +588,7 @@ class OtherProductImageLocator2(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator3(AmazonValue):
@@ -599,7 +596,7 @@ class OtherProductImageLocator3(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator4(AmazonValue):
@@ -607,7 +604,7 @@ class OtherProductImageLocator4(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator5(AmazonValue):
@@ -615,7 +612,7 @@ class OtherProductImageLocator5(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator6(AmazonValue):
@@ -623,7 +620,7 @@ class OtherProductImageLocator6(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator7(AmazonValue):
@@ -631,7 +628,7 @@ class OtherProductImageLocator7(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator8(AmazonValue):
@@ -639,7 +636,7 @@ class OtherProductImageLocator8(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ParentageLevel(AmazonValue):
@@ -647,7 +644,7 @@ class ParentageLevel(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["child", "parent"], Field(description="Niveau de parenté")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ProductDescription(AmazonValue):
@@ -655,8 +652,8 @@ class ProductDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description du produit", max_length=2000)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ProductSiteLaunchDate(AmazonValue):
@@ -664,7 +661,7 @@ class ProductSiteLaunchDate(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Date de lancement sur le site")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class RamMemoryInstalledSize(AmazonValue):
@@ -691,7 +688,7 @@ class RegulatoryComplianceCertification(AmazonValue):
     ]
     certification_status: Annotated[Literal["compliant", "not_applicable"], Field(description="Statut de conformité")]
     value: Annotated[StrictStr, Field(description="Référence réglementaire", max_length=135, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SafetyDataSheetUrl(AmazonValue):
@@ -699,8 +696,8 @@ class SafetyDataSheetUrl(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="URL de la fiche de données de sécurité (FDS)", max_length=2000)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ScreenSize(AmazonValue):
@@ -709,7 +706,7 @@ class ScreenSize(AmazonValue):
     )
     value: Annotated[AmazonNumber, Field(description="Taille de l'écran", ge=0.0, le=100.0)]
     unit: Annotated[Literal["centimeters", "inches"], Field(description="Unité de taille de l'écran")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SupplierDeclaredDgHzRegulation(AmazonValue):
@@ -720,7 +717,7 @@ class SupplierDeclaredDgHzRegulation(AmazonValue):
         Literal["ghs", "not_applicable", "other", "storage", "transportation", "unknown", "waste"],
         Field(description="Réglementation sur les marchandises dangereuses"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
@@ -728,7 +725,7 @@ class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Exempté d'identifiant externe du produit")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class VariationTheme(AmazonValue):
@@ -739,7 +736,7 @@ class VariationTheme(AmazonValue):
         Literal["COLOR", "MEMORY_STORAGE_CAPACITY", "COLOR/MEMORY_STORAGE_CAPACITY"],
         Field(description="Nom du thème de variation"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class WarrantyDescription(AmazonValue):
@@ -747,8 +744,8 @@ class WarrantyDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description de la garantie", max_length=1500)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Battery(AmazonValue):
@@ -758,7 +755,7 @@ class Battery(AmazonValue):
     cell_composition: Annotated[list[BatteryCellComposition], Field(max_length=1, min_length=1)] = None
     capacity: Annotated[list[BatteryCapacity], Field(max_length=1, min_length=1)] = None
     weight: Annotated[list[BatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Display(AmazonValue):
@@ -767,7 +764,7 @@ class Display(AmazonValue):
     )
     size: Annotated[list[DisplaySize], Field(max_length=1, min_length=1)] = None
     type: Annotated[list[DisplayType], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Ghs(AmazonValue):
@@ -775,7 +772,7 @@ class Ghs(AmazonValue):
         extra="forbid",
     )
     classification: Annotated[list[GhsClassification], Field(min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemDimensions(AmazonValue):
@@ -785,7 +782,7 @@ class ItemDimensions(AmazonValue):
     length: ItemDimensionsLength
     width: ItemDimensionsWidth
     height: ItemDimensionsHeight
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemPackageDimensions(AmazonValue):
@@ -795,7 +792,7 @@ class ItemPackageDimensions(AmazonValue):
     length: ItemPackageDimensionsLength
     width: ItemPackageDimensionsWidth
     height: ItemPackageDimensionsHeight
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class LithiumBattery(AmazonValue):
@@ -805,7 +802,7 @@ class LithiumBattery(AmazonValue):
     energy_content: Annotated[list[LithiumBatteryEnergyContent], Field(max_length=1, min_length=1)] = None
     packaging: Annotated[list[LithiumBatteryPackaging], Field(max_length=1, min_length=1)] = None
     weight: Annotated[list[LithiumBatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class RamMemory(AmazonValue):
@@ -813,7 +810,7 @@ class RamMemory(AmazonValue):
         extra="forbid",
     )
     installed_size: Annotated[list[RamMemoryInstalledSize], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class CellularPhone(AmazonListing):
@@ -954,20 +951,21 @@ CellularPhone.amazon_rules = ListingRules(
                 operands=(
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier="all")),
+                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier=Quantifier.ALL)),
                             ValueIn(
                                 path="supplier_declared_has_product_identifier_exemption.value",
                                 values=(False,),
-                                quantifier="any",
+                                quantifier=Quantifier.ANY,
                             ),
                         )
                     ),
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier="all")),
+                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier=Quantifier.ALL)),
                             Not(
                                 operand=Present(
-                                    path="supplier_declared_has_product_identifier_exemption.value", quantifier="all"
+                                    path="supplier_declared_has_product_identifier_exemption.value",
+                                    quantifier=Quantifier.ALL,
                                 )
                             ),
                         )
@@ -987,20 +985,29 @@ CellularPhone.amazon_rules = ListingRules(
                 operands=(
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="externally_assigned_product_identifier.value", quantifier="all")),
+                            Not(
+                                operand=Present(
+                                    path="externally_assigned_product_identifier.value", quantifier=Quantifier.ALL
+                                )
+                            ),
                             ValueIn(
                                 path="supplier_declared_has_product_identifier_exemption.value",
                                 values=(False,),
-                                quantifier="any",
+                                quantifier=Quantifier.ANY,
                             ),
                         )
                     ),
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="externally_assigned_product_identifier.value", quantifier="all")),
                             Not(
                                 operand=Present(
-                                    path="supplier_declared_has_product_identifier_exemption.value", quantifier="all"
+                                    path="externally_assigned_product_identifier.value", quantifier=Quantifier.ALL
+                                )
+                            ),
+                            Not(
+                                operand=Present(
+                                    path="supplier_declared_has_product_identifier_exemption.value",
+                                    quantifier=Quantifier.ALL,
                                 )
                             ),
                         )
@@ -1018,8 +1025,8 @@ CellularPhone.amazon_rules = ListingRules(
             scope="list_price",
             when=AllOf(
                 operands=(
-                    Present(path="currency", quantifier="scalar"),
-                    Not(operand=Present(path="value_with_tax", quantifier="scalar")),
+                    Present(path="currency", quantifier=Quantifier.SCALAR),
+                    Not(operand=Present(path="value_with_tax", quantifier=Quantifier.SCALAR)),
                 )
             ),
             then=(Require(paths=("value",)),),
@@ -1031,7 +1038,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/3",
             scope="color",
-            when=Not(operand=Present(path="standardized_values", quantifier="scalar")),
+            when=Not(operand=Present(path="standardized_values", quantifier=Quantifier.SCALAR)),
             then=(Require(paths=("value",)),),
             otherwise=(),
             expressible=True,
@@ -1041,7 +1048,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/4",
             scope="",
-            when=ValueIn(path="parentage_level.value", values=("child",), quantifier="any"),
+            when=ValueIn(path="parentage_level.value", values=("child",), quantifier=Quantifier.ANY),
             then=(Require(paths=("child_parent_sku_relationship.parent_sku",)),),
             otherwise=(Forbid(paths=("child_parent_sku_relationship.parent_sku",)),),
             expressible=True,
@@ -1051,7 +1058,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/5",
             scope="",
-            when=Present(path="parentage_level.value", quantifier="all"),
+            when=Present(path="parentage_level.value", quantifier=Quantifier.ALL),
             then=(Require(paths=("child_parent_sku_relationship",)),),
             otherwise=(),
             expressible=True,
@@ -1066,9 +1073,9 @@ CellularPhone.amazon_rules = ListingRules(
                     ValueIn(
                         path="child_parent_sku_relationship.child_relationship_type",
                         values=("variation",),
-                        quantifier="any",
+                        quantifier=Quantifier.ANY,
                     ),
-                    Present(path="parentage_level.value", quantifier="all"),
+                    Present(path="parentage_level.value", quantifier=Quantifier.ALL),
                 )
             ),
             then=(Require(paths=("variation_theme",)),),
@@ -1080,7 +1087,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/7",
             scope="",
-            when=ValueIn(path="batteries_required.value", values=(True,), quantifier="any"),
+            when=ValueIn(path="batteries_required.value", values=(True,), quantifier=Quantifier.ANY),
             then=(Require(paths=("batteries_included",)),),
             otherwise=(),
             expressible=True,
@@ -1090,7 +1097,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/8",
             scope="",
-            when=ValueIn(path="batteries_included.value", values=(True,), quantifier="any"),
+            when=ValueIn(path="batteries_included.value", values=(True,), quantifier=Quantifier.ANY),
             then=(Require(paths=("battery",)), Require(paths=("battery.cell_composition",))),
             otherwise=(),
             expressible=True,
@@ -1114,7 +1121,7 @@ CellularPhone.amazon_rules = ListingRules(
                     "lithium_thionyl_chloride",
                     "polymer",
                 ),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("battery", "lithium_battery", "num_batteries")),
@@ -1132,7 +1139,7 @@ CellularPhone.amazon_rules = ListingRules(
             when=ValueIn(
                 path="battery.cell_composition.value",
                 values=("lithium", "lithium_manganese_dioxide", "lithium_metal", "lithium_thionyl_chloride"),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("lithium_battery", "number_of_lithium_metal_cells")),
@@ -1157,7 +1164,7 @@ CellularPhone.amazon_rules = ListingRules(
                     "lithium_polymer",
                     "polymer",
                 ),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("lithium_battery", "number_of_lithium_ion_cells")),
@@ -1171,7 +1178,9 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/12",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("not_applicable",), quantifier="any"),
+            when=ValueIn(
+                path="supplier_declared_dg_hz_regulation.value", values=("not_applicable",), quantifier=Quantifier.ANY
+            ),
             then=(
                 AllowValues(
                     path="supplier_declared_dg_hz_regulation.value",
@@ -1187,7 +1196,9 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/13",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("transportation",), quantifier="any"),
+            when=ValueIn(
+                path="supplier_declared_dg_hz_regulation.value", values=("transportation",), quantifier=Quantifier.ANY
+            ),
             then=(
                 Require(paths=("hazmat",)),
                 RequireContains(path="hazmat.aspect", values=("united_nations_regulatory_id",)),
@@ -1200,7 +1211,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/14",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("ghs",), quantifier="any"),
+            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("ghs",), quantifier=Quantifier.ANY),
             then=(Require(paths=("ghs", "safety_data_sheet_url")), Require(paths=("ghs.classification",))),
             otherwise=(),
             expressible=True,
@@ -1210,7 +1221,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/15",
             scope="regulatory_compliance_certification",
-            when=ValueIn(path="certification_status", values=("compliant",), quantifier="scalar"),
+            when=ValueIn(path="certification_status", values=("compliant",), quantifier=Quantifier.SCALAR),
             then=(Require(paths=("value",)),),
             otherwise=(Forbid(paths=("value",)),),
             expressible=True,
@@ -1220,7 +1231,7 @@ CellularPhone.amazon_rules = ListingRules(
         Condition(
             source="/allOf/16",
             scope="",
-            when=ValueIn(path="batteries_included.value", values=(True,), quantifier="any"),
+            when=ValueIn(path="batteries_included.value", values=(True,), quantifier=Quantifier.ANY),
             then=(Require(paths=("battery.capacity",)),),
             otherwise=(),
             expressible=True,

@@ -13,15 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
-from generated.models.values import (
-    AmazonInteger,
-    AmazonListing,
-    AmazonNumber,
-    AmazonValue,
-    default_language_tag,
-    default_marketplace_id,
-)
-from transpiler.compiler.model import (
+from generated.models.values import AmazonInteger, AmazonListing, AmazonNumber, AmazonValue
+from transpiler.rules.conditions import (
     AllOf,
     AllowValues,
     AnyOf,
@@ -29,15 +22,19 @@ from transpiler.compiler.model import (
     Forbid,
     Not,
     Present,
+    Quantifier,
     Require,
     RequireContains,
     ValueIn,
 )
-from transpiler.validation.rules import ListingRules
+from transpiler.rules.listing import ListingRules
 
 PRODUCT_TYPE = "CELLULAR_PHONE_CASE"
 SCHEMA_CHECKSUM = "ZVqv2T+Qp1S53QpUlEMGtg=="
 GENERATOR = "datamodel-code-generator 0.89.0"
+#: The context an item built in Python code gets: the definition's marketplace and language.
+MARKETPLACE_ID = "A13V1IB3VIYZZH"
+LANGUAGE_TAG = "fr_FR"
 
 
 class BatteriesIncluded(AmazonValue):
@@ -45,7 +42,7 @@ class BatteriesIncluded(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries incluses ?")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BatteriesRequired(AmazonValue):
@@ -53,7 +50,7 @@ class BatteriesRequired(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries nécessaires ?")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BatteryCapacity(AmazonValue):
@@ -108,8 +105,8 @@ class Brand(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom de la marque", max_length=100, min_length=1)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BulletPoint(AmazonValue):
@@ -117,8 +114,8 @@ class BulletPoint(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Puces", max_length=500, min_length=0)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ChildParentSkuRelationship(AmazonValue):
@@ -127,7 +124,7 @@ class ChildParentSkuRelationship(AmazonValue):
     )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
     parent_sku: Annotated[StrictStr, Field(description="SKU parent")] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Color(AmazonValue):
@@ -136,8 +133,8 @@ class Color(AmazonValue):
     )
     value: Annotated[StrictStr, Field(description="Couleur", max_length=100, min_length=0)] = None
     standardized_values: Annotated[list[StrictStr], Field(max_length=1, min_length=1)] = None
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class CompatiblePhoneModels(AmazonValue):
@@ -145,8 +142,8 @@ class CompatiblePhoneModels(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Modèles de téléphones compatibles", max_length=200)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class CountryOfOrigin(AmazonValue):
@@ -197,7 +194,7 @@ class CountryOfOrigin(AmazonValue):
         ],
         Field(description="Pays d'origine"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ExternallyAssignedProductIdentifier(AmazonValue):
@@ -206,7 +203,7 @@ class ExternallyAssignedProductIdentifier(AmazonValue):
     )
     type: Annotated[Literal["ean", "gtin", "isbn", "upc"], Field(description="Type d'identifiant externe du produit")]
     value: Annotated[StrictStr, Field(description="Identifiant externe du produit")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class FormFactor(AmazonValue):
@@ -216,8 +213,8 @@ class FormFactor(AmazonValue):
     value: Annotated[
         Literal["back_cover", "bumper", "flip_cover", "folio", "pouch", "wallet_case"], Field(description="Type d'étui")
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GenericKeyword(AmazonValue):
@@ -225,8 +222,8 @@ class GenericKeyword(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Mots-clés de recherche", max_length=500, min_length=0)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GhsClassification(AmazonValue):
@@ -262,7 +259,7 @@ class GpsrManufacturerReference(AmazonValue):
             pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
         ),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GpsrSafetyAttestation(AmazonValue):
@@ -270,7 +267,7 @@ class GpsrSafetyAttestation(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Attestation de sécurité (RSGP)")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Hazmat(AmazonValue):
@@ -279,7 +276,7 @@ class Hazmat(AmazonValue):
     )
     aspect: Annotated[Literal["united_nations_regulatory_id"], Field(description="Aspect des matières dangereuses")]
     value: Annotated[StrictStr, Field(description="Matières dangereuses", max_length=100)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class IncludedComponents(AmazonValue):
@@ -289,8 +286,8 @@ class IncludedComponents(AmazonValue):
     value: Annotated[
         Literal["case", "screen_protector", "lanyard", "cleaning_cloth"], Field(description="Composants inclus")
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemDimensionsHeight(AmazonValue):
@@ -331,8 +328,8 @@ class ItemName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du produit", max_length=200, min_length=1)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemPackageDimensionsHeight(AmazonValue):
@@ -376,7 +373,7 @@ class ItemPackageWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemTypeKeyword(AmazonValue):
@@ -387,7 +384,7 @@ class ItemTypeKeyword(AmazonValue):
         Literal["cell-phone-basic-cases", "cell-phone-flip-cases", "cell-phone-bumpers"],
         Field(description="Mot-clé du type de produit"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemWeight(AmazonValue):
@@ -398,7 +395,7 @@ class ItemWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ListPrice(AmazonValue):
@@ -408,7 +405,7 @@ class ListPrice(AmazonValue):
     value: Annotated[AmazonNumber, Field(description="Prix conseillé hors taxes", ge=0.0)] = None
     value_with_tax: Annotated[AmazonNumber, Field(description="Prix conseillé TTC", ge=0.0)] = None
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class LithiumBatteryEnergyContent(AmazonValue):
@@ -447,7 +444,7 @@ class MainProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image principale")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Material(AmazonValue):
@@ -455,8 +452,8 @@ class Material(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Matériau")]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class MerchantSuggestedAsin(AmazonValue):
@@ -467,7 +464,7 @@ class MerchantSuggestedAsin(AmazonValue):
         StrictStr,
         Field(description="ASIN suggéré par le vendeur", max_length=10, min_length=10, pattern="^[A-Z0-9]{10}$"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelName(AmazonValue):
@@ -475,8 +472,8 @@ class ModelName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du modèle", max_length=100)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelNumber(AmazonValue):
@@ -484,7 +481,7 @@ class ModelNumber(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Numéro de modèle", max_length=40, min_length=1)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelYear(AmazonValue):
@@ -492,7 +489,7 @@ class ModelYear(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Année du modèle", ge=1990, le=2100)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumBatteries(AmazonValue):
@@ -513,7 +510,7 @@ class NumBatteries(AmazonValue):
         ],
         Field(description="Type de pile ou batterie"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfItems(AmazonValue):
@@ -521,7 +518,7 @@ class NumberOfItems(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre d'articles", ge=1, le=1000)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfLithiumIonCells(AmazonValue):
@@ -529,7 +526,7 @@ class NumberOfLithiumIonCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium-ion", ge=0)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfLithiumMetalCells(AmazonValue):
@@ -537,7 +534,7 @@ class NumberOfLithiumMetalCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium métal", ge=0)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator1(AmazonValue):
@@ -545,7 +542,7 @@ class OtherProductImageLocator1(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator2(AmazonValue):
@@ -553,7 +550,7 @@ class OtherProductImageLocator2(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator3(AmazonValue):
@@ -561,7 +558,7 @@ class OtherProductImageLocator3(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator4(AmazonValue):
@@ -569,7 +566,7 @@ class OtherProductImageLocator4(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator5(AmazonValue):
@@ -577,7 +574,7 @@ class OtherProductImageLocator5(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator6(AmazonValue):
@@ -585,7 +582,7 @@ class OtherProductImageLocator6(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator7(AmazonValue):
@@ -593,7 +590,7 @@ class OtherProductImageLocator7(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator8(AmazonValue):
@@ -601,7 +598,7 @@ class OtherProductImageLocator8(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ParentageLevel(AmazonValue):
@@ -609,7 +606,7 @@ class ParentageLevel(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["child", "parent"], Field(description="Niveau de parenté")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ProductDescription(AmazonValue):
@@ -617,8 +614,8 @@ class ProductDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description du produit", max_length=2000)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ProductSiteLaunchDate(AmazonValue):
@@ -626,7 +623,7 @@ class ProductSiteLaunchDate(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Date de lancement sur le site")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class RegulatoryComplianceCertification(AmazonValue):
@@ -645,7 +642,7 @@ class RegulatoryComplianceCertification(AmazonValue):
     ]
     certification_status: Annotated[Literal["compliant", "not_applicable"], Field(description="Statut de conformité")]
     value: Annotated[StrictStr, Field(description="Référence réglementaire", max_length=135, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SafetyDataSheetUrl(AmazonValue):
@@ -653,8 +650,8 @@ class SafetyDataSheetUrl(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="URL de la fiche de données de sécurité (FDS)", max_length=2000)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SpecialFeature(AmazonValue):
@@ -662,8 +659,8 @@ class SpecialFeature(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Caractéristique spéciale", max_length=250)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SupplierDeclaredDgHzRegulation(AmazonValue):
@@ -674,7 +671,7 @@ class SupplierDeclaredDgHzRegulation(AmazonValue):
         Literal["ghs", "not_applicable", "other", "storage", "transportation", "unknown", "waste"],
         Field(description="Réglementation sur les marchandises dangereuses"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
@@ -682,7 +679,7 @@ class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Exempté d'identifiant externe du produit")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SwatchProductImageLocator(AmazonValue):
@@ -690,7 +687,7 @@ class SwatchProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image échantillon")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class VariationTheme(AmazonValue):
@@ -698,7 +695,7 @@ class VariationTheme(AmazonValue):
         extra="forbid",
     )
     name: Annotated[Literal["COLOR", "COLOR/COMPATIBLE_PHONE_MODELS"], Field(description="Nom du thème de variation")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class WarrantyDescription(AmazonValue):
@@ -706,8 +703,8 @@ class WarrantyDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description de la garantie", max_length=1500)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Battery(AmazonValue):
@@ -717,7 +714,7 @@ class Battery(AmazonValue):
     cell_composition: Annotated[list[BatteryCellComposition], Field(max_length=1, min_length=1)] = None
     capacity: Annotated[list[BatteryCapacity], Field(max_length=1, min_length=1)] = None
     weight: Annotated[list[BatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Ghs(AmazonValue):
@@ -725,7 +722,7 @@ class Ghs(AmazonValue):
         extra="forbid",
     )
     classification: Annotated[list[GhsClassification], Field(min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemDimensions(AmazonValue):
@@ -735,7 +732,7 @@ class ItemDimensions(AmazonValue):
     length: ItemDimensionsLength
     width: ItemDimensionsWidth
     height: ItemDimensionsHeight
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemPackageDimensions(AmazonValue):
@@ -745,7 +742,7 @@ class ItemPackageDimensions(AmazonValue):
     length: ItemPackageDimensionsLength
     width: ItemPackageDimensionsWidth
     height: ItemPackageDimensionsHeight
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class LithiumBattery(AmazonValue):
@@ -755,7 +752,7 @@ class LithiumBattery(AmazonValue):
     energy_content: Annotated[list[LithiumBatteryEnergyContent], Field(max_length=1, min_length=1)] = None
     packaging: Annotated[list[LithiumBatteryPackaging], Field(max_length=1, min_length=1)] = None
     weight: Annotated[list[LithiumBatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class CellularPhoneCase(AmazonListing):
@@ -888,20 +885,21 @@ CellularPhoneCase.amazon_rules = ListingRules(
                 operands=(
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier="all")),
+                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier=Quantifier.ALL)),
                             ValueIn(
                                 path="supplier_declared_has_product_identifier_exemption.value",
                                 values=(False,),
-                                quantifier="any",
+                                quantifier=Quantifier.ANY,
                             ),
                         )
                     ),
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier="all")),
+                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier=Quantifier.ALL)),
                             Not(
                                 operand=Present(
-                                    path="supplier_declared_has_product_identifier_exemption.value", quantifier="all"
+                                    path="supplier_declared_has_product_identifier_exemption.value",
+                                    quantifier=Quantifier.ALL,
                                 )
                             ),
                         )
@@ -921,20 +919,29 @@ CellularPhoneCase.amazon_rules = ListingRules(
                 operands=(
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="externally_assigned_product_identifier.value", quantifier="all")),
+                            Not(
+                                operand=Present(
+                                    path="externally_assigned_product_identifier.value", quantifier=Quantifier.ALL
+                                )
+                            ),
                             ValueIn(
                                 path="supplier_declared_has_product_identifier_exemption.value",
                                 values=(False,),
-                                quantifier="any",
+                                quantifier=Quantifier.ANY,
                             ),
                         )
                     ),
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="externally_assigned_product_identifier.value", quantifier="all")),
                             Not(
                                 operand=Present(
-                                    path="supplier_declared_has_product_identifier_exemption.value", quantifier="all"
+                                    path="externally_assigned_product_identifier.value", quantifier=Quantifier.ALL
+                                )
+                            ),
+                            Not(
+                                operand=Present(
+                                    path="supplier_declared_has_product_identifier_exemption.value",
+                                    quantifier=Quantifier.ALL,
                                 )
                             ),
                         )
@@ -952,8 +959,8 @@ CellularPhoneCase.amazon_rules = ListingRules(
             scope="list_price",
             when=AllOf(
                 operands=(
-                    Present(path="currency", quantifier="scalar"),
-                    Not(operand=Present(path="value_with_tax", quantifier="scalar")),
+                    Present(path="currency", quantifier=Quantifier.SCALAR),
+                    Not(operand=Present(path="value_with_tax", quantifier=Quantifier.SCALAR)),
                 )
             ),
             then=(Require(paths=("value",)),),
@@ -965,7 +972,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/3",
             scope="color",
-            when=Not(operand=Present(path="standardized_values", quantifier="scalar")),
+            when=Not(operand=Present(path="standardized_values", quantifier=Quantifier.SCALAR)),
             then=(Require(paths=("value",)),),
             otherwise=(),
             expressible=True,
@@ -975,7 +982,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/4",
             scope="",
-            when=ValueIn(path="parentage_level.value", values=("child",), quantifier="any"),
+            when=ValueIn(path="parentage_level.value", values=("child",), quantifier=Quantifier.ANY),
             then=(Require(paths=("child_parent_sku_relationship.parent_sku",)),),
             otherwise=(Forbid(paths=("child_parent_sku_relationship.parent_sku",)),),
             expressible=True,
@@ -985,7 +992,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/5",
             scope="",
-            when=Present(path="parentage_level.value", quantifier="all"),
+            when=Present(path="parentage_level.value", quantifier=Quantifier.ALL),
             then=(Require(paths=("child_parent_sku_relationship",)),),
             otherwise=(),
             expressible=True,
@@ -1000,9 +1007,9 @@ CellularPhoneCase.amazon_rules = ListingRules(
                     ValueIn(
                         path="child_parent_sku_relationship.child_relationship_type",
                         values=("variation",),
-                        quantifier="any",
+                        quantifier=Quantifier.ANY,
                     ),
-                    Present(path="parentage_level.value", quantifier="all"),
+                    Present(path="parentage_level.value", quantifier=Quantifier.ALL),
                 )
             ),
             then=(Require(paths=("variation_theme",)),),
@@ -1014,7 +1021,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/7",
             scope="",
-            when=ValueIn(path="batteries_required.value", values=(True,), quantifier="any"),
+            when=ValueIn(path="batteries_required.value", values=(True,), quantifier=Quantifier.ANY),
             then=(Require(paths=("batteries_included",)),),
             otherwise=(),
             expressible=True,
@@ -1024,7 +1031,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/8",
             scope="",
-            when=ValueIn(path="batteries_included.value", values=(True,), quantifier="any"),
+            when=ValueIn(path="batteries_included.value", values=(True,), quantifier=Quantifier.ANY),
             then=(Require(paths=("battery",)), Require(paths=("battery.cell_composition",))),
             otherwise=(),
             expressible=True,
@@ -1048,7 +1055,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
                     "lithium_thionyl_chloride",
                     "polymer",
                 ),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("battery", "lithium_battery", "num_batteries")),
@@ -1066,7 +1073,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
             when=ValueIn(
                 path="battery.cell_composition.value",
                 values=("lithium", "lithium_manganese_dioxide", "lithium_metal", "lithium_thionyl_chloride"),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("lithium_battery", "number_of_lithium_metal_cells")),
@@ -1091,7 +1098,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
                     "lithium_polymer",
                     "polymer",
                 ),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("lithium_battery", "number_of_lithium_ion_cells")),
@@ -1105,7 +1112,9 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/12",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("not_applicable",), quantifier="any"),
+            when=ValueIn(
+                path="supplier_declared_dg_hz_regulation.value", values=("not_applicable",), quantifier=Quantifier.ANY
+            ),
             then=(
                 AllowValues(
                     path="supplier_declared_dg_hz_regulation.value",
@@ -1121,7 +1130,9 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/13",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("transportation",), quantifier="any"),
+            when=ValueIn(
+                path="supplier_declared_dg_hz_regulation.value", values=("transportation",), quantifier=Quantifier.ANY
+            ),
             then=(
                 Require(paths=("hazmat",)),
                 RequireContains(path="hazmat.aspect", values=("united_nations_regulatory_id",)),
@@ -1134,7 +1145,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/14",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("ghs",), quantifier="any"),
+            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("ghs",), quantifier=Quantifier.ANY),
             then=(Require(paths=("ghs", "safety_data_sheet_url")), Require(paths=("ghs.classification",))),
             otherwise=(),
             expressible=True,
@@ -1144,7 +1155,7 @@ CellularPhoneCase.amazon_rules = ListingRules(
         Condition(
             source="/allOf/15",
             scope="regulatory_compliance_certification",
-            when=ValueIn(path="certification_status", values=("compliant",), quantifier="scalar"),
+            when=ValueIn(path="certification_status", values=("compliant",), quantifier=Quantifier.SCALAR),
             then=(Require(paths=("value",)),),
             otherwise=(Forbid(paths=("value",)),),
             expressible=True,

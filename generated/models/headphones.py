@@ -13,15 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
-from generated.models.values import (
-    AmazonInteger,
-    AmazonListing,
-    AmazonNumber,
-    AmazonValue,
-    default_language_tag,
-    default_marketplace_id,
-)
-from transpiler.compiler.model import (
+from generated.models.values import AmazonInteger, AmazonListing, AmazonNumber, AmazonValue
+from transpiler.rules.conditions import (
     AllOf,
     AllowValues,
     AnyOf,
@@ -29,15 +22,19 @@ from transpiler.compiler.model import (
     Forbid,
     Not,
     Present,
+    Quantifier,
     Require,
     RequireContains,
     ValueIn,
 )
-from transpiler.validation.rules import ListingRules
+from transpiler.rules.listing import ListingRules
 
 PRODUCT_TYPE = "HEADPHONES"
 SCHEMA_CHECKSUM = "944niZBo8f1wBDk6afGhNA=="
 GENERATOR = "datamodel-code-generator 0.89.0"
+#: The context an item built in Python code gets: the definition's marketplace and language.
+MARKETPLACE_ID = "A13V1IB3VIYZZH"
+LANGUAGE_TAG = "fr_FR"
 
 
 class BatteriesIncluded(AmazonValue):
@@ -45,7 +42,7 @@ class BatteriesIncluded(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries incluses ?")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BatteriesRequired(AmazonValue):
@@ -53,7 +50,7 @@ class BatteriesRequired(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Piles ou batteries nécessaires ?")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BatteryCapacity(AmazonValue):
@@ -108,8 +105,8 @@ class Brand(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom de la marque", max_length=100, min_length=1)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class BulletPoint(AmazonValue):
@@ -117,8 +114,8 @@ class BulletPoint(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Puces", max_length=500, min_length=0)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ChildParentSkuRelationship(AmazonValue):
@@ -127,7 +124,7 @@ class ChildParentSkuRelationship(AmazonValue):
     )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
     parent_sku: Annotated[StrictStr, Field(description="SKU parent")] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Color(AmazonValue):
@@ -136,8 +133,8 @@ class Color(AmazonValue):
     )
     value: Annotated[StrictStr, Field(description="Couleur", max_length=1000, min_length=0)] = None
     standardized_values: Annotated[list[StrictStr], Field(max_length=1, min_length=1)] = None
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ConnectivityTechnology(AmazonValue):
@@ -148,8 +145,8 @@ class ConnectivityTechnology(AmazonValue):
         Literal["bluetooth", "radio_frequency", "usb", "wired", "wireless"],
         Field(description="Technologie de connectivité"),
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class CountryOfOrigin(AmazonValue):
@@ -200,7 +197,7 @@ class CountryOfOrigin(AmazonValue):
         ],
         Field(description="Pays d'origine"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ExternallyAssignedProductIdentifier(AmazonValue):
@@ -209,7 +206,7 @@ class ExternallyAssignedProductIdentifier(AmazonValue):
     )
     type: Annotated[Literal["ean", "gtin", "isbn", "upc"], Field(description="Type d'identifiant externe du produit")]
     value: Annotated[StrictStr, Field(description="Identifiant externe du produit")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GenericKeyword(AmazonValue):
@@ -217,8 +214,8 @@ class GenericKeyword(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Mots-clés de recherche", max_length=500, min_length=0)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GhsClassification(AmazonValue):
@@ -254,7 +251,7 @@ class GpsrManufacturerReference(AmazonValue):
             pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
         ),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class GpsrSafetyAttestation(AmazonValue):
@@ -262,7 +259,7 @@ class GpsrSafetyAttestation(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Attestation de sécurité (RSGP)")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Hazmat(AmazonValue):
@@ -271,7 +268,7 @@ class Hazmat(AmazonValue):
     )
     aspect: Annotated[Literal["united_nations_regulatory_id"], Field(description="Aspect des matières dangereuses")]
     value: Annotated[StrictStr, Field(description="Matières dangereuses", max_length=100)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class HeadphonesFormFactor(AmazonValue):
@@ -279,8 +276,8 @@ class HeadphonesFormFactor(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["in_ear", "on_ear", "over_ear", "open_ear"], Field(description="Format du casque")]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class HeadphonesJack(AmazonValue):
@@ -290,7 +287,7 @@ class HeadphonesJack(AmazonValue):
     value: Annotated[
         Literal["2_5_mm_jack", "3_5_mm_jack", "lightning", "no_jack", "usb_c"], Field(description="Prise du casque")
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class IncludedComponents(AmazonValue):
@@ -309,8 +306,8 @@ class IncludedComponents(AmazonValue):
         ],
         Field(description="Composants inclus"),
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemDimensionsHeight(AmazonValue):
@@ -351,8 +348,8 @@ class ItemName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du produit", max_length=200, min_length=1)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemPackageDimensionsHeight(AmazonValue):
@@ -396,7 +393,7 @@ class ItemPackageWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemTypeKeyword(AmazonValue):
@@ -407,7 +404,7 @@ class ItemTypeKeyword(AmazonValue):
         Literal["over-ear-headphones", "on-ear-headphones", "earbud-headphones"],
         Field(description="Mot-clé du type de produit"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemWeight(AmazonValue):
@@ -418,7 +415,7 @@ class ItemWeight(AmazonValue):
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ListPrice(AmazonValue):
@@ -428,7 +425,7 @@ class ListPrice(AmazonValue):
     value: Annotated[AmazonNumber, Field(description="Prix conseillé hors taxes", ge=0.0)] = None
     value_with_tax: Annotated[AmazonNumber, Field(description="Prix conseillé TTC", ge=0.0)] = None
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class LithiumBatteryEnergyContent(AmazonValue):
@@ -467,7 +464,7 @@ class MainProductImageLocator(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL de l'image principale")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class MerchantSuggestedAsin(AmazonValue):
@@ -478,7 +475,7 @@ class MerchantSuggestedAsin(AmazonValue):
         StrictStr,
         Field(description="ASIN suggéré par le vendeur", max_length=10, min_length=10, pattern="^[A-Z0-9]{10}$"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelName(AmazonValue):
@@ -486,8 +483,8 @@ class ModelName(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Nom du modèle", max_length=100)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelNumber(AmazonValue):
@@ -495,7 +492,7 @@ class ModelNumber(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Numéro de modèle", max_length=40, min_length=1)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ModelYear(AmazonValue):
@@ -503,7 +500,7 @@ class ModelYear(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Année du modèle", ge=1990, le=2100)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NoiseControl(AmazonValue):
@@ -514,8 +511,8 @@ class NoiseControl(AmazonValue):
         Literal["active_noise_cancellation", "none", "passive_noise_cancellation", "sound_isolation"],
         Field(description="Contrôle du bruit"),
     ]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumBatteries(AmazonValue):
@@ -536,7 +533,7 @@ class NumBatteries(AmazonValue):
         ],
         Field(description="Type de pile ou batterie"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfItems(AmazonValue):
@@ -544,7 +541,7 @@ class NumberOfItems(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre d'articles", ge=1, le=1000)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfLithiumIonCells(AmazonValue):
@@ -552,7 +549,7 @@ class NumberOfLithiumIonCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium-ion", ge=0)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class NumberOfLithiumMetalCells(AmazonValue):
@@ -560,7 +557,7 @@ class NumberOfLithiumMetalCells(AmazonValue):
         extra="forbid",
     )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium métal", ge=0)]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator1(AmazonValue):
@@ -568,7 +565,7 @@ class OtherProductImageLocator1(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator2(AmazonValue):
@@ -576,7 +573,7 @@ class OtherProductImageLocator2(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator3(AmazonValue):
@@ -584,7 +581,7 @@ class OtherProductImageLocator3(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator4(AmazonValue):
@@ -592,7 +589,7 @@ class OtherProductImageLocator4(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator5(AmazonValue):
@@ -600,7 +597,7 @@ class OtherProductImageLocator5(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator6(AmazonValue):
@@ -608,7 +605,7 @@ class OtherProductImageLocator6(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator7(AmazonValue):
@@ -616,7 +613,7 @@ class OtherProductImageLocator7(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class OtherProductImageLocator8(AmazonValue):
@@ -624,7 +621,7 @@ class OtherProductImageLocator8(AmazonValue):
         extra="forbid",
     )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ParentageLevel(AmazonValue):
@@ -632,7 +629,7 @@ class ParentageLevel(AmazonValue):
         extra="forbid",
     )
     value: Annotated[Literal["child", "parent"], Field(description="Niveau de parenté")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ProductDescription(AmazonValue):
@@ -640,8 +637,8 @@ class ProductDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description du produit", max_length=2000)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ProductSiteLaunchDate(AmazonValue):
@@ -649,7 +646,7 @@ class ProductSiteLaunchDate(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Date de lancement sur le site")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class RegulatoryComplianceCertification(AmazonValue):
@@ -668,7 +665,7 @@ class RegulatoryComplianceCertification(AmazonValue):
     ]
     certification_status: Annotated[Literal["compliant", "not_applicable"], Field(description="Statut de conformité")]
     value: Annotated[StrictStr, Field(description="Référence réglementaire", max_length=135, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SafetyDataSheetUrl(AmazonValue):
@@ -676,8 +673,8 @@ class SafetyDataSheetUrl(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="URL de la fiche de données de sécurité (FDS)", max_length=2000)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SpecialFeature(AmazonValue):
@@ -685,8 +682,8 @@ class SpecialFeature(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Caractéristique spéciale", max_length=250)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SupplierDeclaredDgHzRegulation(AmazonValue):
@@ -697,7 +694,7 @@ class SupplierDeclaredDgHzRegulation(AmazonValue):
         Literal["ghs", "not_applicable", "other", "storage", "transportation", "unknown", "waste"],
         Field(description="Réglementation sur les marchandises dangereuses"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
@@ -705,7 +702,7 @@ class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictBool, Field(description="Exempté d'identifiant externe du produit")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class VariationTheme(AmazonValue):
@@ -713,7 +710,7 @@ class VariationTheme(AmazonValue):
         extra="forbid",
     )
     name: Annotated[Literal["COLOR"], Field(description="Nom du thème de variation")]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class WarrantyDescription(AmazonValue):
@@ -721,8 +718,8 @@ class WarrantyDescription(AmazonValue):
         extra="forbid",
     )
     value: Annotated[StrictStr, Field(description="Description de la garantie", max_length=1500)]
-    language_tag: StrictStr = Field(default_factory=default_language_tag)
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    language_tag: StrictStr = LANGUAGE_TAG
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class WaterResistanceLevel(AmazonValue):
@@ -733,7 +730,7 @@ class WaterResistanceLevel(AmazonValue):
         Literal["not_water_resistant", "water_resistant", "waterproof", "splash_resistant"],
         Field(description="Niveau de résistance à l'eau"),
     ]
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Battery(AmazonValue):
@@ -743,7 +740,7 @@ class Battery(AmazonValue):
     cell_composition: Annotated[list[BatteryCellComposition], Field(max_length=1, min_length=1)] = None
     capacity: Annotated[list[BatteryCapacity], Field(max_length=1, min_length=1)] = None
     weight: Annotated[list[BatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Ghs(AmazonValue):
@@ -751,7 +748,7 @@ class Ghs(AmazonValue):
         extra="forbid",
     )
     classification: Annotated[list[GhsClassification], Field(min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemDimensions(AmazonValue):
@@ -761,7 +758,7 @@ class ItemDimensions(AmazonValue):
     length: ItemDimensionsLength
     width: ItemDimensionsWidth
     height: ItemDimensionsHeight
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class ItemPackageDimensions(AmazonValue):
@@ -771,7 +768,7 @@ class ItemPackageDimensions(AmazonValue):
     length: ItemPackageDimensionsLength
     width: ItemPackageDimensionsWidth
     height: ItemPackageDimensionsHeight
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class LithiumBattery(AmazonValue):
@@ -781,7 +778,7 @@ class LithiumBattery(AmazonValue):
     energy_content: Annotated[list[LithiumBatteryEnergyContent], Field(max_length=1, min_length=1)] = None
     packaging: Annotated[list[LithiumBatteryPackaging], Field(max_length=1, min_length=1)] = None
     weight: Annotated[list[LithiumBatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = Field(default_factory=default_marketplace_id)
+    marketplace_id: StrictStr = MARKETPLACE_ID
 
 
 class Headphones(AmazonListing):
@@ -915,20 +912,21 @@ Headphones.amazon_rules = ListingRules(
                 operands=(
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier="all")),
+                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier=Quantifier.ALL)),
                             ValueIn(
                                 path="supplier_declared_has_product_identifier_exemption.value",
                                 values=(False,),
-                                quantifier="any",
+                                quantifier=Quantifier.ANY,
                             ),
                         )
                     ),
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier="all")),
+                            Not(operand=Present(path="merchant_suggested_asin.value", quantifier=Quantifier.ALL)),
                             Not(
                                 operand=Present(
-                                    path="supplier_declared_has_product_identifier_exemption.value", quantifier="all"
+                                    path="supplier_declared_has_product_identifier_exemption.value",
+                                    quantifier=Quantifier.ALL,
                                 )
                             ),
                         )
@@ -948,20 +946,29 @@ Headphones.amazon_rules = ListingRules(
                 operands=(
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="externally_assigned_product_identifier.value", quantifier="all")),
+                            Not(
+                                operand=Present(
+                                    path="externally_assigned_product_identifier.value", quantifier=Quantifier.ALL
+                                )
+                            ),
                             ValueIn(
                                 path="supplier_declared_has_product_identifier_exemption.value",
                                 values=(False,),
-                                quantifier="any",
+                                quantifier=Quantifier.ANY,
                             ),
                         )
                     ),
                     AllOf(
                         operands=(
-                            Not(operand=Present(path="externally_assigned_product_identifier.value", quantifier="all")),
                             Not(
                                 operand=Present(
-                                    path="supplier_declared_has_product_identifier_exemption.value", quantifier="all"
+                                    path="externally_assigned_product_identifier.value", quantifier=Quantifier.ALL
+                                )
+                            ),
+                            Not(
+                                operand=Present(
+                                    path="supplier_declared_has_product_identifier_exemption.value",
+                                    quantifier=Quantifier.ALL,
                                 )
                             ),
                         )
@@ -979,8 +986,8 @@ Headphones.amazon_rules = ListingRules(
             scope="list_price",
             when=AllOf(
                 operands=(
-                    Present(path="currency", quantifier="scalar"),
-                    Not(operand=Present(path="value_with_tax", quantifier="scalar")),
+                    Present(path="currency", quantifier=Quantifier.SCALAR),
+                    Not(operand=Present(path="value_with_tax", quantifier=Quantifier.SCALAR)),
                 )
             ),
             then=(Require(paths=("value",)),),
@@ -992,7 +999,7 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/3",
             scope="color",
-            when=Not(operand=Present(path="standardized_values", quantifier="scalar")),
+            when=Not(operand=Present(path="standardized_values", quantifier=Quantifier.SCALAR)),
             then=(Require(paths=("value",)),),
             otherwise=(),
             expressible=True,
@@ -1002,7 +1009,7 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/4",
             scope="",
-            when=ValueIn(path="parentage_level.value", values=("child",), quantifier="any"),
+            when=ValueIn(path="parentage_level.value", values=("child",), quantifier=Quantifier.ANY),
             then=(Require(paths=("child_parent_sku_relationship.parent_sku",)),),
             otherwise=(Forbid(paths=("child_parent_sku_relationship.parent_sku",)),),
             expressible=True,
@@ -1012,7 +1019,7 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/5",
             scope="",
-            when=Present(path="parentage_level.value", quantifier="all"),
+            when=Present(path="parentage_level.value", quantifier=Quantifier.ALL),
             then=(Require(paths=("child_parent_sku_relationship",)),),
             otherwise=(),
             expressible=True,
@@ -1027,9 +1034,9 @@ Headphones.amazon_rules = ListingRules(
                     ValueIn(
                         path="child_parent_sku_relationship.child_relationship_type",
                         values=("variation",),
-                        quantifier="any",
+                        quantifier=Quantifier.ANY,
                     ),
-                    Present(path="parentage_level.value", quantifier="all"),
+                    Present(path="parentage_level.value", quantifier=Quantifier.ALL),
                 )
             ),
             then=(Require(paths=("variation_theme",)),),
@@ -1041,7 +1048,7 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/7",
             scope="",
-            when=ValueIn(path="batteries_required.value", values=(True,), quantifier="any"),
+            when=ValueIn(path="batteries_required.value", values=(True,), quantifier=Quantifier.ANY),
             then=(Require(paths=("batteries_included",)),),
             otherwise=(),
             expressible=True,
@@ -1051,7 +1058,7 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/8",
             scope="",
-            when=ValueIn(path="batteries_included.value", values=(True,), quantifier="any"),
+            when=ValueIn(path="batteries_included.value", values=(True,), quantifier=Quantifier.ANY),
             then=(Require(paths=("battery",)), Require(paths=("battery.cell_composition",))),
             otherwise=(),
             expressible=True,
@@ -1075,7 +1082,7 @@ Headphones.amazon_rules = ListingRules(
                     "lithium_thionyl_chloride",
                     "polymer",
                 ),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("battery", "lithium_battery", "num_batteries")),
@@ -1093,7 +1100,7 @@ Headphones.amazon_rules = ListingRules(
             when=ValueIn(
                 path="battery.cell_composition.value",
                 values=("lithium", "lithium_manganese_dioxide", "lithium_metal", "lithium_thionyl_chloride"),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("lithium_battery", "number_of_lithium_metal_cells")),
@@ -1118,7 +1125,7 @@ Headphones.amazon_rules = ListingRules(
                     "lithium_polymer",
                     "polymer",
                 ),
-                quantifier="any",
+                quantifier=Quantifier.ANY,
             ),
             then=(
                 Require(paths=("lithium_battery", "number_of_lithium_ion_cells")),
@@ -1132,7 +1139,9 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/12",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("not_applicable",), quantifier="any"),
+            when=ValueIn(
+                path="supplier_declared_dg_hz_regulation.value", values=("not_applicable",), quantifier=Quantifier.ANY
+            ),
             then=(
                 AllowValues(
                     path="supplier_declared_dg_hz_regulation.value",
@@ -1148,7 +1157,9 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/13",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("transportation",), quantifier="any"),
+            when=ValueIn(
+                path="supplier_declared_dg_hz_regulation.value", values=("transportation",), quantifier=Quantifier.ANY
+            ),
             then=(
                 Require(paths=("hazmat",)),
                 RequireContains(path="hazmat.aspect", values=("united_nations_regulatory_id",)),
@@ -1161,7 +1172,7 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/14",
             scope="",
-            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("ghs",), quantifier="any"),
+            when=ValueIn(path="supplier_declared_dg_hz_regulation.value", values=("ghs",), quantifier=Quantifier.ANY),
             then=(Require(paths=("ghs", "safety_data_sheet_url")), Require(paths=("ghs.classification",))),
             otherwise=(),
             expressible=True,
@@ -1171,7 +1182,7 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/15",
             scope="regulatory_compliance_certification",
-            when=ValueIn(path="certification_status", values=("compliant",), quantifier="scalar"),
+            when=ValueIn(path="certification_status", values=("compliant",), quantifier=Quantifier.SCALAR),
             then=(Require(paths=("value",)),),
             otherwise=(Forbid(paths=("value",)),),
             expressible=True,
@@ -1181,7 +1192,9 @@ Headphones.amazon_rules = ListingRules(
         Condition(
             source="/allOf/16",
             scope="",
-            when=ValueIn(path="connectivity_technology.value", values=("bluetooth", "wireless"), quantifier="any"),
+            when=ValueIn(
+                path="connectivity_technology.value", values=("bluetooth", "wireless"), quantifier=Quantifier.ANY
+            ),
             then=(
                 Require(paths=("batteries_included",)),
                 AllowValues(path="batteries_required.value", values=(True,), exclude=False),

@@ -2,10 +2,11 @@
 """Base classes of the generated listing models.
 
 `AmazonValue` is the base of every attribute item: built in Python code, an item's required
-`marketplace_id` / `language_tag` default to the settings (A13V1IB3VIYZZH / fr_FR unless
-configured otherwise); a listing parsed from a payload still has to carry them, exactly as
-Amazon's schema requires (checked by `ListingRules`). `AmazonListing` is the base of each product type's root model: its
-model validator enforces the rules the code generator leaves out (`ListingRules`).
+`marketplace_id` / `language_tag` default to the marketplace and language of its product type
+definition (each module's `MARKETPLACE_ID` / `LANGUAGE_TAG`); a listing parsed from a payload still
+has to carry them, exactly as Amazon's schema requires (checked by `ListingRules`). `AmazonListing`
+is the base of each product type's root model: its model validator enforces the rules the code
+generator leaves out (`ListingRules`).
 """
 
 from __future__ import annotations
@@ -15,17 +16,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, GetCoreSchemaHandler, ModelWrapValidatorHandler, model_validator
 from pydantic_core import PydanticKnownError, core_schema
 
-from transpiler.validation.rules import ListingRules, context_defaults
-
-
-def default_marketplace_id() -> str:
-    """The marketplace of the settings (A13V1IB3VIYZZH unless configured otherwise)."""
-    return context_defaults()["marketplace_id"]
-
-
-def default_language_tag() -> str:
-    """The language of the settings (fr_FR unless configured otherwise)."""
-    return context_defaults()["language_tag"]
+from transpiler.rules.listing import ListingRules
 
 
 class _JsonNumber:

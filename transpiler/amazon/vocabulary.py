@@ -2,79 +2,62 @@
 
 `maxUniqueItems` / `minUniqueItems` count array items per combination of the `selectors` values
 (all properties when there are no selectors), `maxUtf8ByteLength` / `minUtf8ByteLength` count
-UTF-8 bytes. The other Amazon keywords (`editable`, `hidden`, `enumNames`, `selectors`,
-`$lifecycle`) are annotations and are accepted as such.
+UTF-8 bytes, as implemented once in `transpiler.amazon.keywords`. The other Amazon keywords
+(`editable`, `hidden`, `enumNames`, `selectors`, `$lifecycle`) are annotations and are accepted
+as such.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jsonschema import Draft201909Validator, ValidationError, validators
 
-from transpiler.amazon import formats, meta_schema
+from transpiler.amazon import formats, keywords, meta_schema
 from transpiler.errors import SchemaError
-
-
-def selector_key(item: Any, selectors: list[str] | tuple[str, ...] | None) -> str:
-    """The text key an item is counted under: its selector values, or the whole item."""
-    if isinstance(item, Mapping) and selectors:
-        picked = [item.get(name) for name in selectors]
-        return json.dumps(picked, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _max_unique_items(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
     if not validator.is_type(instance, "array"):
         return
-    selectors = schema.get("selectors")
-    counts = Counter(selector_key(item, selectors) for item in instance)
-    for key, count in counts.items():
-        if count > limit:
-            yield ValidationError(
-                f"{count} items share the selector values {key} (at most {limit} allowed)",
-                validator="maxUniqueItems",
-                validator_value=limit,
-            )
+    for key, count in keywords.too_many(instance, schema.get("selectors"), limit):
+        yield ValidationError(
+            f"{count} items share the selector values {key} (at most {limit} allowed)",
+            validator="maxUniqueItems",
+            validator_value=limit,
+        )
 
 
 def _min_unique_items(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
     if not validator.is_type(instance, "array"):
         return
-    selectors = schema.get("selectors")
-    counts = Counter(selector_key(item, selectors) for item in instance)
-    for key, count in counts.items():
-        if count < limit:
-            yield ValidationError(
-                f"{count} items share the selector values {key} (at least {limit} required)",
-                validator="minUniqueItems",
-                validator_value=limit,
-            )
+    for key, count in keywords.too_few(instance, schema.get("selectors"), limit):
+        yield ValidationError(
+            f"{count} items share the selector values {key} (at least {limit} required)",
+            validator="minUniqueItems",
+            validator_value=limit,
+        )
 
 
 def _max_utf8(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
-    if validator.is_type(instance, "string"):
-        size = len(instance.encode("utf-8"))
-        if size > limit:
-            yield ValidationError(
-                f"{instance!r} is {size} bytes long in UTF-8 (at most {limit} allowed)",
-                validator="maxUtf8ByteLength",
-                validator_value=limit,
-            )
+    size = keywords.utf8_size(instance)
+    if size is not None and size > limit:
+        yield ValidationError(
+            f"{instance!r} is {size} bytes long in UTF-8 (at most {limit} allowed)",
+            validator="maxUtf8ByteLength",
+            validator_value=limit,
+        )
 
 
 def _min_utf8(validator: Any, limit: int, instance: Any, schema: Mapping[str, Any]) -> Iterator:
-    if validator.is_type(instance, "string"):
-        size = len(instance.encode("utf-8"))
-        if size < limit:
-            yield ValidationError(
-                f"{instance!r} is {size} bytes long in UTF-8 (at least {limit} required)",
-                validator="minUtf8ByteLength",
-                validator_value=limit,
-            )
+    size = keywords.utf8_size(instance)
+    if size is not None and size < limit:
+        yield ValidationError(
+            f"{instance!r} is {size} bytes long in UTF-8 (at least {limit} required)",
+            validator="minUtf8ByteLength",
+            validator_value=limit,
+        )
 
 
 #: The Draft 2019-09 validator class with Amazon's validation keywords added.

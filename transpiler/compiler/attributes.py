@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from transpiler.compiler.model import (
-    CONTEXT_PROPERTIES,
-    Attribute,
-    Constraints,
-    Kind,
-    Leaf,
-    Lifecycle,
-    Option,
-)
+from transpiler.compiler.model import Attribute, Kind, Leaf, Lifecycle, Option
 from transpiler.compiler.refs import RefResolver, escape
+from transpiler.config import CONTEXT_PROPERTIES
+from transpiler.rules.constraints import Constraints
 
 _CONSTRAINT_KEYWORDS = {
     "minLength": "min_length",

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from transpiler.compiler.conditions import describe
-from transpiler.compiler.model import Condition, Leaf, Lifecycle, ProductType
+from transpiler.compiler.model import Leaf, Lifecycle, ProductType
+from transpiler.rules.conditions import Condition
+from transpiler.rules.describe import describe
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""The attribute model: what every emitter and the publisher know about an Amazon product type.
+"""The attribute model: what every emitter knows about an Amazon product type.
 
 Plain data only (frozen dataclasses and tuples) so it can be snapshotted, compared, cached and
-shared between processes. Paths are dotted attribute paths without array markers
-(`item_package_dimensions.length.value`); pointers are JSON pointers into the source schema.
+shared between processes. Its rules (`Condition`) and value constraints (`Constraints`) are the
+records of `transpiler.rules`, which the generated models carry too. Paths are dotted attribute
+paths without array markers (`item_package_dimensions.length.value`); pointers are JSON pointers
+into the source schema.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-#: Properties that Amazon uses to scope a value to a marketplace and a language. They are never
-#: edited by people: the publisher fills them from settings.
-CONTEXT_PROPERTIES = ("marketplace_id", "language_tag")
+from transpiler.config import CONTEXT_PROPERTIES
+from transpiler.rules.conditions import Condition
+from transpiler.rules.constraints import Constraints
 
 
 class Kind(StrEnum):
@@ -38,46 +40,6 @@ class Option:
     value: str | int | float | bool
     label: str | None = None
     deprecated: bool = False
-
-
-@dataclass(frozen=True)
-class Constraints:
-    """Validation keywords that apply to one value (leaf) or one array (attribute)."""
-
-    min_length: int | None = None
-    max_length: int | None = None
-    min_utf8_bytes: int | None = None
-    max_utf8_bytes: int | None = None
-    pattern: str | None = None
-    format: str | None = None
-    formats: tuple[str, ...] = ()  # several accepted formats (Amazon's oneOf date | date-time)
-    minimum: float | None = None
-    maximum: float | None = None
-    exclusive_minimum: float | None = None
-    exclusive_maximum: float | None = None
-    multiple_of: float | None = None
-    min_items: int | None = None
-    max_items: int | None = None
-    min_unique_items: int | None = None
-    max_unique_items: int | None = None
-    selectors: tuple[str, ...] = ()
-    unique_items: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        """Only the constraints that are set, with stable key order."""
-        out: dict[str, Any] = {}
-        for name in self.__dataclass_fields__:
-            value = getattr(self, name)
-            if value is None or value is False or value == ():
-                continue
-            out[name] = list(value) if isinstance(value, tuple) else value
-        return out
-
-    @property
-    def effective_max_length(self) -> int | None:
-        """The tighter of the character and UTF-8 byte limits (a byte limit also caps characters)."""
-        limits = [v for v in (self.max_length, self.max_utf8_bytes) if v is not None]
-        return min(limits) if limits else None
 
 
 @dataclass(frozen=True)
@@ -195,120 +157,6 @@ class Attribute:
             if leaf.path == path:
                 return leaf
         return None
-
-
-# --- conditions -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Present:
-    """`path` has a value. For a nested path, `quantifier` says whether any or every item must."""
-
-    path: str
-    quantifier: str = "any"  # "any" | "all"
-
-
-@dataclass(frozen=True)
-class ValueIn:
-    """A value at `path` is one of `values` (any item: `contains`; every item: `items`)."""
-
-    path: str
-    values: tuple[Any, ...]
-    quantifier: str = "any"
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: Predicate
-
-
-@dataclass(frozen=True)
-class AllOf:
-    operands: tuple[Predicate, ...]
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    operands: tuple[Predicate, ...]
-
-
-Predicate = Present | ValueIn | Not | AllOf | AnyOf
-
-
-@dataclass(frozen=True)
-class Require:
-    """These paths must have a value (a nested path: in every item of its parent)."""
-
-    paths: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RequireOneOf:
-    """At least one of these paths must have a value (`anyOf` of `required` sets)."""
-
-    paths: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Forbid:
-    """These paths must not have a value."""
-
-    paths: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AllowValues:
-    """Values at `path` must be among `values` (`exclude`: must not be among them)."""
-
-    path: str
-    values: tuple[Any, ...]
-    exclude: bool = False
-
-
-@dataclass(frozen=True)
-class RequireContains:
-    """At least one item of the attribute has a value at `path` among `values`."""
-
-    path: str
-    values: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Limit:
-    """Extra constraints on `path` (e.g. `maxItems: 1`)."""
-
-    path: str
-    constraints: Constraints
-
-
-Effect = Require | RequireOneOf | Forbid | AllowValues | RequireContains | Limit
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A rule of the schema: when `when` holds, `then` applies; otherwise `otherwise` applies.
-
-    `scope` is empty for rules on the whole listing and the attribute name for rules that apply
-    to each item of one attribute (paths are then relative to the item). `when` is None for a
-    rule that always applies. An `expressible=False` condition is one the compiler could not
-    break down: `raw` still holds the exact JSON so validators enforce it; it is never dropped.
-    """
-
-    source: str
-    scope: str
-    when: Predicate | None
-    then: tuple[Effect, ...]
-    otherwise: tuple[Effect, ...] = ()
-    expressible: bool = True
-    raw: str = ""
-    reason: str | None = None  # why the condition is opaque
-
-    @property
-    def attributes(self) -> tuple[str, ...]:
-        """Top-level attribute names this rule mentions (sorted)."""
-        from transpiler.compiler.conditions import mentioned_attributes
-
-        return mentioned_attributes(self)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from transpiler.compiler.attributes import compile_attribute
-from transpiler.compiler.conditions import build, split_root_entry, wrap
-from transpiler.compiler.model import Condition, ProductType, PropertyGroup
-from transpiler.compiler.refs import RefResolver, escape
+from transpiler.compiler.condition_parser import build, nested_conditions, split_root_entry
+from transpiler.compiler.model import ProductType, PropertyGroup
+from transpiler.compiler.refs import RefResolver
+from transpiler.rules.conditions import Condition
 
 
 def compile_product_type(
@@ -47,7 +48,7 @@ def compile_product_type(
         )
         attributes.append(attribute)
         for pointer, path in nested:
-            conditions.extend(_nested_conditions(resolver, pointer, path, attribute.name))
+            conditions.extend(nested_conditions(resolver, pointer, path, attribute.name))
 
     for i, entry in enumerate(schema.get("allOf") or ()):
         pointer = f"/allOf/{i}"
@@ -78,43 +79,6 @@ def compile_product_type(
         conditions=tuple(conditions),
         required=required,
     )
-
-
-def _nested_conditions(resolver: RefResolver, pointer: str, path: str, attribute: str) -> list[Condition]:
-    """Rules written inside an attribute's item (or deeper) rather than in the root allOf."""
-    node = resolver.lookup("#" + pointer, pointer)
-    # Walk from the attribute down to the object to know which segments are arrays.
-    segments = path.split(".")
-    scope_path: list[tuple[str, bool]] = [(segments[0], True)]
-    # Nested objects below the item: arrays are marked by "/items" in the pointer.
-    rest = pointer.split("/items", 1)[1] if "/items" in pointer else ""
-    for seg in segments[1:]:
-        marker = f"/properties/{escape(seg)}"
-        idx = rest.find(marker)
-        rest = rest[idx + len(marker) :]
-        scope_path.append((seg, rest.startswith("/items")))
-        if rest.startswith("/items"):
-            rest = rest[len("/items") :]
-    out: list[Condition] = []
-    fragments: list[tuple[str, Any]] = []
-    if "if" in node:
-        fragments.append((pointer, {k: node[k] for k in ("if", "then", "else") if k in node}))
-    for i, entry in enumerate(node.get("allOf") or ()):
-        fragments.append((f"{pointer}/allOf/{i}", entry))
-    for keyword in ("anyOf", "oneOf", "not"):
-        if keyword in node:
-            fragments.append((f"{pointer}/{keyword}", {keyword: node[keyword]}))
-    scope = attribute if len(segments) == 1 else ""
-    for source, fragment in fragments:
-        inlined = resolver.inline(fragment, source)
-        raw = wrap(inlined, scope_path)
-        if scope:
-            out.append(build(source, scope, inlined, raw))
-        else:
-            # Deeper than the item: kept whole, enforced through its raw schema.
-            opaque = build(source, "", {"__nested__": True}, raw)
-            out.append(opaque)
-    return out
 
 
 def _groups(raw: Any) -> tuple[PropertyGroup, ...]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from transpiler.compiler.conditions import describe_effects, describe_predicate
-from transpiler.compiler.model import Attribute, Condition, Leaf, ProductType
+from transpiler.compiler.model import Attribute, Leaf, ProductType
+from transpiler.rules.conditions import Condition
+from transpiler.rules.describe import describe_effects, describe_predicate
 
 
 def leaf_document(leaf: Leaf) -> dict[str, Any]:

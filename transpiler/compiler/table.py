@@ -7,8 +7,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
-from transpiler.compiler.conditions import describe
 from transpiler.compiler.model import ProductType
+from transpiler.rules.describe import describe
 
 
 def render_table(product_type: ProductType, out: TextIO) -> None:

@@ -16,19 +16,24 @@ Three steps, all pure (text in, text out) except `emit_models`, which writes fil
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 import sys
 import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from transpiler.compiler.model import CONTEXT_PROPERTIES, Attribute, Condition, Constraints, Kind, Leaf, ProductType
+from transpiler.compiler.model import Attribute, Kind, Leaf, ProductType
+from transpiler.config import CONTEXT_PROPERTIES
+from transpiler.rules.conditions import Condition
+from transpiler.rules.constraints import Constraints
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates" / "models"
@@ -392,34 +397,50 @@ def _number_types(body: str, imports: dict[str, set[str]]) -> tuple[str, dict[st
 
 
 _CONTEXT_FIELD = re.compile(r"^(    (marketplace_id|language_tag)): StrictStr$", re.MULTILINE)
+_CONTEXT_CONSTANTS = {"marketplace_id": "MARKETPLACE_ID", "language_tag": "LANGUAGE_TAG"}
 
 
-def _context_defaults(body: str) -> str:
-    """Required `marketplace_id` / `language_tag` fields get their value from the settings when a
-    model is built in Python code; parsing a payload still requires them (`ListingRules`)."""
-    return _CONTEXT_FIELD.sub(r"\1: StrictStr = Field(default_factory=default_\2)", body)
+def _context_defaults(body: str, product_type: ProductType) -> str:
+    """Required `marketplace_id` / `language_tag` fields default to the definition's marketplace and
+    language (the module's `MARKETPLACE_ID` / `LANGUAGE_TAG`) when a model is built in Python code;
+    parsing a payload still requires them (`ListingRules`)."""
+    known = {"marketplace_id": product_type.marketplace_id, "language_tag": product_type.locale}
+
+    def default(match: re.Match[str]) -> str:
+        name = match.group(2)
+        return f"{match.group(1)}: StrictStr = {_CONTEXT_CONSTANTS[name]}" if known[name] else match.group(0)
+
+    return _CONTEXT_FIELD.sub(default, body)
 
 
-def _condition_names(conditions: Sequence[Condition]) -> list[str]:
-    """Names of the model classes that the conditions' repr() mentions (for the import line)."""
-    found: set[str] = set()
-    for condition in conditions:
-        found.update(re.findall(r"\b([A-Z][A-Za-z]+)\(", repr(condition)))
-    return sorted(found)
+def _record_types(value: Any, found: dict[str, set[str]]) -> None:
+    """The classes of the records (dataclasses, enums) inside `value`, by module, for the import line."""
+    if isinstance(value, Enum) or dataclasses.is_dataclass(value):
+        found.setdefault(type(value).__module__, set()).add(type(value).__name__)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            _record_types(getattr(value, item.name), found)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _record_types(item, found)
 
 
-def _import_block(imports: dict[str, set[str]], condition_names: list[str]) -> str:
+def _condition_names(conditions: Sequence[Condition]) -> dict[str, set[str]]:
+    """The record classes the conditions' repr() mentions, by module (for the import lines)."""
+    found: dict[str, set[str]] = {}
+    _record_types(tuple(conditions), found)
+    return found
+
+
+def _import_block(imports: dict[str, set[str]], condition_names: dict[str, set[str]]) -> str:
     imports = {m: n for m, n in imports.items() if n}
     stdlib = {m: n for m, n in imports.items() if m.split(".")[0] in sys.stdlib_module_names}
     third = {m: n for m, n in imports.items() if m not in stdlib and not m.startswith(("generated", "transpiler"))}
     first = {m: set(n) for m, n in imports.items() if m.startswith(("generated", "transpiler"))}
-    first.setdefault(f"generated.models.{VALUES_MODULE}", set()).update(
-        {"AmazonListing", "default_language_tag", "default_marketplace_id"}
-    )
-    third.setdefault("pydantic", set()).add("Field")
-    first.setdefault("transpiler.validation.rules", set()).add("ListingRules")
-    if condition_names:
-        first.setdefault("transpiler.compiler.model", set()).update(condition_names)
+    first.setdefault(f"generated.models.{VALUES_MODULE}", set()).add("AmazonListing")
+    first.setdefault("transpiler.rules.listing", set()).add("ListingRules")
+    for module, names in condition_names.items():
+        first.setdefault(module, set()).update(names)
 
     def section(group: dict[str, set[str]]) -> list[str]:
         return [f"from {m} import {', '.join(sorted(n, key=_isort_key))}" for m, n in sorted(group.items())]
@@ -445,7 +466,7 @@ def render_module(product_type: ProductType) -> str:
     schema = normalized_schema(product_type)
     imports, body = _split_generated(generate_classes(schema))
     # Optional means "may be absent", never null: Amazon's schemas have no null type.
-    body = _context_defaults(body.replace(" | None", ""))
+    body = _context_defaults(body.replace(" | None", ""), product_type)
     body, imports = _number_types(body, imports)
     conditions = list(product_type.conditions)
     names = _condition_names(conditions)

@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from transpiler.compiler.model import Condition, Present, ProductType, Require, ValueIn
+from transpiler.compiler.model import ProductType
 from transpiler.mapping.types import FieldMapping, Mapping
+from transpiler.rules.conditions import Condition, Present, Quantifier, Require, ValueIn
 
 KEY = "AMAZON_READINESS"
 READY, INCOMPLETE, INVALID = "READY", "INCOMPLETE", "INVALID"
@@ -142,7 +143,7 @@ def _condition_rules(
             return {}, "publisher", "per-item rule on a repeated attribute"
         prefix = condition.scope + "."
     when = condition.when
-    if not isinstance(when, (Present, ValueIn)) or when.quantifier == "all":
+    if not isinstance(when, (Present, ValueIn)) or when.quantifier == Quantifier.ALL:
         return {}, "publisher", "trigger is not a single 'is set' / 'has option' test"
     triggers = _fields_at(mapping, product_type, prefix + when.path)
     if not triggers or len(triggers) != 1:
@@ -184,7 +185,7 @@ def _condition_rules(
 
 def rules_for(mapping: Mapping, product_type: ProductType) -> TypeRules:
     """Every readiness rule of one product type, before merging into the table."""
-    from transpiler.compiler.conditions import describe
+    from transpiler.rules.describe import describe
 
     out = TypeRules()
     for fm in mapping.fields:

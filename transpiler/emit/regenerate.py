@@ -54,7 +54,7 @@ class EmitterSpec:
         return getattr(importlib.import_module(module), function)
 
 
-_COMPILER_SOURCES = ("transpiler/compiler", "transpiler/amazon")
+_COMPILER_SOURCES = ("transpiler/compiler", "transpiler/rules", "transpiler/amazon", "transpiler/config.py")
 
 EMITTERS: tuple[EmitterSpec, ...] = (
     EmitterSpec(

@@ -11,28 +11,11 @@ is left alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from transpiler.config import CONTEXT_PROPERTIES
-
-
-def _canonical(value: Any) -> str:
-    """Comparable text of a JSON value: key order does not matter, 2 and 2.0 are equal."""
-
-    def normal(node: Any) -> Any:
-        if isinstance(node, bool) or node is None or isinstance(node, str):
-            return node
-        if isinstance(node, int | float):
-            return float(node)
-        if isinstance(node, Mapping):
-            return {k: normal(v) for k, v in node.items()}
-        if isinstance(node, list | tuple):
-            return [normal(v) for v in node]
-        return node
-
-    return json.dumps(normal(value), sort_keys=True, ensure_ascii=False)
+from transpiler.json_equality import json_equal, json_key
 
 
 def _for_marketplace(items: Any, marketplace_id: str | None) -> list[Any]:
@@ -48,16 +31,16 @@ def delete_value(items: Sequence[Any], selectors: Sequence[str]) -> list[dict[st
     """The selector values of every instance of an attribute, deduplicated, for a `delete` patch."""
     keys = list(selectors) or list(CONTEXT_PROPERTIES)
     out: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen: set[Any] = set()
     for item in items:
         if not isinstance(item, Mapping):
             continue
         picked = {k: item[k] for k in keys if k in item}
         if not picked:
             picked = {k: item[k] for k in CONTEXT_PROPERTIES if k in item}
-        text = _canonical(picked)
-        if picked and text not in seen:
-            seen.add(text)
+        key = json_key(picked)
+        if picked and key not in seen:
+            seen.add(key)
             out.append(picked)
     return out
 
@@ -109,4 +92,6 @@ def held_back(
 
 
 def _differs(have: list[Any], want: Any) -> bool:
-    return not have or _canonical(have) != _canonical(want)
+    """True unless Amazon holds exactly the wanted items (JSON equality: key order does not
+    matter, 2 and 2.0 are equal)."""
+    return not have or not json_equal(have, want)

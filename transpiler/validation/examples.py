@@ -14,18 +14,8 @@ import string
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from transpiler.compiler.model import (
-    AllOf,
-    AllowValues,
-    AnyOf,
-    Attribute,
-    Kind,
-    Leaf,
-    Not,
-    ProductType,
-    RequireContains,
-    ValueIn,
-)
+from transpiler.compiler.model import Attribute, Kind, Leaf, ProductType
+from transpiler.rules.conditions import AllOf, AllowValues, AnyOf, Not, RequireContains, ValueIn
 
 #: (location in the payload, missing property name or None) of each problem a validator reports.
 Problems = Callable[[dict[str, Any]], Iterable[tuple[tuple[Any, ...], str | None]]]

@@ -1,7 +1,8 @@
 """Amazon's validating keywords for the compiled (jsonschema-rs) validator.
 
-Same semantics as `transpiler.amazon.vocabulary` (the reference Draft 2019-09 validator): items
-are counted per combination of their `selectors` values, strings are measured in UTF-8 bytes.
+The semantics are `transpiler.amazon.keywords`, shared with the reference Draft 2019-09 validator
+(`transpiler.amazon.vocabulary`): items are counted per combination of their `selectors` values,
+strings are measured in UTF-8 bytes.
 jsonschema-rs calls these classes wherever the keyword appears in the schema (inside `if`/`then`,
 `anyOf`, ...), so their placement needs no special handling. Messages are in French: they reach
 Modelabs staff through the issues.
@@ -9,12 +10,10 @@ Modelabs staff through the issues.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from transpiler.amazon.vocabulary import selector_key
-from transpiler.validation.rules import is_multiple
+from transpiler.amazon import keywords
 
 
 class _SelectorCount:
@@ -22,27 +21,18 @@ class _SelectorCount:
         self.limit = value
         self.selectors = parent_schema.get("selectors")
 
-    def counts(self, instance: Any) -> Counter[str] | None:
-        if not isinstance(instance, list):
-            return None
-        return Counter(selector_key(item, self.selectors) for item in instance)
-
 
 class MaxUniqueItems(_SelectorCount):
     def validate(self, instance: Any) -> None:
-        counts = self.counts(instance)
-        for key, count in (counts or {}).items():
-            if count > self.limit:
-                raise ValueError(
-                    f"{count} valeurs partagent les sélecteurs {key} (au plus {self.limit} autorisée(s))"
-                )
+        if isinstance(instance, list):
+            for key, count in keywords.too_many(instance, self.selectors, self.limit):
+                raise ValueError(f"{count} valeurs partagent les sélecteurs {key} (au plus {self.limit} autorisée(s))")
 
 
 class MinUniqueItems(_SelectorCount):
     def validate(self, instance: Any) -> None:
-        counts = self.counts(instance)
-        for key, count in (counts or {}).items():
-            if count < self.limit:
+        if isinstance(instance, list):
+            for key, count in keywords.too_few(instance, self.selectors, self.limit):
                 raise ValueError(f"{count} valeur(s) pour les sélecteurs {key} (au moins {self.limit} requise(s))")
 
 
@@ -53,15 +43,15 @@ class _Utf8:
 
 class MaxUtf8ByteLength(_Utf8):
     def validate(self, instance: Any) -> None:
-        if isinstance(instance, str) and len(instance.encode("utf-8")) > self.limit:
-            size = len(instance.encode("utf-8"))
+        size = keywords.utf8_size(instance)
+        if size is not None and size > self.limit:
             raise ValueError(f"le texte fait {size} octets en UTF-8 (au plus {self.limit})")
 
 
 class MinUtf8ByteLength(_Utf8):
     def validate(self, instance: Any) -> None:
-        if isinstance(instance, str) and len(instance.encode("utf-8")) < self.limit:
-            size = len(instance.encode("utf-8"))
+        size = keywords.utf8_size(instance)
+        if size is not None and size < self.limit:
             raise ValueError(f"le texte fait {size} octets en UTF-8 (au moins {self.limit})")
 
 
@@ -73,7 +63,7 @@ class MultipleOf:
         self.divisor = value
 
     def validate(self, instance: Any) -> None:
-        if not is_multiple(instance, self.divisor):
+        if not keywords.is_multiple(instance, self.divisor):
             raise ValueError(f"{instance!r} n'est pas un multiple de {self.divisor}")
 
 

@@ -3,10 +3,11 @@
 Generated listing models (`generated/models/<type>.py`) attach a `ListingRules` to their root
 class; the shared base class `AmazonListing` runs it as a model validator. It covers:
 
-- conditional requirements: expressible Conditions through `conditions.broken`, opaque ones
-  through their exact JSON schema and the Amazon vocabulary validator;
-- UTF-8 byte lengths (`maxUtf8ByteLength` / `minUtf8ByteLength`);
-- unique items per selectors (`maxUniqueItems` / `minUniqueItems`), at the top level or in nested arrays;
+- conditional requirements: expressible Conditions through `transpiler.rules.evaluate`, opaque
+  ones through their exact JSON schema and the Amazon vocabulary validator;
+- UTF-8 byte lengths (`maxUtf8ByteLength` / `minUtf8ByteLength`) and unique items per selectors
+  (`maxUniqueItems` / `minUniqueItems`, at the top level or in nested arrays), as
+  `transpiler.amazon.keywords` implements them for every validator;
 - `uniqueItems`, closed lists of non-text values and `multipleOf`, with JSON Schema's equality and
   the reference validator's arithmetic (pydantic's Literal takes `true` for 1, its multiple_of has a
   tolerance the reference has not);
@@ -18,22 +19,19 @@ class; the shared base class `AmazonListing` runs it as a model validator. It co
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
+from transpiler.amazon import keywords
 from transpiler.amazon.formats import ASSERTED
-from transpiler.amazon.vocabulary import selector_key, validator_for
-from transpiler.compiler.conditions import broken
-from transpiler.compiler.model import CONTEXT_PROPERTIES, Condition
-
-Loc = tuple[str | int, ...]
+from transpiler.json_equality import json_key
+from transpiler.rules.conditions import Condition
+from transpiler.rules.evaluate import broken
+from transpiler.rules.paths import Loc, parents, present, walk
 
 
 @dataclass(frozen=True)
@@ -43,50 +41,6 @@ class Problem:
     loc: Loc
     kind: str
     message: str
-
-
-@cache
-def context_defaults() -> dict[str, str]:
-    """`marketplace_id` / `language_tag` filled in when a model item is built in Python code."""
-    from transpiler.config import load_settings
-
-    settings = load_settings()
-    return dict(zip(CONTEXT_PROPERTIES, (settings.marketplace_id, settings.language_tag), strict=True))
-
-
-def _walk(node: Any, segments: list[str], loc: Loc) -> Iterator[tuple[Loc, Any]]:
-    """(location, value) of every value along `segments`, descending into arrays."""
-    if isinstance(node, list):
-        for i, element in enumerate(node):
-            yield from _walk(element, segments, (*loc, i))
-        return
-    if not segments:
-        yield loc, node
-        return
-    if isinstance(node, Mapping) and segments[0] in node:
-        yield from _walk(node[segments[0]], segments[1:], (*loc, segments[0]))
-
-
-def _arrays(data: Mapping[str, Any], path: str) -> Iterator[tuple[Loc, list[Any]]]:
-    """Every array found at `path` (the last segment names the array itself)."""
-    segments = path.split(".")
-    for loc, parent in _walk(data, segments[:-1], ()):
-        if isinstance(parent, Mapping) and isinstance(parent.get(segments[-1]), list):
-            yield (*loc, segments[-1]), parent[segments[-1]]
-
-
-def _selector_key(item: Any, selectors: tuple[str, ...]) -> Any:
-    """`selector_key` without JSON encoding when the selector values are plain strings (the usual
-    case: marketplace_id, language_tag); equal keys exactly when `selector_key` gives equal keys."""
-    if selectors and isinstance(item, dict):
-        values = tuple(item.get(name) for name in selectors)
-        if all(v is None or type(v) is str for v in values):
-            return values
-    return selector_key(item, selectors)
-
-
-def _present(data: Mapping[str, Any], path: str) -> bool:
-    return any(True for _ in _walk(data, path.split("."), ()))
 
 
 @dataclass(frozen=True)
@@ -111,6 +65,9 @@ class ListingRules:
 
     def _opaque_validator(self, condition: Condition) -> Any:
         if condition.source not in self._opaque:
+            # The reference validator (jsonschema) is loaded only when a model meets an opaque rule.
+            from transpiler.amazon.vocabulary import validator_for
+
             self._opaque[condition.source] = validator_for(json.loads(condition.raw))
         return self._opaque[condition.source]
 
@@ -118,15 +75,15 @@ class ListingRules:
         """Every broken rule of the payload `data` (Amazon's `attributes` object)."""
         out: list[Problem] = []
         for path in self.required_context:
-            segments = path.split(".")
-            for loc, parent in _walk(data, segments[:-1], ()):
-                if isinstance(parent, Mapping) and segments[-1] not in parent:
-                    out.append(Problem((*loc, segments[-1]), "missing", f"« {path} » est obligatoire."))
+            name = path.rsplit(".", 1)[-1]
+            for loc, parent in parents(data, path):
+                if name not in parent:
+                    out.append(Problem((*loc, name), "missing", f"« {path} » est obligatoire."))
         for path, (low, high) in self.utf8_limits.items():
-            for loc, value in _walk(data, path.split("."), ()):
-                if not isinstance(value, str):
+            for loc, value in walk(data, path.split(".")):
+                size = keywords.utf8_size(value)
+                if size is None:
                     continue
-                size = len(value.encode("utf-8"))
                 if high is not None and size > high:
                     out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au plus {high})."))
                 if low is not None and size < low:
@@ -135,18 +92,14 @@ class ListingRules:
             for loc, values in _arrays(data, path):
                 if len(values) == 1 and (high is None or high >= 1) and (low is None or low <= 1):
                     continue
-                counts = Counter(_selector_key(item, selectors) for item in values)
-                for key, count in counts.items():
-                    if high is not None and count > high:
-                        out.append(
-                            Problem(loc, "invalid", f"« {path} » : {count} valeurs pour les mêmes sélecteurs {key} "
-                                    f"(au plus {high}).")
-                        )
-                    if low is not None and count < low:
-                        out.append(
-                            Problem(loc, "invalid", f"« {path} » : {count} valeur(s) pour les sélecteurs {key} "
-                                    f"(au moins {low}).")
-                        )
+                if high is not None:
+                    out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeurs pour les mêmes sélecteurs {key} "
+                                                       f"(au plus {high}).")
+                               for key, count in keywords.too_many(values, selectors, high))
+                if low is not None:
+                    out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeur(s) pour les sélecteurs {key} "
+                                                       f"(au moins {low}).")
+                               for key, count in keywords.too_few(values, selectors, low))
         out.extend(self._value_problems(data))
         for condition in self.conditions:
             out.extend(self._condition_problems(condition, data))
@@ -159,18 +112,18 @@ class ListingRules:
                 if len(set(keys)) != len(keys):
                     yield Problem(loc, "invalid", f"« {path} » contient des valeurs en double.")
         for path, accepted in self.formats.items():
-            for loc, value in _walk(data, path.split("."), ()):
+            for loc, value in walk(data, path.split(".")):
                 if isinstance(value, str) and not any(ASSERTED[name](value) for name in accepted):
                     expected = " ou ".join(_FORMAT_NAMES.get(name, name) for name in accepted)
                     yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » doit être {expected}.")
         for path, divisor in self.multiples.items():
-            for loc, value in _walk(data, path.split("."), ()):
-                if not is_multiple(value, divisor):
+            for loc, value in walk(data, path.split(".")):
+                if not keywords.is_multiple(value, divisor):
                     yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » n'est pas un multiple de "
                                                   f"{divisor}.")
         for path, allowed in self.enums.items():
             keys = {json_key(v) for v in allowed}
-            for loc, value in _walk(data, path.split("."), ()):
+            for loc, value in walk(data, path.split(".")):
                 if json_key(value) not in keys:
                     yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » ne fait pas partie des valeurs "
                                                   "autorisées.")
@@ -186,7 +139,7 @@ class ListingRules:
         out = []
         for path in broken(condition, data):
             loc = tuple(path.split("."))
-            if _present(data, path):
+            if present(data, path):
                 message = f"« {path} » n'est pas autorisé ou a une valeur interdite ici (règle {condition.source})."
                 out.append(Problem(loc, "invalid", message))
             else:
@@ -220,31 +173,12 @@ class ListingRules:
 _FORMAT_NAMES = {"date": "une date (AAAA-MM-JJ)", "date-time": "une date et heure avec fuseau (AAAA-MM-JJThh:mm:ssZ)"}
 
 
-def json_key(value: Any) -> Any:
-    """A hashable key equal for exactly the values JSON Schema calls equal (`enum`, `uniqueItems`):
-    1 and 1.0 are equal, `true` and 1 are not, objects compare regardless of key order."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, (int, float)):
-        return ("number", int(value) if isinstance(value, float) and value.is_integer() else value)
-    if isinstance(value, list):
-        return ("array", tuple(json_key(v) for v in value))
-    if isinstance(value, Mapping):
-        return ("object", frozenset((k, json_key(v)) for k, v in value.items()))
-    return (type(value).__name__, value)
-
-
-def is_multiple(value: Any, divisor: float) -> bool:
-    """`multipleOf` exactly as the reference validator computes it (float division, then integrality)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return True
-    if isinstance(divisor, float):
-        quotient = value / divisor
-        try:
-            return int(quotient) == quotient
-        except OverflowError:
-            return (Fraction(value) / Fraction(divisor)).denominator == 1
-    return not value % divisor
+def _arrays(data: Mapping[str, Any], path: str) -> Iterator[tuple[Loc, list[Any]]]:
+    """Every array found at `path` (the last segment names the array itself), with its location."""
+    name = path.rsplit(".", 1)[-1]
+    for loc, parent in parents(data, path):
+        if isinstance(parent.get(name), list):
+            yield (*loc, name), parent[name]
 
 
 def _escape(message: str) -> str:
