@@ -1,7 +1,7 @@
 """Publishing at scale: Amazon's Listings rate limit, one big feed, a 100,000-item export streamed.
 
 1. 200 new items through the Listings Items API against the sandbox enforcing Amazon's limits
-   (putListingsItem 5 rps, burst 10): sustained PUT rate as a ratio of the limit, 429s received.
+   (putListingsItem 5 rps, burst 5): sustained PUT rate as a ratio of the limit, 429s received.
 2. 10,000 items through JSON_LISTINGS_FEED: read + mapping + validation time and serialization
    time (ratios to `json.dumps` of the same attributes, measured here), createFeed calls.
 3. A 100,000-item export streamed through read + mapping + validation + feed serialization in a
@@ -30,7 +30,7 @@ from transpiler.publish.ean import check_digit
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "items.xml"
 SCALE = float(os.environ.get("BENCH_PUBLISH_SCALE", "1"))
-RATE, BURST = 5.0, 10
+RATE, BURST = 5.0, 5
 MEMORY_GOAL_MB = 300
 
 

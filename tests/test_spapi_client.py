@@ -21,7 +21,6 @@ from transpiler.spapi import (
     NetworkError,
     RateLimiter,
     RetryPolicy,
-    TokenBucket,
     client_from_settings,
 )
 from transpiler.spapi.retry import parse_retry_after
@@ -275,40 +274,129 @@ def test_rate_limit_header_adjusts_the_bucket() -> None:
     client, _ = make_client(amazon)
     answer = client.definitions.search()
     assert answer.rate_limit == 0.5
-    assert client.transport.limiter.bucket("searchDefinitionsProductTypes").rate == 0.5
+    assert client.transport.limiter.rate("searchDefinitionsProductTypes") == 0.5
 
 
 def test_token_bucket_spends_burst_then_waits_for_the_rate() -> None:
     clock = FakeClock()
-    bucket = TokenBucket(rate=2.0, burst=3, clock=clock, sleep=clock.sleep)
-    waits = [bucket.acquire() for _ in range(5)]
-    assert waits[:3] == [0.0, 0.0, 0.0]
+    limiter = RateLimiter({"getFeed": (2.0, 4)}, clock=clock, sleep=clock.sleep, headroom=1.0)
+    waits = [limiter.acquire("getFeed") for _ in range(5)]
+    assert waits[:3] == [0.0, 0.0, 0.0]  # burst 4 less the cushion of one token
     assert waits[3] == pytest.approx(0.5) and waits[4] == pytest.approx(0.5)
     clock.now += 10
-    assert bucket.tokens == pytest.approx(3.0)  # never above the burst
+    limiter.acquire("getFeed")
+    assert limiter.state("getFeed").tokens == pytest.approx(2.0)  # never above the burst (3 - the one taken)
 
 
-def test_limiter_uses_amazons_documented_plans() -> None:
-    limiter = RateLimiter()
-    assert (limiter.bucket("getDefinitionsProductType").rate, limiter.bucket("getDefinitionsProductType").burst) \
-        == (5.0, 10)
-    assert (limiter.bucket("createFeed").rate, limiter.bucket("createFeed").burst) == (0.0083, 15)
-    assert limiter.bucket("patchListingsItem").burst == 5
+def test_limiter_uses_amazons_current_plans() -> None:
+    """Burst 5 (not the models' 10) for listings and definitions, createFeed's own plan."""
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    assert [limit.burst for limit in limiter.limits("getDefinitionsProductType")] == [5, 100]
+    assert [(limit.rate, limit.burst) for limit in limiter.limits("putListingsItem")] == [(5.0, 5), (100.0, 100)]
+    assert [(limit.rate, limit.burst) for limit in limiter.limits("createFeed")] == [(0.0083, 15)]
+    assert [(limit.key, limit.seller) for limit in limiter.limits("patchListingsItem", ["preview"])] == [
+        ("patchListingsItem", True), ("patchListingsItem:preview", True),
+        ("app/patchListingsItem", False), ("app/patchListingsItem:preview", False)]
 
 
-def test_documented_plans_match_amazons_models(amazon) -> None:
-    """The rate table is read from the OpenAPI descriptions, not invented."""
-    from transpiler.spapi.rate_limit import DOCUMENTED_LIMITS
+def test_previews_are_paced_at_one_per_second() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    waits = [limiter.acquire("putListingsItem", ["preview"]) for _ in range(4)]
+    assert waits[0] == 0.0
+    assert waits[1:] == [pytest.approx(1 / 0.97)] * 3  # one per second (with headroom), no burst
+    plain = [limiter.acquire("putListingsItem") for _ in range(2)]
+    assert plain == [0.0, 0.0]  # plain PUTs still have their own burst left
 
-    found = {}
-    for path in (amazon / "openapi").glob("*.json"):
-        for operations in json.loads(path.read_text())["paths"].values():
-            for op in operations.values():
-                if isinstance(op, dict) and "operationId" in op:
-                    match = re.search(r"\|\s*([\d.]+)\s*\|\s*(\d+)\s*\|", op.get("description", ""))
-                    if match:
-                        found[op["operationId"]] = (float(match[1]), int(match[2]))
-    assert found == DOCUMENTED_LIMITS
+
+def test_json_listings_feed_quota_is_five_per_five_minutes() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter({"createFeed": (1000.0, 1000)}, clock=clock, sleep=clock.sleep, headroom=1.0)
+    waits = [limiter.acquire("createFeed", ["JSON_LISTINGS_FEED"]) for _ in range(6)]
+    assert waits[:4] == [0.0] * 4  # five per five minutes, one kept as a cushion
+    assert waits[4] == pytest.approx(60.0) and waits[5] == pytest.approx(60.0)
+    assert limiter.acquire("createFeed") == 0.0  # another feed type: createFeed's own plan only
+
+
+def test_a_429_slows_the_pace_down_then_it_recovers() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep, headroom=1.0)
+    for _ in range(4):
+        limiter.acquire("getListingsItem")
+    limiter.throttled("getListingsItem", (), "You exceeded your quota for the requested resource.")
+    assert limiter.rate("getListingsItem") == pytest.approx(2.5)  # half of 5 per second
+    assert limiter.acquire("getListingsItem") == pytest.approx(1 / 2.5, rel=0.05)
+    clock.now += 10
+    assert 2.5 < limiter.rate("getListingsItem") < 5.0  # recovering
+    clock.now += 20  # no 429 for a while: back to Amazon's rate
+    assert limiter.rate("getListingsItem") == pytest.approx(5.0)
+
+
+def test_a_429_for_the_application_slows_the_application_bucket() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    limiter.acquire("patchListingsItem", ["relationships"])
+    limiter.throttled("patchListingsItem", ["relationships"],
+                      "The frequency of requests was greater than what is allowed for relationships.")
+    assert limiter.state("patchListingsItem", "relationships", application=True).factor == 0.5
+    assert limiter.state("patchListingsItem").factor == 1.0  # the partner's own plan is not the culprit
+    limiter.throttled("patchListingsItem", ["preview"], "You exceeded your quota for the requested resource.")
+    assert limiter.state("patchListingsItem", "preview").factor == 0.5  # the slowest own bucket of the call
+    assert limiter.state("patchListingsItem").factor == 1.0
+
+
+def test_the_transport_slows_down_after_a_429_and_names_the_cases() -> None:
+    throttled = httpx.Response(429, headers={"Retry-After": "0"}, json={"errors": [
+        {"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource."}]})
+    amazon = Amazon([throttled, ok({"status": "VALID", "sku": "S", "submissionId": "1"})])
+    client, _ = make_client(amazon)
+    client.listings.put_listings_item("S", {"productType": "HEADPHONES", "attributes": {"item_name": []}},
+                                      mode="VALIDATION_PREVIEW")
+    assert client.transport.limiter.state("putListingsItem", "preview").factor < 1.0
+    assert len(amazon.requests) == 2
+
+
+def test_shared_buckets_hold_across_limiters(tmp_path) -> None:
+    """Two limiters on the same file (two processes) share the partner's bucket; another partner has its own."""
+    from transpiler.spapi import SharedRateLimiter
+
+    clock = FakeClock()
+    first, second = (SharedRateLimiter(tmp_path, application="app", seller="MODEL", clock=clock, sleep=clock.sleep)
+                     for _ in range(2))
+    other = SharedRateLimiter(tmp_path, application="app", seller="OTHER", clock=clock, sleep=clock.sleep)
+    waits = [limiter.acquire("putListingsItem") for limiter in (first, second, first, second, first)]
+    assert waits[:4] == [0.0] * 4 and waits[4] > 0.0  # burst 5 less one, shared
+    assert other.acquire("putListingsItem") == 0.0
+    first.throttled("putListingsItem", (), "You exceeded your quota for the requested resource.")
+    assert second.state("putListingsItem").factor == 0.5
+    for limiter in (first, second, other):
+        limiter.close()
+
+
+def test_shared_limiter_keeps_two_processes_within_the_plan(tmp_path) -> None:
+    """Real processes racing for one bucket: never more than burst + rate x elapsed tokens taken."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from transpiler.spapi import SharedRateLimiter\n"
+        "limiter = SharedRateLimiter(Path(sys.argv[1]), application='app', seller='MODEL',\n"
+        "                            limits={'getFeed': (20.0, 3)})\n"
+        "for _ in range(15):\n"
+        "    limiter.acquire('getFeed')\n"
+        "    print(time.time(), flush=True)\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    stamps = sorted(float(line) for proc in procs for line in proc.communicate(timeout=60)[0].split())
+    assert len(stamps) == 30 and all(proc.returncode == 0 for proc in procs)
+    # Amazon's bucket (rate 20, burst 3) never runs dry: within any window, at most burst + rate x window
+    for i, start in enumerate(stamps):
+        for j in range(i, len(stamps)):
+            assert j - i + 1 <= 3 + 20 * (stamps[j] - start) + 1e-6
 
 
 def test_retry_after_accepts_http_dates() -> None:
@@ -374,6 +462,6 @@ def test_no_secret_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
 def test_limiter_refills_with_headroom_below_amazons_rate() -> None:
     clock = FakeClock()
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    waits = [limiter.acquire("getDefinitionsProductType") for _ in range(12)]
-    assert waits[:9] == [0.0] * 9  # Amazon's burst of 10, less one token kept as a cushion
-    assert waits[9] == pytest.approx(1 / (5.0 * 0.97))  # then 97% of Amazon's 5 requests per second
+    waits = [limiter.acquire("getDefinitionsProductType") for _ in range(7)]
+    assert waits[:4] == [0.0] * 4  # Amazon's burst of 5, less one token kept as a cushion
+    assert waits[4] == pytest.approx(1 / (5.0 * 0.97))  # then 97% of Amazon's 5 requests per second

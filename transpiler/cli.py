@@ -251,11 +251,13 @@ def pull(product_types: tuple[str, ...], keywords: str | None, all_types: bool, 
     from transpiler.amazon.pull import pull as run
     from transpiler.amazon.pull_report import RichProgress, render_result, result_document
     from transpiler.config import load_settings
-    from transpiler.spapi import client_from_settings
+    from transpiler.spapi import client_from_settings, shared_limiter
 
     settings = load_settings().with_overrides(locale=locale, marketplace_id=marketplace_id)
     progress = RichProgress(Console(stderr=True))
-    with client_from_settings(settings) as client:
+    limiter = shared_limiter(Path(".cache/pl-amazon"), spapi_url=settings.spapi_url, client_id=settings.client_id,
+                             seller_id=settings.seller_id)
+    with client_from_settings(settings, limiter=limiter) as client:
         try:
             result = run(
                 client, product_types, assets_root=Path(assets) if assets else default_assets_root(),
@@ -353,12 +355,15 @@ def sandbox(host: str, port: int, definitions: str | None, data: str | None, fau
               help="Where acknowledgements.xml and report.json are written.")
 @click.option("--partner", help="Act for this authorized vendor code (its stored refresh token).")
 @click.option("--journal", type=click.Path(dir_okay=False), help="Journal file (default: one per target under "
-              ".cache/pl-amazon/journal/).")
+              "CACHE/journal/).")
+@click.option("--cache", "cache_dir", default=".cache/pl-amazon", show_default=True,
+              type=click.Path(file_okay=False), help="Journals and the rate-limit buckets shared by every run and "
+              "worker of the app on this machine.")
 @click.option("--follow-up", "follow_up", default=5.0, show_default=True, type=click.FloatRange(0),
               help="Seconds before reading accepted listings again (ASIN, later issues); 0 = off.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force: bool, out_dir: str,
-            partner: str | None, journal: str | None, follow_up: float, as_json: bool) -> None:
+            partner: str | None, journal: str | None, cache_dir: str, follow_up: float, as_json: bool) -> None:
     """Publish a Product-Live items export (ITEMS.xml) to Amazon and write the acknowledgement.
 
     Exit code 0 when no item is INVALID or ERROR, 1 otherwise, 2 on unusable input or settings.
@@ -376,7 +381,8 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
     settings = partner_settings(load_settings(), partner)
     check_settings(settings)
     options = PublishOptions(mode=mode, via=via, preview=preview, resume=resume, force=force, out_dir=Path(out_dir),
-                             journal=Path(journal) if journal else None, follow_up_delay=follow_up)
+                             journal=Path(journal) if journal else None, cache_dir=Path(cache_dir),
+                             follow_up_delay=follow_up)
     progress = RichProgress(Console(stderr=True), estimate_items(Path(items)))
     try:
         result = run(Path(items), settings, options, progress=progress)

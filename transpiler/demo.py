@@ -58,7 +58,7 @@ def run_demo(out_dir: Path = OUT, items: Path = EXAMPLE, expected_file: Path = E
         )
         if out_dir.exists():
             shutil.rmtree(out_dir)
-        options = PublishOptions(out_dir=out_dir, journal=data / "journal.sqlite3", via="listings",
+        options = PublishOptions(out_dir=out_dir, journal=data / "journal.sqlite3", cache_dir=data, via="listings",
                                  follow_up_delay=1.0, follow_up_timeout=30.0)
         progress = RichProgress(Console(stderr=True), estimate_items(items))
         try:

@@ -43,7 +43,9 @@ class PublishOptions:
     resume: bool = False
     force: bool = False
     out_dir: Path = Path("out/publish")
-    journal: Path | None = None  # default: .cache/pl-amazon/journal/<target>.sqlite3
+    journal: Path | None = None  # default: <cache_dir>/journal/<target>.sqlite3
+    #: journals and the rate-limit buckets shared by every run and worker of the app on this machine
+    cache_dir: Path = Path(".cache/pl-amazon")
     feed_threshold: int = FEED_THRESHOLD
     follow_up_delay: float = 5.0  # seconds after the last submission; 0 = no follow-up read
     follow_up_timeout: float = 60.0  # how long to keep polling for ASINs
@@ -129,6 +131,16 @@ class _Output:
         self._json_tmp.replace(self.report_path)
 
 
+def shared_client(settings: Settings, cache_dir: Path) -> Any:
+    """An SP-API client whose rate-limit buckets live under `cache_dir`, shared with every other run
+    and worker of the same app on this machine (so together they stay within Amazon's plan)."""
+    from transpiler.spapi import client_from_settings, shared_limiter
+
+    limiter = shared_limiter(cache_dir, spapi_url=settings.spapi_url, client_id=settings.client_id,
+                             seller_id=settings.seller_id)
+    return client_from_settings(settings, limiter=limiter)
+
+
 def check_settings(settings: Settings) -> None:
     """Raises ConfigError when the settings cannot publish (before anything is read or sent)."""
     if not settings.seller_id:
@@ -137,7 +149,7 @@ def check_settings(settings: Settings) -> None:
 
 def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str]:
     target = target_name(settings.spapi_url, settings.seller_id, settings.marketplace_id)
-    return options.journal or Path(".cache") / "pl-amazon" / "journal" / f"{target}.sqlite3", target
+    return options.journal or options.cache_dir / "journal" / f"{target}.sqlite3", target
 
 
 def publish(items_path: Path, settings: Settings, options: PublishOptions, *, client: Any = None,
@@ -157,9 +169,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
         validate = validate_listing
     owns_client = client is None
     if client is None:
-        from transpiler.spapi import client_from_settings
-
-        client = client_from_settings(settings)
+        client = shared_client(settings, options.cache_dir)
     path, target = journal_path(settings, options)
     journal = Journal(path, target)
     reader = ItemsReader(items_path, options.limits)

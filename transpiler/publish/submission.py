@@ -22,7 +22,10 @@ from transpiler.publish.mappings import MappingSet
 from transpiler.publish.patch import held_back, listing_patches
 
 REQUIREMENTS = "LISTING_PRODUCT_ONLY"  # vendors: product facts, no offer
-SUBMIT_INCLUDED = ("issues", "identifiers")
+#: `identifiers` "can only be requested when mode is VALIDATION_PREVIEW" (the model's includedData
+#: enum); outside preview the ASIN comes from the follow-up read (getListingsItem summaries)
+SUBMIT_INCLUDED = ("issues",)
+PREVIEW_INCLUDED = ("issues", "identifiers")
 FOLLOW_UP_INCLUDED = ("summaries", "issues")
 PREVIEW = "VALIDATION_PREVIEW"
 
@@ -89,6 +92,7 @@ class ListingsSubmitter:
         self.table = table
         self.marketplace_id = marketplace_id
         self.preview = preview
+        self.included = PREVIEW_INCLUDED if preview else SUBMIT_INCLUDED
 
     def current(self, sku: str, included: Iterable[str] = ("attributes", "summaries")) -> dict[str, Any] | None:
         """The listing as Amazon holds it (None when the SKU does not exist)."""
@@ -116,7 +120,7 @@ class ListingsSubmitter:
     def _put(self, listing: Listing) -> Sent:
         body = {"productType": listing.product_type, "requirements": REQUIREMENTS, "attributes": listing.attributes}
         response = self.listings.put_listings_item(listing.sku, body, mode=PREVIEW if self.preview else None,
-                                                   included_data=SUBMIT_INCLUDED)
+                                                   included_data=self.included)
         return self._answer(listing, response, "PUT", listing.attributes)
 
     def _patch(self, listing: Listing, current: Mapping[str, Any]) -> Sent:
@@ -132,7 +136,7 @@ class ListingsSubmitter:
                         None)
         body = {"productType": listing.product_type, "patches": patches}
         response = self.listings.patch_listings_item(listing.sku, body, mode=PREVIEW if self.preview else None,
-                                                     included_data=SUBMIT_INCLUDED)
+                                                     included_data=self.included)
         changed = ", ".join(p["path"].rsplit("/", 1)[-1] for p in patches)
         sent = self._answer(listing, response, "PATCH", listing.attributes, extra_note=f"attributs modifiés : "
                                                                                         f"{changed}")

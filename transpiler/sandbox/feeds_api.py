@@ -12,7 +12,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from transpiler.sandbox.gateway import csv_param, json_body, operation
+from transpiler.amazon.usage_plans import JSON_LISTINGS_FEED
+from transpiler.sandbox.gateway import csv_param, json_body, operation, throttle_cases
 from transpiler.sandbox.responses import bad_request, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 
@@ -70,6 +71,8 @@ async def create_feed(request: Request, state: SandboxState, principal: Principa
         raise bad_request(f"Invalid inputFeedDocumentId {doc_id!r}.")
     if document["data"] is None:
         raise bad_request(f"The feed document {doc_id!r} has not been uploaded.")
+    if feed_type == JSON_LISTINGS_FEED:  # its own quota: five submissions per five minutes
+        throttle_cases(state, principal, "createFeed", (JSON_LISTINGS_FEED,))
     feed_id = str(state.store.next_number("feed_id", 50_000_019_000))
     now = state.clock.now()
     state.store.add_feed({"id": feed_id, "seller_id": principal.partner, "feed_type": feed_type,

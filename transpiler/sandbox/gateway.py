@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from transpiler.amazon.usage_plans import PREVIEW, QUOTA_MESSAGE
 from transpiler.sandbox.lwa import authenticate
 from transpiler.sandbox.responses import SpApiError, bad_request, error_response, request_id
 from transpiler.sandbox.state import Principal, SandboxState
@@ -25,7 +26,24 @@ log = logging.getLogger("transpiler.sandbox")
 
 Handler = Callable[[Request, SandboxState, Principal], Awaitable[Response]]
 
-QUOTA_EXCEEDED = SpApiError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
+QUOTA_EXCEEDED = SpApiError(429, "QuotaExceeded", QUOTA_MESSAGE)
+PREVIEW_OPERATIONS = frozenset({"putListingsItem", "patchListingsItem"})
+
+
+def throttled(message: str) -> SpApiError:
+    """Amazon's 429 with the message of the limit that was hit."""
+    return SpApiError(429, "QuotaExceeded", message)
+
+
+def throttle_cases(state: SandboxState, principal: Principal, operation: str, cases: tuple[str, ...]) -> None:
+    """Take the tokens of the cases a handler learns from the body (relationships, product data,
+    JSON_LISTINGS_FEED); 429 with Amazon's message when one is empty."""
+    if not cases:
+        return
+    message = state.limiter.refusal(operation, principal.partner, principal.client_id, cases,
+                                    include_operation=False)
+    if message is not None:
+        raise throttled(message)
 
 
 class DroppedConnection(Response):
@@ -68,8 +86,11 @@ def operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
                     raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.",
                                      "This operation needs a selling partner's authorization (not a grantless token).")
                 headers["x-amzn-RateLimit-Limit"] = state.limiter.header(name)
-                if not state.limiter.allow(name, principal.partner):
-                    raise QUOTA_EXCEEDED
+                cases = (PREVIEW,) if (name in PREVIEW_OPERATIONS
+                                       and request.query_params.get("mode") == "VALIDATION_PREVIEW") else ()
+                message = state.limiter.refusal(name, principal.partner, principal.client_id, cases)
+                if message is not None:
+                    raise throttled(message)
                 response = await handler(request, state, principal)
             except SpApiError as error:
                 response = error_response(error)

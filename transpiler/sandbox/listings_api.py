@@ -12,7 +12,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from transpiler.sandbox.gateway import csv_param, enum_param, json_body, operation
+from transpiler.amazon.usage_plans import patched_attributes, update_cases
+from transpiler.sandbox.gateway import csv_param, enum_param, json_body, operation, throttle_cases
 from transpiler.sandbox.issues import make_issue
 from transpiler.sandbox.listings import Listings
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
@@ -79,6 +80,7 @@ async def put_item(request: Request, state: SandboxState, principal: Principal) 
     if requirements == "LISTING_OFFER_ONLY":
         raise bad_request("Invalid 'requirements' provided: LISTING_OFFER_ONLY is not available to vendors.",
                           "Vendors submit product facts with LISTING or LISTING_PRODUCT_ONLY.")
+    throttle_cases(state, principal, "putListingsItem", update_cases(body["attributes"]))
     entry, invalid = _entry(state, body["productType"], marketplace_id, sku, locale)
     if invalid:
         return invalid
@@ -103,6 +105,7 @@ async def patch_item(request: Request, state: SandboxState, principal: Principal
                 isinstance(patch.get("path"), str)) or ("value" in patch and not isinstance(patch["value"], list)):
             raise bad_request("Each patch needs op (add, replace, merge or delete), path (string) and, when given, "
                               "value (array).")
+    throttle_cases(state, principal, "patchListingsItem", update_cases(patched_attributes(patches)))
     entry, invalid = _entry(state, body["productType"], marketplace_id, sku, locale)
     if invalid:
         return invalid

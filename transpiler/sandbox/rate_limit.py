@@ -1,20 +1,24 @@
-"""Amazon's usage plans: one token bucket per operation and selling partner.
+"""Amazon's usage plans as the sandbox enforces them: token buckets per selling partner and per
+application, for each operation and each special case (`transpiler.amazon.usage_plans`).
 
-The numbers are the defaults documented in the official OpenAPI models (each operation's "Usage
-Plan" table, checked against ../shared/amazon/openapi by tests/test_sandbox_contract.py). The
-`x-amzn-RateLimit-Limit` header reports the rate that applied.
+A request is refused (429) by the first bucket it finds empty, with the message Amazon uses for that
+limit: "You exceeded your quota…" for the selling partner's own plan, the granular messages of the
+Listings rate-limit page for the application's (application / relationships / product data). The
+`x-amzn-RateLimit-Limit` header reports the selling partner's rate only, as Amazon's does.
+Time is the sandbox clock, so tests can refill buckets by moving it.
 """
 
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from transpiler.amazon.usage_plans import USAGE_PLANS
+from transpiler.amazon.usage_plans import QUOTA_MESSAGE, USAGE_PLANS, UsagePlan, plan, plans_for
 
-#: operation id -> (rate in requests per second, burst)
-AMAZON_LIMITS: dict[str, tuple[float, int]] = dict(USAGE_PLANS)
+#: operation id -> (rate in requests per second, burst) of the per-selling-partner plans
+AMAZON_LIMITS: dict[str, tuple[float, int]] = {
+    p.operation: (p.rate, p.burst) for p in USAGE_PLANS if p.case is None and p.rate is not None}
 
 
 @dataclass
@@ -24,25 +28,24 @@ class Bucket:
     tokens: float
     stamp: float
 
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.stamp) * self.rate)
+        self.stamp = max(self.stamp, now)
 
 
 class RateLimiter:
-    """Token buckets keyed by (operation, selling partner).
+    """Token buckets keyed by (limit, selling partner) and (limit, application).
 
     `mode` is "amazon" (documented numbers), "off" (never throttles) or a factor that scales
-    every rate (burst unchanged), e.g. 100 for fast tests that still see the headers.
+    every rate (bursts unchanged), e.g. 100 for fast tests that still see the headers.
     """
 
-    def __init__(self, mode: str | float = "amazon"):
+    def __init__(self, mode: str | float = "amazon", clock: Callable[[], float] | None = None):
+        import time
+
         self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str], Bucket] = {}
+        self._buckets: dict[tuple[str, str, str], Bucket] = {}
+        self._clock = clock or time.monotonic
         self.mode: str | float = "amazon"
         self.set_mode(mode)
 
@@ -58,24 +61,56 @@ class RateLimiter:
             self.mode = mode
             self._buckets.clear()
 
+    def _scale(self) -> float:
+        return float(self.mode) if isinstance(self.mode, int | float) and not isinstance(self.mode, bool) else 1.0
+
     def limit(self, operation: str) -> tuple[float, int]:
-        rate, burst = AMAZON_LIMITS[operation]
-        if isinstance(self.mode, float | int) and not isinstance(self.mode, bool):
-            rate *= float(self.mode)
-        return rate, burst
+        """The selling partner's (rate, burst) for `operation`, scaled by the mode."""
+        row = plan(operation)
+        return (row.rate or 0.0) * self._scale(), row.burst
 
     def header(self, operation: str) -> str:
         rate, _ = self.limit(operation)
         return f"{rate:g}"
 
-    def allow(self, operation: str, partner: str) -> bool:
-        """Take one token from the bucket; False means answer 429."""
+    def allow(self, operation: str, partner: str, application: str = "", cases: Iterable[str] = ()) -> bool:
+        """Take one token from each bucket of the request; False means answer 429."""
+        return self.refusal(operation, partner, application, cases) is None
+
+    def refusal(self, operation: str, partner: str, application: str = "", cases: Iterable[str] = (),
+                *, include_operation: bool = True) -> str | None:
+        """None when every bucket of the request had a token (each loses one), else Amazon's 429 message.
+
+        `include_operation=False` checks only the cases (a handler that learns them from the body,
+        after the gateway took the operation's own tokens).
+        """
         if self.mode == "off":
-            return True
-        rate, burst = self.limit(operation)
-        now = time.monotonic()
+            return None
+        rows = plans_for(operation, cases)
+        if not include_operation:
+            rows = rows[1:]
+        scale = self._scale()
+        wanted: list[tuple[tuple[str, str, str], float, int, str]] = []
+        for row in rows:
+            if row.rate is not None:
+                wanted.append(((row.key, "partner", partner), row.rate * scale, row.burst, QUOTA_MESSAGE))
+            if row.application_rate is not None:
+                wanted.append(((row.key, "application", application), row.application_rate * scale,
+                               row.application_burst, row.message))
+        now = self._clock()
         with self._lock:
-            bucket = self._buckets.get((operation, partner))
-            if bucket is None:
-                bucket = self._buckets[(operation, partner)] = Bucket(rate, burst, float(burst), now)
-            return bucket.take(now)
+            buckets = []
+            for key, rate, burst, message in wanted:
+                bucket = self._buckets.get(key)
+                if bucket is None:
+                    bucket = self._buckets[key] = Bucket(rate, burst, float(burst), now)
+                bucket.refill(now)
+                if bucket.tokens < 1:
+                    return message
+                buckets.append(bucket)
+            for bucket in buckets:
+                bucket.tokens -= 1
+        return None
+
+
+__all__ = ["AMAZON_LIMITS", "RateLimiter", "UsagePlan"]

@@ -37,7 +37,7 @@ class SandboxState:
         self.registration = settings.registration
         self.clock = Clock()
         self.store = Store(settings.data)
-        self.limiter = RateLimiter(settings.rate_limits)
+        self.limiter = RateLimiter(settings.rate_limits, clock=self.clock.now)
         self.faults: Faults = settings.faults
         self.product_types = ProductTypes(settings.definitions)
         self.catalog: Catalog = load_catalog()

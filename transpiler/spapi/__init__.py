@@ -9,7 +9,7 @@ from transpiler.spapi.definitions import DefinitionsClient
 from transpiler.spapi.errors import ChecksumMismatchError, LwaError, NetworkError
 from transpiler.spapi.feeds import FeedsClient
 from transpiler.spapi.listings import ListingsClient
-from transpiler.spapi.rate_limit import RateLimiter, TokenBucket
+from transpiler.spapi.rate_limit import RateLimiter, SharedRateLimiter, shared_limiter
 from transpiler.spapi.retry import RetryPolicy
 from transpiler.spapi.transport import AmazonResponse, Transport
 
@@ -24,8 +24,9 @@ __all__ = [
     "NetworkError",
     "RateLimiter",
     "RetryPolicy",
+    "SharedRateLimiter",
     "SpApiClient",
-    "TokenBucket",
     "Transport",
     "client_from_settings",
+    "shared_limiter",
 ]

@@ -35,9 +35,10 @@ class SpApiClient:
         return self.transport.auth
 
     def close(self) -> None:
-        """Close the HTTP client when this object created it."""
+        """Close the HTTP client when this object created it, and the limiter's shared file."""
         if self.owns_http:
             self.transport.http.close()
+        self.transport.limiter.close()
 
     def __enter__(self) -> SpApiClient:
         return self
@@ -54,11 +55,14 @@ def client_from_settings(
     limits: Mapping[str, tuple[float, int]] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    limiter: RateLimiter | None = None,
 ) -> SpApiClient:
     """An SpApiClient for the settings' endpoint, credentials, marketplace and locale.
 
     `http` lets tests bind the client to the sandbox (or an httpx.MockTransport); `retry`,
-    `limits`, `sleep` and `clock` tune or drive retries and rate limits.
+    `limits`, `sleep` and `clock` tune or drive retries and rate limits. `limiter` replaces the
+    in-memory buckets, e.g. with a `SharedRateLimiter` (`rate_limit.shared_limiter`) so that
+    several processes working for the same app stay within Amazon's plan together.
     """
     owns = http is None
     http = http or httpx.Client(timeout=DEFAULT_TIMEOUT, follow_redirects=True)
@@ -85,7 +89,7 @@ def client_from_settings(
         settings.spapi_url,
         auth,
         user_agent=user_agent,
-        limiter=RateLimiter(limits, clock=clock, sleep=sleep),
+        limiter=limiter or RateLimiter(limits, clock=clock, sleep=sleep),
         retry=retry,
         signer=signer,
         sleep=sleep,

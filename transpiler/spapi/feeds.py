@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from transpiler.amazon.usage_plans import JSON_LISTINGS_FEED
 from transpiler.spapi.transport import AmazonResponse, Transport
 
 BASE = "/feeds/2021-06-30"
@@ -46,7 +47,8 @@ class FeedsClient:
         }
         if feed_options:
             body["feedOptions"] = dict(feed_options)
-        return self.transport.request("createFeed", "POST", f"{BASE}/feeds", body=body)
+        cases = (JSON_LISTINGS_FEED,) if feed_type == JSON_LISTINGS_FEED else ()
+        return self.transport.request("createFeed", "POST", f"{BASE}/feeds", body=body, cases=cases)
 
     def get_feed(self, feed_id: str) -> AmazonResponse:
         """The Feed: `processingStatus` (IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL), `resultFeedDocumentId`."""

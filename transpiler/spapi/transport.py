@@ -12,7 +12,7 @@ import logging
 import platform
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -67,6 +67,15 @@ class AmazonResponse(dict[str, Any]):
         return out
 
 
+def _first_message(response: httpx.Response) -> str | None:
+    """The message of the first error of an error body (Amazon's 429 says which limit was hit)."""
+    try:
+        errors = response.json().get("errors")
+        return str(errors[0].get("message")) if errors else None
+    except (ValueError, AttributeError, IndexError, TypeError):
+        return None
+
+
 def _query(params: Mapping[str, Any] | None) -> dict[str, str]:
     """Query parameters in Amazon's form: lists comma-separated, None dropped."""
     out: dict[str, str] = {}
@@ -111,16 +120,24 @@ class Transport:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
+        cases: Sequence[str] = (),
+        auth: LwaAuth | None = None,
     ) -> AmazonResponse:
-        """Call one SP-API operation; returns the JSON body, raises AmazonError / NetworkError."""
+        """Call one SP-API operation; returns the JSON body, raises AmazonError / NetworkError.
+
+        `cases` names the special usage plans the call falls under (a preview, relationship or
+        product data updates, a JSON_LISTINGS_FEED: `transpiler.amazon.usage_plans`); `auth` replaces
+        the selling partner's token (grantless operations).
+        """
+        auth = auth or self.auth
         url = self.base_url + path
         query = _query(params)
         content = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
 
         def send(_attempt: int) -> httpx.Response:
             for auth_attempt in (1, 2):
-                self.limiter.acquire(operation)
-                token = self.auth.access_token()
+                self.limiter.acquire(operation, cases)
+                token = auth.access_token()
                 headers = {
                     "x-amz-access-token": token,
                     "user-agent": self.user_agent,
@@ -144,19 +161,19 @@ class Transport:
                     # an expired or revoked access token: get a new one and try once more
                     log.info("%s: HTTP %d, refreshing the access token once", operation, response.status_code)
                     response.close()
-                    self.auth.invalidate(token)
+                    auth.invalidate(token)
                     continue
                 if response.status_code == 429:
-                    self.limiter.throttled(operation)
+                    self.limiter.throttled(operation, cases, _first_message(response))
                 return response
             return response
 
         response = call_with_retries(
             send, method=method, url=url, policy=self.retry, sleep=self._sleep, operation=operation
         )
-        return self._result(response, operation)
+        return self._result(response, operation, auth)
 
-    def _result(self, response: httpx.Response, operation: str) -> AmazonResponse:
+    def _result(self, response: httpx.Response, operation: str, auth: LwaAuth) -> AmazonResponse:
         if response.is_success:
             if not response.content:
                 return AmazonResponse.from_response(response, {})
@@ -169,7 +186,7 @@ class Transport:
                     operation=operation,
                     message="the response body is not JSON",
                 ) from None
-        raise amazon_error(response, operation, self.auth.secrets())
+        raise amazon_error(response, operation, (*auth.secrets(), *self.auth.secrets()))
 
     def download(self, url: str, *, operation: str = "download") -> bytes:
         """GET a presigned link (schema, feed document): no SP-API headers, retried, size-capped."""
