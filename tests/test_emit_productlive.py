@@ -53,7 +53,9 @@ def check_structure(root: etree._Element) -> None:
     assert [c.tag for c in root] == ["Title", "Title-Local", "Description", "Description-Local", "Color",
                                      "Position", "Schema"]
     schema = root.find("Schema")
-    assert [c.tag for c in schema] == SCHEMA_ORDER
+    assert [c.tag for c in schema if c.tag != "Formulas"] == SCHEMA_ORDER
+    if schema.find("Formulas") is not None:  # Product-Live's documented place: after the Matrix
+        assert [c.tag for c in schema].index("Formulas") == SCHEMA_ORDER.index("Matrix") + 1
     # keys: non-empty, <= 255, no surrounding spaces, unique per list
     for parent in root.iter():
         keyed = [c for c in parent if c.get("key") is not None]
@@ -204,7 +206,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
     assert len(s.findall("Fields/Field")) == 257
     assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3218
     rules = [r for r in s.iterfind("Conditional-Formattings//Rules//*") if r.tag.startswith("Rule-")]
-    assert len(rules) == 493
+    assert len(rules) == 495
     assert len(s.findall("Matrix/Common/Field")) == 38
     # a case lists up to 20 compatible phone models: 20 numbered fields, none dropped
     models = [f.get("key") for f in s.findall("Fields/Field") if f.get("key").startswith("compatible_phone_models_")]
@@ -216,7 +218,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
 def test_report_counts(corpus_guard) -> None:
     types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
     report = build_report(types)
-    assert (report["fields"], report["options"], report["rules"]) == (257, 3218, 493)
+    assert (report["fields"], report["options"], report["rules"]) == (257, 3218, 495)
     phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
     assert phone["conditions"] == {"native": 3, "partial": 4, "publisher": 10}
     assert sum(phone["conditions"].values()) == len(load_product_type(sample_schema_files()[0]).conditions)
@@ -271,3 +273,85 @@ def test_regenerate_cli_is_a_no_op_on_an_unchanged_tree(tmp_path: Path) -> None:
     assert second.exit_code == 0, second.output
     assert "productlive: up to date" in second.output
     assert "CELLULAR_PHONE:" in second.output and "publisher only" in second.output
+
+
+def _screens(root: etree._Element) -> list[etree._Element]:
+    return root.findall("Schema/Screens/Screen")
+
+
+def test_screens_by_task_with_the_identification_fixed(sample_xml: str) -> None:
+    root = _doc(sample_xml)
+    schema = root.find("Schema")
+    screens = _screens(root)
+    assert [s.findtext("Title") for s in screens] == ["Contenu", "Images", "Conformité & logistique",
+                                                      "Publication Amazon"]
+    assert sorted(int(s.findtext("Position")) for s in screens) == [1, 2, 3, 4]
+    for screen in screens:
+        first = screen.find("Grid/Common/Section")
+        assert first.get("key") == "amazon_identification" and first.get("position") == "1"
+        columns = [(c.tag, c.get("key")) for c in first]
+        assert columns == [("Column-Identifier", "SKU"), ("Column-Identifier", "EAN"),
+                           ("Column-Classification", "AMAZON_PRODUCT_TYPE"),
+                           ("Column-Conditional-Formatting", "AMAZON_READINESS")]
+        assert all(c.get("fixed") == "true" for c in first)
+        assert first.find("Column-Identifier[@key='SKU']").get("read-only") == "true"
+        assert first.find("Column-Identifier[@key='EAN']").get("read-only") is None  # the EAN is typed in
+        for grid_part in [screen.find("Grid/Common"), *screen.findall("Grid/Specific")]:
+            positions = [int(sec.get("position")) for sec in grid_part.iterfind("Section")]
+            assert len(positions) == len(set(positions)), (screen.get("key"), positions)
+    # every field is on exactly one screen, for every category that has it
+    placed: dict[str, list[str]] = {}
+    for screen in screens:
+        for column in screen.iter("Column-Field"):
+            placed.setdefault(column.get("key"), []).append(screen.get("key"))
+    fields = {f.get("key") for f in schema.iterfind("Fields/Field")}
+    assert set(placed) == fields
+    assert all(len(set(where)) == 1 for where in placed.values())
+    assert placed["item_name"] == ["AMAZON_CONTENT"]
+    assert placed["main_product_image_locator_media_location"] == ["AMAZON_IMAGES"]
+    assert placed["battery_cell_composition"] == ["AMAZON_COMPLIANCE"]
+    assert placed["item_package_weight"] == ["AMAZON_COMPLIANCE"]
+    assert set(placed[publication.STATUS]) == {"AMAZON_PUBLICATION"}
+    # no screen carries 100 columns any more
+    for screen in screens:
+        assert len(screen.findall("Grid/Common//Column-Field")) < 60, screen.get("key")
+
+
+def test_publication_fields_are_read_only_and_nothing_else_is(sample_xml: str) -> None:
+    root = _doc(sample_xml)
+    read_only = {c.get("key") for c in root.iter("Column-Field") if c.get("read-only") == "true"}
+    assert read_only == set(publication.KEYS)
+
+
+def test_per_type_sections_have_their_own_keys(sample_xml: str) -> None:
+    root = _doc(sample_xml)
+    declared = {s.get("key"): s.findtext("Title") for s in root.iterfind("Schema/Sections/Section")}
+    common = {sec.get("key") for sec in root.iterfind("Schema/Screens/Screen/Grid/Common/Section")}
+    owners: dict[str, set[str]] = {}
+    for specific in root.iterfind("Schema/Screens/Screen/Grid/Specific"):
+        for sec in specific.iterfind("Section"):
+            owners.setdefault(sec.get("key"), set()).add(specific.get("category"))
+    assert owners and not (set(owners) & common)
+    assert all(len(categories) == 1 for categories in owners.values())
+    assert set(owners) <= set(declared)
+    assert declared["cellular_phone_case__content"] == "Étui pour téléphone portable : contenu"
+    titles = list(declared.values())
+    assert len(titles) == len(set(titles))
+
+
+def test_status_options_are_coloured_and_partitions_ordered(sample_xml: str) -> None:
+    root = _doc(sample_xml)
+    status = root.find(f"Schema/Fields/Field[@key='{publication.STATUS}']")
+    colours = {o.get("key"): o.get("color") for o in status.iterfind("Options/Option")}
+    assert colours["ACCEPTED"] == "GREEN" and colours["INVALID"] == "RED" and all(colours.values())
+    positions = [p.findtext("Position") for p in root.iterfind("Schema/Partitions/Partition")]
+    assert positions == ["1", "2"]
+
+
+def test_classification_is_required_and_a_leaf(sample_xml: str) -> None:
+    root = _doc(sample_xml)
+    cf = root.find("Schema/Conditional-Formattings/Conditional-Formatting[@key='AMAZON_READINESS']")
+    incomplete = cf.find("Statuses/Status[@key='INCOMPLETE']/Rules/Common/Classification[@key='AMAZON_PRODUCT_TYPE']")
+    invalid = cf.find("Statuses/Status[@key='INVALID']/Rules/Common/Classification[@key='AMAZON_PRODUCT_TYPE']")
+    assert incomplete.find("Rule-Required") is not None
+    assert invalid.find("Rule-Is-Leaf") is not None

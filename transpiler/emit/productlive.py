@@ -1,7 +1,7 @@
 """Product-Live emitter: generated/productlive/AMAZON_FR.xml and generated/mapping/<TYPE>.json.
 
-The XML is rendered by the jinja2 template templates/productlive/table.xml.j2 from the plain
-table structure of `structure.build_table`; nothing here reads a schema.
+The XML is rendered by the jinja2 template templates/productlive/table.xml.j2 from the records of
+`structure.build_structure`; nothing here reads a schema or decides anything about the table.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from pathlib import Path
 import jinja2
 
 from transpiler.compiler.model import ProductType
-from transpiler.emit import readiness
 from transpiler.emit.regenerate import REPO, write_if_changed
-from transpiler.emit.structure import LEVEL_KEY, PARTITIONS, SCREEN_KEY, Table, _width, build_table
-from transpiler.mapping.identifiers import CLASSIFICATION_KEY
+from transpiler.emit.structure import build_structure
+from transpiler.emit.table_records import Table
 from transpiler.mapping.json_codec import mapping_json, mapping_path
 
 TEMPLATES = REPO / "templates" / "productlive"
@@ -36,17 +35,7 @@ def _environment() -> jinja2.Environment:
 
 def render_table(table: Table) -> str:
     """The table-import-schema XML of `table` (deterministic: same table, same bytes)."""
-    template = _environment().get_template("table.xml.j2")
-    return template.render(
-        t=table,
-        level=LEVEL_KEY,
-        partitions=PARTITIONS,
-        classification=CLASSIFICATION_KEY,
-        readiness_key=readiness.KEY,
-        screen_key=SCREEN_KEY,
-        section_positions={key: i + 1 for i, (key, _) in enumerate(table.sections)},
-        widths={f.key: _width(f.type) for f in table.fields},
-    )
+    return _environment().get_template("table.xml.j2").render(t=table)
 
 
 def sorted_types(product_types: Sequence[ProductType]) -> list[ProductType]:
@@ -55,12 +44,13 @@ def sorted_types(product_types: Sequence[ProductType]) -> list[ProductType]:
 
 def emit(product_types: Sequence[ProductType], out_dir: Path) -> list[Path]:
     """Write the table XML and one mapping per product type; return every path this emitter owns."""
-    table = build_table(sorted_types(product_types))
+    structure = build_structure(sorted_types(product_types))
+    table = structure.table
     outputs = []
     xml_path = out_dir / "productlive" / f"{table.key}.xml"
     write_if_changed(xml_path, render_table(table))
     outputs.append(xml_path)
-    for mapping in table.mappings:
+    for mapping in structure.mappings:
         path = mapping_path(out_dir / "mapping", mapping.category)
         write_if_changed(path, mapping_json(mapping))
         outputs.append(path)

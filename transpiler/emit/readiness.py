@@ -21,20 +21,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from transpiler.compiler.model import ProductType
+from transpiler.emit.table_records import ConditionalFormatting, Rule, RuleTarget, Status
+from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN
 from transpiler.mapping.types import FieldMapping, Mapping
 from transpiler.rules.conditions import Condition, Present, Quantifier, Require, ValueIn
 
 KEY = "AMAZON_READINESS"
 READY, INCOMPLETE, INVALID = "READY", "INCOMPLETE", "INVALID"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rule element: `<{element} {attrs}>` with optional `<Option key>` children."""
-
-    element: str
-    attrs: tuple[tuple[str, str], ...] = ()
-    options: tuple[str, ...] = ()
+TITLE = "Préparation Amazon"
+DESCRIPTION = ("Prêt : toutes les règles vérifiables dans Product-Live sont respectées. Incomplet : une valeur "
+               "obligatoire pour Amazon manque. Invalide : une valeur enfreint une règle d'Amazon.")
 
 
 @dataclass
@@ -212,3 +208,39 @@ def ean_rules(mappings: Sequence[Mapping]) -> list[Rule]:
     return []
 
 
+
+
+def conditional_formatting(mappings: Sequence[Mapping], type_rules: dict[str, TypeRules], common: set[str],
+                           has_ean: bool, level: str) -> ConditionalFormatting:
+    """The readiness indicator: rules every product type shares in `Common`, the others per category.
+
+    The product type itself is required and must be a leaf category (an item without a type, or
+    classified on a parent category, can never be published).
+    """
+    invalid = Status(INVALID, "Invalide pour Amazon", "RED", 1)
+    incomplete = Status(INCOMPLETE, "Incomplet pour Amazon", "ORANGE", 2)
+    incomplete.common.append(RuleTarget("Classification", CLASSIFICATION_KEY, (Rule("Rule-Required"),)))
+    invalid.common.append(RuleTarget("Classification", CLASSIFICATION_KEY, (Rule("Rule-Is-Leaf"),)))
+    if has_ean:
+        invalid.common.append(RuleTarget("Identifier", EAN, tuple(ean_rules(mappings))))
+    # Format rules of a Common field go to Rules/Common when every product type agrees on them.
+    order = [f.key for f in mappings[0].fields] if mappings else []
+    shared: dict[str, list[Rule]] = {}
+    for key in sorted(common, key=lambda k: order.index(k) if k in order else len(order)):
+        per_type = [tuple(type_rules[m.category].invalid.get(key, ())) for m in mappings]
+        if per_type and per_type[0] and all(r == per_type[0] for r in per_type):
+            shared[key] = list(per_type[0])
+    invalid.common.extend(RuleTarget("Field", key, tuple(rules)) for key, rules in shared.items())
+    for m in mappings:
+        rules = type_rules[m.category]
+        field_order = [f.key for f in m.fields]
+        inv = [(k, r) for k, r in rules.invalid.items() if k not in shared]
+        inc = list(rules.required.items())
+        if inv:
+            invalid.specific.append((m.category, [RuleTarget("Field", k, tuple(r)) for k, r in
+                                                  sorted(inv, key=lambda kv: field_order.index(kv[0]))]))
+        if inc:
+            incomplete.specific.append((m.category, [RuleTarget("Field", k, tuple(r)) for k, r in
+                                                     sorted(inc, key=lambda kv: field_order.index(kv[0]))]))
+    return ConditionalFormatting(KEY, level, TITLE, DESCRIPTION, (READY, "Prêt pour Amazon", "GREEN"),
+                                 [invalid, incomplete])

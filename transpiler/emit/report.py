@@ -12,14 +12,15 @@ from typing import Any
 
 from transpiler.compiler.model import ProductType
 from transpiler.emit.productlive import sorted_types
-from transpiler.emit.structure import build_table
+from transpiler.emit.structure import build_structure
 
 
 def build_report(product_types: Sequence[ProductType]) -> dict[str, Any]:
-    table = build_table(sorted_types(product_types))
+    structure = build_structure(sorted_types(product_types))
+    table = structure.table
     types = []
-    for mapping in table.mappings:
-        rules = table.type_rules[mapping.category]
+    for mapping in structure.mappings:
+        rules = structure.type_rules[mapping.category]
         fields = [f for f in mapping.fields if f.role == "field"]
         counts = {"native": 0, "partial": 0, "publisher": 0}
         for c in rules.conditions:
@@ -41,9 +42,9 @@ def build_report(product_types: Sequence[ProductType]) -> dict[str, Any]:
                 "unmapped": [{"path": p, "reason": r} for p, r in mapping.unmapped],
             }
         )
-    rule_count = sum(
-        len(rules) for s in table.statuses for _, _, rules in s.common
-    ) + sum(len(rules) for s in table.statuses for _, entries in s.specific for _, rules in entries)
+    statuses = [s for cf in table.conditional_formattings for s in cf.statuses]
+    rule_count = sum(len(t.controls) for s in statuses for t in s.common) + sum(
+        len(t.controls) for s in statuses for _, targets in s.specific for t in targets)
     return {
         "table": table.key,
         "fields": len(table.fields),

@@ -1,32 +1,45 @@
-"""One Product-Live table structure for all product types (plain data the XML template renders).
+"""One Product-Live table structure for all product types (records the XML template renders).
 
 Fields shared by every product type go to the `Common` matrix, the others to one `Specific`
 block per category. A shared field whose definition differs between product types (options,
 units, limits) is declared once with the union of options/units; each product type's own
-options and limits stay in its mapping (generated/mapping/<TYPE>.json) and its format rules go
-to its `Specific` readiness block, so the difference is still checked.
+options and limits stay in its mapping (generated/mapping/<TYPE>.json) and are checked by the
+readiness rules of its category, so the difference is still enforced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from transpiler.compiler.model import ProductType
 from transpiler.config import TABLE_KEY
 from transpiler.emit import readiness
-from transpiler.emit.readiness import Rule, TypeRules
+from transpiler.emit.readiness import TypeRules
+from transpiler.emit.screens import IDENTIFICATION, build_screens
+from transpiler.emit.table_records import (
+    Column,
+    Identifier,
+    Level,
+    Option,
+    Partition,
+    Section,
+    Suffix,
+    Table,
+    TableField,
+)
 from transpiler.mapping import publication
 from transpiler.mapping.builder import build_mappings
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
 from transpiler.mapping.types import Mapping
 
 TABLE_TITLE = "Amazon France"
-LEVEL_KEY = "PRODUCT"
-PARTITIONS = (("ACTIVE", "Produits actifs"), ("ARCHIVED", "Produits archivés"))
-IDENTIFICATION_SECTION = ("amazon_identification", "Identification")
-OTHER_SECTION = ("other", "Autres informations")
-SCREEN_KEY = "AMAZON_LISTING"
+TABLE_DESCRIPTION = ("Structure des produits Amazon (Vendor Central France), générée à partir des définitions "
+                     "de types de produits Amazon.")
+CLASSIFICATION_TITLE = "Type de produit Amazon"
+PRODUCT = Level("PRODUCT", 1, "Produit")
+PARTITIONS = (Partition("ACTIVE", "Produits actifs", 1), Partition("ARCHIVED", "Produits archivés", 2))
+OTHER_SECTION = Section("other", "Autres informations")
 
 NAMES_FR = {  # property groups whose title Amazon does not localise
     "product_identity": "Identité du produit",
@@ -40,65 +53,87 @@ NAMES_FR = {  # property groups whose title Amazon does not localise
 
 
 @dataclass
-class TableField:
-    key: str
-    type: str
-    title: str
-    description: str | None
-    section: str
-    metadata: list[tuple[str, str]] = field(default_factory=list)
-    precision: int | None = None
-    suffixes: list[tuple[str, str, bool]] = field(default_factory=list)  # key, title, default
-    options: list[tuple[str, str]] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
+class Structure:
+    """The table and what the report needs beside it (mappings and each type's rules)."""
 
-
-@dataclass
-class Status:
-    key: str
-    title: str
-    color: str
-    priority: int | None
-    common: list[tuple[str, str, list[Rule]]] = field(default_factory=list)  # (element, key, rules)
-    specific: list[tuple[str, list[tuple[str, list[Rule]]]]] = field(default_factory=list)  # category -> fields
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    categories: list[tuple[str, str]]
-    identifiers: list[tuple[str, str, int]]
-    fields: list[TableField]
-    common: list[str]
-    specific: list[tuple[str, list[str]]]
-    sections: list[tuple[str, str]]
-    statuses: list[Status]
-    default_status: tuple[str, str, str]
-    screen_common: list[tuple[str, list[tuple[str, str, str, bool]]]]  # section -> (column element, key, width, fixed)
-    screen_specific: list[tuple[str, list[tuple[str, list[str]]]]]  # category -> section -> field keys
+    table: Table
     mappings: list[Mapping]
     type_rules: dict[str, TypeRules]
 
 
-def _width(field_type: str) -> str:
-    return {"LONG-TEXT": "LARGE", "MULTIPLE-SELECT": "LARGE", "IMAGE": "MEDIUM", "NUMBER": "SMALL"}.get(
-        field_type, "MEDIUM"
-    )
-
-
-def build_table(product_types: Sequence[ProductType]) -> Table:
+def build_structure(product_types: Sequence[ProductType]) -> Structure:
     """The table for `product_types` (in the given order; regenerate passes them sorted by name)."""
     mappings = build_mappings(product_types)
     by_name = {m.category: pt for m, pt in zip(mappings, product_types, strict=True)}
+    level = PRODUCT.key
 
-    sections: list[tuple[str, str]] = [IDENTIFICATION_SECTION]
+    sections: list[Section] = []
     for pt in product_types:
         for group in pt.groups:
-            if group.name not in {s for s, _ in sections}:
-                sections.append((group.name, group.title or NAMES_FR.get(group.name, group.name)))
-    section_order = {key: i for i, (key, _) in enumerate(sections)}
+            if group.name not in {s.key for s in sections}:
+                sections.append(Section(group.name, group.title or NAMES_FR.get(group.name, group.name)))
+    fields, has_ean = _fields(mappings, level)
+    if any(f.section == OTHER_SECTION.key for f in fields.values()):
+        sections.append(OTHER_SECTION)
+    sections.append(Section(publication.SECTION_KEY, publication.SECTION_TITLE,
+                            "Champs écrits par la publication sur Amazon : ne pas les modifier."))
+    section_order = {s.key: i for i, s in enumerate(sections)}
 
+    ordered = sorted(fields.values(), key=lambda f: section_order.get(f.section, 0))
+    categories = [m.category for m in mappings]
+    for key, ftype, title, description, options in publication.FIELDS:
+        ordered.append(TableField(key, ftype, title, description, publication.SECTION_KEY, level,
+                                  options=[Option(k, t, publication.OPTION_COLORS.get(k)) for k, t in options],
+                                  categories=list(categories), read_only=True))
+
+    common = [f.key for f in ordered if set(categories) <= set(f.categories)]
+    common_set = set(common)
+    specific = [(m.category, [f.key for f in ordered if f.key not in common_set and m.category in f.categories])
+                for m in mappings]
+
+    type_rules = {m.category: readiness.rules_for(m, by_name[m.category]) for m in mappings}
+    indicator = readiness.conditional_formatting(mappings, type_rules, common_set, has_ean, level)
+
+    identifiers = [Identifier(SKU, "SKU", 1, level, "Référence de l'article chez Modelabs (SKU fournisseur sur "
+                                                    "Amazon).")]
+    if has_ean:
+        identifiers.append(Identifier(EAN, "EAN", 2, level, "Code EAN-13 du produit (13 chiffres, clé de contrôle "
+                                                            "comprise)."))
+    fixed = [Column("Column-Identifier", i.key, "MEDIUM", fixed=True, read_only=i.key == SKU) for i in identifiers]
+    fixed.append(Column("Column-Classification", CLASSIFICATION_KEY, "LARGE", fixed=True))
+    fixed.append(Column("Column-Conditional-Formatting", indicator.key, "SMALL", fixed=True))
+    category_titles = [(m.category, m.title) for m in mappings]
+    screens, type_sections = build_screens(
+        level=level, fixed=fixed, sections=sections, fields=ordered, common=common, specific=specific,
+        categories=category_titles, publication_section=publication.SECTION_KEY)
+
+    table = Table(
+        key=TABLE_KEY,
+        title=TABLE_TITLE,
+        description=TABLE_DESCRIPTION,
+        levels=[PRODUCT],
+        partitions=list(PARTITIONS),
+        identifiers=identifiers,
+        classification=(CLASSIFICATION_KEY, CLASSIFICATION_TITLE),
+        categories=category_titles,
+        fields=ordered,
+        matrix_common=common,
+        matrix_specific=[(c, keys) for c, keys in specific if keys],
+        formulas=[],
+        conditional_formattings=[indicator],
+        sections=[IDENTIFICATION, *sections, *type_sections],
+        screens=screens,
+    )
+    return Structure(table, mappings, type_rules)
+
+
+def build_table(product_types: Sequence[ProductType]) -> Table:
+    """The table alone (see `build_structure`)."""
+    return build_structure(product_types).table
+
+
+def _fields(mappings: Sequence[Mapping], level: str) -> tuple[dict[str, TableField], bool]:
+    """Every field of every product type, shared keys merged (union of options and units)."""
     fields: dict[str, TableField] = {}
     has_ean = False
     for m in mappings:
@@ -110,100 +145,21 @@ def build_table(product_types: Sequence[ProductType]) -> Table:
             if tf is None:
                 tf = fields[fm.key] = TableField(
                     key=fm.key, type=fm.type, title=fm.title, description=fm.description, section=fm.section,
-                    metadata=[("amazon-path", fm.amazon_path)], precision=fm.precision,
+                    level=level, metadata=[("amazon-path", fm.amazon_path)], precision=fm.precision,
                 )
             tf.categories.append(m.category)
             if fm.precision is not None and (tf.precision is None or fm.precision > tf.precision):
                 tf.precision = fm.precision
-            known = {k for k, _ in tf.options}
-            tf.options.extend((c.key, c.title) for c in fm.options if c.key not in known)
+            known = {o.key for o in tf.options}
+            tf.options.extend(Option(c.key, c.title) for c in fm.options if c.key not in known)
             first_units = not tf.suffixes
-            known_units = {k for k, _, _ in tf.suffixes}
+            known_units = {s.key for s in tf.suffixes}
             for c in fm.suffixes:
                 if c.key not in known_units:
-                    tf.suffixes.append((c.key, c.title, first_units and c.key == fm.default_suffix))
+                    tf.suffixes.append(Suffix(c.key, c.title, first_units and c.key == fm.default_suffix))
                     known_units.add(c.key)
-    if any(f.section == "other" for f in fields.values()):
-        sections.append(OTHER_SECTION)
-        section_order[OTHER_SECTION[0]] = len(sections) - 1
-    sections.append((publication.SECTION_KEY, publication.SECTION_TITLE))
-    section_order[publication.SECTION_KEY] = len(sections) - 1
     for f in fields.values():
-        if f.suffixes and not any(d for _, _, d in f.suffixes):
-            f.suffixes[0] = (f.suffixes[0][0], f.suffixes[0][1], True)
-
-    ordered = sorted(fields.values(), key=lambda f: section_order.get(f.section, 0))
-    for key, ftype, title, description, options in publication.FIELDS:
-        ordered.append(TableField(key, ftype, title, description, publication.SECTION_KEY, options=list(options),
-                                  categories=[m.category for m in mappings]))
-
-    all_categories = [m.category for m in mappings]
-    common = [f.key for f in ordered if set(all_categories) <= set(f.categories)]
-    common_set = set(common)
-    specific = [
-        (m.category, [f.key for f in ordered if f.key not in common_set and m.category in f.categories])
-        for m in mappings
-    ]
-
-    type_rules = {m.category: readiness.rules_for(m, by_name[m.category]) for m in mappings}
-    statuses = _statuses(mappings, type_rules, common_set, has_ean)
-
-    identifiers = [(SKU, "SKU", 1)] + ([(EAN, "EAN", 2)] if has_ean else [])
-    screen_common: list[tuple[str, list[tuple[str, str, str, bool]]]] = []
-    first = [("Column-Identifier", key, "MEDIUM", True) for key, _, _ in identifiers]
-    first.append(("Column-Classification", CLASSIFICATION_KEY, "LARGE", False))
-    first.append(("Column-Conditional-Formatting", readiness.KEY, "SMALL", False))
-    screen_common.append((IDENTIFICATION_SECTION[0], first))
-    by_key = {f.key: f for f in ordered}
-    for section, _ in sections[1:]:
-        columns = [("Column-Field", k, _width(by_key[k].type), False) for k in common if by_key[k].section == section]
-        if columns:
-            screen_common.append((section, columns))
-    screen_specific = []
-    for category, keys in specific:
-        per_section = [(s, [k for k in keys if by_key[k].section == s]) for s, _ in sections]
-        screen_specific.append((category, [(s, ks) for s, ks in per_section if ks]))
-
-    return Table(
-        key=TABLE_KEY,
-        title=TABLE_TITLE,
-        categories=[(m.category, m.title) for m in mappings],
-        identifiers=identifiers,
-        fields=ordered,
-        common=common,
-        specific=specific,
-        sections=sections,
-        statuses=statuses,
-        default_status=(readiness.READY, "Prêt pour Amazon", "GREEN"),
-        screen_common=screen_common,
-        screen_specific=screen_specific,
-        mappings=mappings,
-        type_rules=type_rules,
-    )
-
-
-def _statuses(
-    mappings: Sequence[Mapping], type_rules: dict[str, TypeRules], common: set[str], has_ean: bool
-) -> list[Status]:
-    invalid = Status(readiness.INVALID, "Invalide pour Amazon", "RED", 1)
-    incomplete = Status(readiness.INCOMPLETE, "Incomplet pour Amazon", "ORANGE", 2)
-    if has_ean:
-        invalid.common.append(("Identifier", EAN, readiness.ean_rules(mappings)))
-    # Format rules of a Common field go to Rules/Common when every product type agrees on them.
-    shared: dict[str, list[Rule]] = {}
-    for key in sorted(common, key=lambda k: [f.key for f in mappings[0].fields].index(k)
-                      if mappings[0].field(k) else 0):
-        per_type = [tuple(type_rules[m.category].invalid.get(key, ())) for m in mappings]
-        if per_type and per_type[0] and all(r == per_type[0] for r in per_type):
-            shared[key] = list(per_type[0])
-    invalid.common.extend(("Field", key, rules) for key, rules in shared.items())
-    for m in mappings:
-        rules = type_rules[m.category]
-        order = [f.key for f in m.fields]
-        inv = [(k, r) for k, r in rules.invalid.items() if k not in shared]
-        inc = list(rules.required.items())
-        if inv:
-            invalid.specific.append((m.category, sorted(inv, key=lambda kv: order.index(kv[0]))))
-        if inc:
-            incomplete.specific.append((m.category, sorted(inc, key=lambda kv: order.index(kv[0]))))
-    return [invalid, incomplete]
+        if f.suffixes and not any(s.default for s in f.suffixes):
+            first = f.suffixes[0]
+            f.suffixes[0] = Suffix(first.key, first.title, True, first.description)
+    return fields, has_ean

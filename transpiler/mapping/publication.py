@@ -25,6 +25,15 @@ STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
     ("NOT_SENT", "Non envoyée"),
 )
 
+#: Colours of the status options in Product-Live's grid (Product-Live's colour names).
+OPTION_COLORS: dict[str, str] = {
+    "ACCEPTED": "GREEN",
+    "VALID": "BLUE",
+    "INVALID": "RED",
+    "ERROR": "ORANGE",
+    "NOT_SENT": "NONE",
+}
+
 MODE_CREATE = "create"
 MODE_ENRICH = "enrich"
 MODE_OPTIONS: tuple[tuple[str, str], ...] = (
