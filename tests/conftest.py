@@ -48,6 +48,13 @@ def sample_schema_files() -> list[Path]:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need a real socket say so: `-m "not socket"` runs the in-process suite only."""
+    for item in items:
+        if "served_sandbox" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.socket)
+
+
 @pytest.fixture
 def amazon() -> Path:
     return amazon_dir()

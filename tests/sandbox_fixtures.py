@@ -1,9 +1,26 @@
-"""Pytest fixtures that run the local SP-API sandbox on a free loopback port.
+"""Sandbox fixtures: fast and deterministic by default.
 
-`sandbox`: a fresh sandbox per test (its own data folder under tmp_path), Amazon's rate limits
-switched off so tests are fast (tests that exercise throttling switch them back on).
-`sandbox_session`: one sandbox for the whole session (shared state: use unique SKUs).
-Both yield a `transpiler.sandbox.runner.SandboxHandle`.
+`sandbox` (use this one): a fresh SP-API sandbox per test, **in process** (`open_sandbox`: no socket,
+no server thread) with a **manual clock**, Amazon's rate limits off and 0.2 s processing delays.
+Nothing happens on the sandbox until a request arrives or its clock moves, so:
+
+- reach it through `sandbox.http` (an httpx client bound to it) or `api` (logged in, every response
+  checked against Amazon's OpenAPI models); never through `httpx.get(sandbox.url)`, which has no
+  network to go to (the URL is `http://sandbox.test`);
+- drive time with `sandbox.advance_clock(seconds)` (token expiry, processing delays, late issues,
+  rate-limit refills, feed steps): never `time.sleep`;
+- give the code under test the sandbox's time: `client_for(sandbox)` builds the real SP-API client
+  with `sleep=sandbox.sleep, clock=sandbox.now`, and `publish(..., clock=sandbox.now,
+  sleep=sandbox.sleep)` makes the follow-up and feed waits advance the sandbox clock (see
+  `tests/test_publish_sandbox.py::run`). A wait of an hour then costs nothing.
+
+The compiled definitions (`sandbox_definitions`) are shared by every in-process sandbox of the
+session, so a schema is compiled once per run, not once per test.
+
+`served_sandbox`: the same sandbox on a real loopback port (uvicorn in a thread, wall clock). Only
+for what needs a socket: another process (`pl-amazon` in a subprocess), a browser, an HTTP client
+that is not httpx (python-amazon-sp-api), the CLI reading URLs from the environment. Tests using
+it are marked `socket` automatically (`pytest -m "not socket"` skips them).
 """
 
 from __future__ import annotations
@@ -18,30 +35,70 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from transpiler.sandbox.runner import SandboxHandle, start_sandbox
+from transpiler.config import Settings
+from transpiler.sandbox.product_types import ProductTypes
+from transpiler.sandbox.runner import SandboxHandle, open_sandbox, start_sandbox
+from transpiler.sandbox.settings import default_definitions_root
 
-#: Short processing delays keep IN_QUEUE / IN_PROGRESS / pending states observable yet quick.
 MARKETPLACE = "A13V1IB3VIYZZH"
 
+#: Short processing delays keep IN_QUEUE / IN_PROGRESS / pending states observable; on the manual
+#: clock of an in-process sandbox they pass only when a test advances it.
 FAST = {"rate_limits": "off", "listing_processing_delay": 0.2, "feed_queue_delay": 0.2, "feed_processing_delay": 0.2}
 
 
-@pytest.fixture
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
-    handle = start_sandbox(data=tmp_path_factory.mktemp("sandbox"), **FAST)
-    try:
-        yield handle
-    finally:
-        handle.stop()
-
-
 @pytest.fixture(scope="session")
-def sandbox_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
-    handle = start_sandbox(data=tmp_path_factory.mktemp("sandbox-session"), **FAST)
+def sandbox_definitions() -> ProductTypes:
+    """The sample definitions, read once and compiled once for every in-process sandbox."""
+    return ProductTypes(default_definitions_root())
+
+
+@pytest.fixture
+def sandbox(tmp_path_factory: pytest.TempPathFactory, sandbox_definitions: ProductTypes) -> Iterator[SandboxHandle]:
+    """A fresh in-process sandbox with a manual clock (see the module docstring)."""
+    handle = open_sandbox(data=tmp_path_factory.mktemp("sandbox"), product_types=sandbox_definitions, **FAST)
     try:
         yield handle
     finally:
         handle.stop()
+
+
+@pytest.fixture
+def served_sandbox(tmp_path_factory: pytest.TempPathFactory,
+                   sandbox_definitions: ProductTypes) -> Iterator[SandboxHandle]:
+    """A fresh sandbox on a loopback port (wall clock), for tests that need a real socket."""
+    handle = start_sandbox(data=tmp_path_factory.mktemp("sandbox"), product_types=sandbox_definitions, **FAST)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def settings_for(handle: SandboxHandle, **overrides: Any) -> Settings:
+    """Settings that point the client at the sandbox with its demo registration."""
+    reg = handle.registration
+    return Settings().with_overrides(**{
+        "spapi_url": handle.url, "lwa_url": handle.lwa_url, "client_id": reg.client_id,
+        "client_secret": reg.client_secret, "refresh_token": reg.refresh_token, "seller_id": reg.vendor_code,
+        **overrides,
+    })
+
+
+def client_for(handle: SandboxHandle, **options: Any) -> Any:
+    """The project's SP-API client bound to the sandbox and living on its clock.
+
+    `options` go to `client_from_settings` (`retry=`, `limits=`); `settings=` replaces the default
+    settings, `http=` the httpx client (make it with `handle.client(...)`, e.g. with event hooks).
+    Its rate-limit and retry waits advance the sandbox clock of an in-process sandbox.
+    """
+    from transpiler.spapi import client_from_settings
+
+    settings = options.pop("settings", None) or settings_for(handle)
+    http = options.pop("http", None) or handle.client(timeout=30)
+    if handle.in_process:
+        options.setdefault("sleep", handle.sleep)
+        options.setdefault("clock", handle.now)
+    return client_from_settings(settings, http, **options)
 
 
 # -- contract checking: every SP-API response against the official OpenAPI models ----------------
@@ -68,6 +125,7 @@ class OpenApiContract:
                     if isinstance(op, dict) and "operationId" in op:
                         self.operations.append((method.upper(), pattern, op["operationId"], op, spec))
         self.checked: dict[str, set[int]] = {}
+        self._validators: dict[tuple[str, str], Any] = {}
 
     def operation(self, method: str, path: str) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
         # Longest template first so /items/{sellerId}/{sku} wins over /items/{sellerId}.
@@ -78,9 +136,15 @@ class OpenApiContract:
         _, op_id, op, spec = max(matches, key=lambda x: len(x[0]))
         return op_id, op, spec
 
-    def check(self, response: httpx.Response) -> None:
+    def _validator(self, op_id: str, status: str, schema: dict[str, Any], spec: dict[str, Any]) -> Any:
         from jsonschema import Draft4Validator
 
+        key = (op_id, status)
+        if key not in self._validators:
+            self._validators[key] = Draft4Validator({"definitions": spec.get("definitions", {}), **schema})
+        return self._validators[key]
+
+    def check(self, response: httpx.Response) -> None:
         found = self.operation(response.request.method, response.request.url.path)
         if found is None:
             return  # LWA, downloads and admin calls are not part of the three models
@@ -97,8 +161,8 @@ class OpenApiContract:
         if schema is None:
             return
         body = response.json()
-        root = {"definitions": spec.get("definitions", {}), **schema}
-        errors = sorted(Draft4Validator(root).iter_errors(body), key=lambda e: list(e.absolute_path))
+        validator = self._validator(op_id, str(response.status_code), schema, spec)
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
         assert not errors, f"{op_id} {response.status_code} breaks the model: " + "; ".join(
             f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
         self.checked.setdefault(op_id, set()).add(response.status_code)
@@ -117,13 +181,12 @@ class SpApi:
     def __init__(self, sandbox: SandboxHandle, contract: OpenApiContract):
         self.sandbox = sandbox
         self.contract = contract
+        self.client = sandbox.client(base_url=sandbox.url, event_hooks={"response": [contract.check]})
         self.token = self.new_token()
-        self.client = httpx.Client(base_url=sandbox.url, timeout=10,
-                                   event_hooks={"response": [contract.check]})
 
     def new_token(self) -> str:
         reg = self.sandbox.registration
-        response = httpx.post(self.sandbox.lwa_url, data={
+        response = self.client.post(self.sandbox.lwa_url, data={
             "grant_type": "refresh_token", "refresh_token": reg.refresh_token,
             "client_id": reg.client_id, "client_secret": reg.client_secret})
         response.raise_for_status()

@@ -30,6 +30,8 @@ from transpiler.sandbox.registration import CLIENT_SECRET, SELLING_PARTNER_ID, V
 from transpiler.sandbox.runner import SandboxHandle, start_sandbox
 from transpiler.spapi import LwaError, client_from_settings
 
+pytestmark = pytest.mark.socket
+
 PAYLOADS = Path(__file__).parent / "data" / "payloads"
 T = TypeVar("T")
 LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore")

@@ -1,18 +1,39 @@
-"""`make demo` tells the whole story on the embedded sandbox and checks it ran as expected."""
+"""`make demo` tells the whole story on the embedded sandbox and checks it ran as expected.
+
+The demo runs once for this module (it serves the sandbox on a socket and waits on the wall clock,
+as a person watching it would); each test reads that run.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
-from transpiler.demo import EXPECTED, run_demo
+import pytest
+from rich.console import Console
+
+from transpiler.demo import EXPECTED, run_demo, verdict
 from transpiler.productlive.items import read_items
 
+pytestmark = pytest.mark.socket
 
-def test_demo_runs_the_story_and_leaves_the_acknowledgements(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    assert run_demo(out_dir=out) == 0
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    return run_demo(out_dir=out), out
+
+
+def _report(out: Path) -> dict[str, Any]:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def test_demo_runs_the_story_and_leaves_the_acknowledgements(demo: tuple[int, Path]) -> None:
+    code, out = demo
+    assert code == 0
+    report = _report(out)
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     assert {i["sku"]: i["status"] for i in report["items"]} == expected
     for item in report["items"]:
@@ -24,9 +45,15 @@ def test_demo_runs_the_story_and_leaves_the_acknowledgements(tmp_path: Path) -> 
     assert skus == set(expected)
 
 
-def test_demo_fails_when_the_story_differs(tmp_path: Path) -> None:
+def test_demo_fails_when_the_story_differs(demo: tuple[int, Path]) -> None:
+    _, out = demo
+    report = _report(out)
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    console = Console(file=io.StringIO(), width=200)
+    assert verdict(console, report, expected) == 0
     expected["MDL-S24-BAD-EAN"] = "ACCEPTED"  # a broken item that would have been accepted
-    wrong = tmp_path / "expected.json"
-    wrong.write_text(json.dumps(expected), encoding="utf-8")
-    assert run_demo(out_dir=tmp_path / "demo", expected_file=wrong) == 1
+    assert verdict(console, report, expected) == 1
+    assert "MDL-S24-BAD-EAN : attendu ACCEPTED, obtenu INVALID" in console.file.getvalue()
+    missing = dict(expected, **{"MDL-S24-BAD-EAN": "INVALID"})
+    del missing["MDL-S24-256-NOIR"]  # an acknowledgement nobody expected
+    assert verdict(console, report, missing) == 1

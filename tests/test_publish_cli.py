@@ -7,7 +7,6 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests.sandbox_fixtures import sandbox  # noqa: F401 - pytest fixture
 from transpiler.cli import main
 from transpiler.sandbox.runner import SandboxHandle
 
@@ -31,7 +30,9 @@ def test_missing_vendor_code_is_one_line_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_xml_bomb_is_a_file_error_and_secrets_stay_out(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_xml_bomb_is_a_file_error_and_secrets_stay_out(served_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """The command reads the endpoint from the environment: the sandbox is on a socket."""
+    sandbox = served_sandbox
     bomb = tmp_path / "bomb.xml"
     bomb.write_text('<?xml version="1.0"?><!DOCTYPE Table [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
                     '<Table key="AMAZON_FR"><Items><Item><Identifier key="SKU">&b;</Identifier></Item></Items>'

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
-from tests.sandbox_fixtures import sandbox  # noqa: F401 - pytest fixture
 from transpiler.publish.ean import check_digit
 from transpiler.sandbox.runner import SandboxHandle
 
@@ -66,7 +66,10 @@ def done_entries(journal: Path) -> dict[str, str]:
             return {}
 
 
-def test_kill_then_resume(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+@pytest.mark.subprocess
+def test_kill_then_resume(served_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """A real process killed for real: the sandbox is on a socket and runs on the wall clock."""
+    sandbox = served_sandbox
     items = tmp_path / "items.xml"
     skus = many_items(items)
     sandbox.set_faults("latency=0.12,operations=putListingsItem")

@@ -1,4 +1,4 @@
-"""`publish` end to end: the real client against the real sandbox over loopback."""
+"""`publish` end to end: the real client against the real sandbox (in process, on the sandbox clock)."""
 
 from __future__ import annotations
 
@@ -11,30 +11,26 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.sandbox_fixtures import sandbox  # noqa: F401 - pytest fixture
+from tests.sandbox_fixtures import client_for, settings_for
 from transpiler.config import Settings
 from transpiler.mapping import publication
 from transpiler.productlive.items import read_items
 from transpiler.publish.run import PublishOptions, PublishResult, publish
 from transpiler.sandbox.runner import SandboxHandle
-from transpiler.spapi import RetryPolicy, client_from_settings
+from transpiler.spapi import RetryPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "items.xml"
 EXPECTED = json.loads((REPO / "examples" / "expected.json").read_text(encoding="utf-8"))
 
 
-def settings_for(handle: SandboxHandle) -> Settings:
-    reg = handle.registration
-    return Settings().with_overrides(spapi_url=handle.url, lwa_url=handle.lwa_url, client_id=reg.client_id,
-                                     client_secret=reg.client_secret, refresh_token=reg.refresh_token,
-                                     seller_id=reg.vendor_code)
-
-
 def run(handle: SandboxHandle, tmp: Path, items: Path = EXAMPLE, client: Any = None, **options: Any) -> PublishResult:
+    """Publish through the real client; every wait (follow-up, feed polling, rate limits) advances the
+    sandbox clock instead of sleeping."""
     values = {"out_dir": tmp / "out", "journal": tmp / "journal.sqlite3", "follow_up_delay": 0.3,
               "follow_up_timeout": 10.0, "feed_poll": 0.1, **options}
-    return publish(items, settings_for(handle), PublishOptions(**values), client=client)
+    return publish(items, settings_for(handle), PublishOptions(**values), client=client or client_for(handle),
+                   clock=handle.now, sleep=handle.sleep)
 
 
 def report(result: PublishResult) -> dict[str, dict[str, Any]]:
@@ -61,7 +57,7 @@ def stored(handle: SandboxHandle) -> dict[str, dict[str, Any]]:
     return {row["sku"]: row for row in handle.state.store.listings("MODEL")}
 
 
-def test_mixed_batch_every_item_ends_as_expected(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_mixed_batch_every_item_ends_as_expected(sandbox: SandboxHandle, tmp_path: Path) -> None:
     result = run(sandbox, tmp_path, via="listings")
     items = report(result)
     assert {sku: item["status"] for sku, item in items.items()} == EXPECTED
@@ -96,7 +92,7 @@ def test_mixed_batch_every_item_ends_as_expected(sandbox: SandboxHandle, tmp_pat
     assert "[ERREUR" in acks["MDL-S24-BAD-EAN"].first(publication.ISSUES)
 
 
-def test_rerun_on_unchanged_data_sends_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_rerun_on_unchanged_data_sends_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
     first = run(sandbox, tmp_path, via="listings")
     before = {sku: row["updated"] for sku, row in stored(sandbox).items()}
     second = run(sandbox, tmp_path, via="listings")
@@ -109,7 +105,7 @@ def test_rerun_on_unchanged_data_sends_nothing(sandbox: SandboxHandle, tmp_path:
     assert forced.summary["unchanged"] == 0 and forced.summary["operations"]
 
 
-def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path) -> None:
     sku = "MDL-A55-128-BLEU"
     first = run(sandbox, tmp_path, items=subset([sku], tmp_path, "a.xml"), via="listings")
     assert report(first)[sku]["operation"] == "PUT" and report(first)[sku]["mode"] == "enrich"
@@ -132,7 +128,7 @@ def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path)
     assert listing["attributes"]["brand"][0]["value"] == "Samsung"  # not editable on an existing item
 
 
-def test_enrich_by_put_when_the_sku_is_new(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_enrich_by_put_when_the_sku_is_new(sandbox: SandboxHandle, tmp_path: Path) -> None:
     sku = "MDL-S24U-512-TITANE"  # ASIN only in the publication field, no EAN
     result = run(sandbox, tmp_path, items=subset([sku], tmp_path), mode="enrich", via="listings")
     ack = report(result)[sku]
@@ -140,7 +136,7 @@ def test_enrich_by_put_when_the_sku_is_new(sandbox: SandboxHandle, tmp_path: Pat
     assert stored(sandbox)[sku]["attributes"]["merchant_suggested_asin"][0]["value"] == "B0CSB9KD4P"
 
 
-def test_preview_saves_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_preview_saves_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
     skus = ["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR", "MDL-S24-BAD-EAN"]
     result = run(sandbox, tmp_path, items=subset(skus, tmp_path), preview=True, via="auto")
     statuses = {k: v["status"] for k, v in report(result).items()}
@@ -149,7 +145,7 @@ def test_preview_saves_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None: 
     assert not (tmp_path / "journal.sqlite3").exists() or result.summary["unchanged"] == 0
 
 
-def test_feed_publishes_with_one_create_feed(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_feed_publishes_with_one_create_feed(sandbox: SandboxHandle, tmp_path: Path) -> None:
     result = run(sandbox, tmp_path, via="feed")
     items = report(result)
     assert {sku: item["status"] for sku, item in items.items()} == EXPECTED
@@ -161,7 +157,7 @@ def test_feed_publishes_with_one_create_feed(sandbox: SandboxHandle, tmp_path: P
     assert set(stored(sandbox)) == {sku for sku, i in items.items() if i["operation"] == "FEED"}
 
 
-def test_broken_file_still_acknowledges_the_items_read(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_broken_file_still_acknowledges_the_items_read(sandbox: SandboxHandle, tmp_path: Path) -> None:
     text = subset(["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR"], tmp_path).read_text(encoding="utf-8")
     broken = tmp_path / "broken.xml"
     broken.write_text(text.replace("</Items>", "<Item><Field key='x'>a < b</Field></Item></Items>"),
@@ -174,7 +170,7 @@ def test_broken_file_still_acknowledges_the_items_read(sandbox: SandboxHandle, t
 
 
 def test_faults_every_item_acknowledged_and_no_accepted_item_sent_twice(
-        sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+        sandbox: SandboxHandle, tmp_path: Path) -> None:
     sandbox.set_faults("429=0.07,503=0.07,drop=0.06,seed=11")
     accepted_answers: Counter[str] = Counter()
 
@@ -185,9 +181,8 @@ def test_faults_every_item_acknowledged_and_no_accepted_item_sent_twice(
             if response.json().get("status") == "ACCEPTED":
                 accepted_answers[response.json()["sku"]] += 1
 
-    http = httpx.Client(event_hooks={"response": [count]}, timeout=10)
-    client = client_from_settings(settings_for(sandbox), http=http,
-                                  retry=RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2))
+    http = sandbox.client(event_hooks={"response": [count]}, timeout=10)
+    client = client_for(sandbox, http=http, retry=RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2))
     result = run(sandbox, tmp_path, client=client, via="listings")
     items = report(result)
     assert set(items) == set(EXPECTED)  # every item that entered left with a final acknowledgement
@@ -211,7 +206,7 @@ def test_settings_without_vendor_code_are_refused(tmp_path: Path) -> None:
         publish(EXAMPLE, Settings(), PublishOptions(out_dir=tmp_path))
 
 
-def test_auto_switches_to_the_feed_from_the_threshold(sandbox: SandboxHandle, tmp_path: Path) -> None:  # noqa: F811
+def test_auto_switches_to_the_feed_from_the_threshold(sandbox: SandboxHandle, tmp_path: Path) -> None:
     skus = ["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR", "MDL-WH1000XM5-ARGENT"]
     small = run(sandbox, tmp_path, items=subset(skus, tmp_path), via="auto", feed_threshold=4)
     assert small.summary["via"] == "listings"

@@ -1,4 +1,5 @@
-"""`pl-amazon pull` against the local SP-API sandbox over loopback: the real client, the real server."""
+"""`pl-amazon pull` against the local SP-API sandbox: the real client, the real server (in process, and
+over loopback for the command line)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import ASSETS
+from tests.sandbox_fixtures import client_for as sandbox_client
 from transpiler.amazon.definitions import md5_base64
 from transpiler.amazon.pull import pull
 from transpiler.cli import main
@@ -23,7 +24,7 @@ from transpiler.compiler.loading import load_product_type
 from transpiler.config import Secret, Settings
 from transpiler.errors import UnknownProductTypeError
 from transpiler.sandbox.registration import DEMO
-from transpiler.sandbox.runner import start_sandbox
+from transpiler.sandbox.runner import SandboxHandle, open_sandbox, start_sandbox
 from transpiler.spapi import ChecksumMismatchError, LwaError, NetworkError, RetryPolicy, client_from_settings
 
 SAMPLES = ("CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES")
@@ -31,9 +32,19 @@ MARKET, LOCALE = "A13V1IB3VIYZZH", "fr_FR"
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """One sandbox serving the committed sample definitions (read only) for this module."""
-    handle = start_sandbox(port=0, definitions=ASSETS.parents[1], data=tmp_path_factory.mktemp("sandbox-data"))
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """One in-process sandbox serving the committed sample definitions (read only) for this module."""
+    handle = open_sandbox(definitions=ASSETS.parents[1], data=tmp_path_factory.mktemp("sandbox-data"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """The same on a loopback port, for the command line (it reads the endpoint from the environment)."""
+    handle = start_sandbox(port=0, definitions=ASSETS.parents[1], data=tmp_path_factory.mktemp("served-data"))
     try:
         yield handle
     finally:
@@ -41,20 +52,18 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.fixture(autouse=True)
-def calm(sandbox: object) -> Iterator[None]:
+def calm(sandbox: SandboxHandle) -> Iterator[None]:
     """Every test starts and ends with a well-behaved sandbox."""
     admin(sandbox, "faults", {})
     yield
     admin(sandbox, "faults", {})
 
 
-def admin(sandbox: object, what: str, body: dict | None = None) -> dict:
-    response = httpx.post(f"{sandbox.url}/_sandbox/{what}", json=body if body is not None else {})
-    response.raise_for_status()
-    return response.json()
+def admin(sandbox: SandboxHandle, what: str, body: dict | None = None) -> dict:
+    return sandbox.admin("POST", what, body if body is not None else {})
 
 
-def settings_for(sandbox: object, **overrides: object) -> Settings:
+def settings_for(sandbox: SandboxHandle, **overrides: object) -> Settings:
     return Settings(
         spapi_url=sandbox.url,
         lwa_url=sandbox.lwa_url,
@@ -69,8 +78,9 @@ def fast_retry(attempts: int = 12) -> RetryPolicy:
     return RetryPolicy(max_attempts=attempts, base_delay=0.01, max_delay=0.05, rng=random.Random(5))
 
 
-def client_for(sandbox: object, **overrides: object):
-    return client_from_settings(settings_for(sandbox, **overrides), httpx.Client(timeout=30), retry=fast_retry())
+def client_for(sandbox: SandboxHandle, **overrides: object):
+    """The real client on the sandbox; its retry and rate-limit waits advance the sandbox clock."""
+    return sandbox_client(sandbox, settings=settings_for(sandbox, **overrides), retry=fast_retry())
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -78,12 +88,12 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def run_pull(sandbox: object, assets: Path, names=SAMPLES, **kwargs: object):
+def run_pull(sandbox: SandboxHandle, assets: Path, names=SAMPLES, **kwargs: object):
     with client_for(sandbox) as client:
         return pull(client, names, assets_root=assets, marketplace_id=MARKET, locale=LOCALE, **kwargs), client
 
 
-def test_full_pull_of_the_sample_types(sandbox: object, tmp_path: Path) -> None:
+def test_full_pull_of_the_sample_types(sandbox: SandboxHandle, tmp_path: Path) -> None:
     result, _ = run_pull(sandbox, tmp_path)
     folder = tmp_path / MARKET / LOCALE
     assert [(t.name, t.status) for t in result.types] == [(n, "new") for n in SAMPLES]
@@ -111,7 +121,7 @@ def test_full_pull_of_the_sample_types(sandbox: object, tmp_path: Path) -> None:
     assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_a_rerun_pulls_nothing_and_writes_nothing(sandbox: object, tmp_path: Path) -> None:
+def test_a_rerun_pulls_nothing_and_writes_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
     run_pull(sandbox, tmp_path)
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
     contents = tree(tmp_path)
@@ -123,7 +133,7 @@ def test_a_rerun_pulls_nothing_and_writes_nothing(sandbox: object, tmp_path: Pat
 
 
 def test_without_names_the_manifest_types_are_refreshed_and_all_lists_the_marketplace(
-    sandbox: object, tmp_path: Path
+    sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     run_pull(sandbox, tmp_path, names=("HEADPHONES",))
     result, _ = run_pull(sandbox, tmp_path, names=())
@@ -136,7 +146,7 @@ def test_without_names_the_manifest_types_are_refreshed_and_all_lists_the_market
 
 
 def test_a_429_storm_still_ends_with_every_type_pulled(
-    sandbox: object, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sandbox: SandboxHandle, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="transpiler.spapi")
     admin(sandbox, "faults", {"429": 0.6, "503": 0.15, "500": 0.05, "drop": 0.05, "seed": 11})
@@ -148,7 +158,7 @@ def test_a_429_storm_still_ends_with_every_type_pulled(
         assert (tmp_path / MARKET / LOCALE / f"{name}.json").read_bytes() == (ASSETS / f"{name}.json").read_bytes()
 
 
-def test_a_corrupted_download_is_detected_and_nothing_is_written(sandbox: object, tmp_path: Path) -> None:
+def test_a_corrupted_download_is_detected_and_nothing_is_written(sandbox: SandboxHandle, tmp_path: Path) -> None:
     run_pull(sandbox, tmp_path, names=("HEADPHONES",))
     before = tree(tmp_path)
     admin(sandbox, "faults", {"corrupt_schema": 1.0})
@@ -159,7 +169,7 @@ def test_a_corrupted_download_is_detected_and_nothing_is_written(sandbox: object
     assert tree(tmp_path) == before
 
 
-def test_a_token_expiring_mid_run_is_refreshed(sandbox: object, tmp_path: Path) -> None:
+def test_a_token_expiring_mid_run_is_refreshed(sandbox: SandboxHandle, tmp_path: Path) -> None:
     with client_for(sandbox) as client:
         pull(client, ["HEADPHONES"], assets_root=tmp_path, marketplace_id=MARKET, locale=LOCALE)
         assert client.auth.refreshes == 1
@@ -169,7 +179,7 @@ def test_a_token_expiring_mid_run_is_refreshed(sandbox: object, tmp_path: Path) 
     assert {t.name: t.status for t in result.types}["CELLULAR_PHONE"] == "new"
 
 
-def test_unknown_product_type_leaves_assets_untouched(sandbox: object, tmp_path: Path) -> None:
+def test_unknown_product_type_leaves_assets_untouched(sandbox: SandboxHandle, tmp_path: Path) -> None:
     run_pull(sandbox, tmp_path, names=("HEADPHONES",))
     before = tree(tmp_path)
     with pytest.raises(UnknownProductTypeError) as info:
@@ -192,15 +202,14 @@ def test_network_down_is_a_network_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("override", "error"), [({"client_secret": "wrong-secret"}, "invalid_client"),
                                                  ({"refresh_token": "Atzr|revoked"}, "invalid_grant")])
-def test_refused_credentials(sandbox: object, tmp_path: Path, override: dict, error: str) -> None:
-    with client_from_settings(settings_for(sandbox, **override), retry=fast_retry()) as client, \
-            pytest.raises(LwaError) as info:
+def test_refused_credentials(sandbox: SandboxHandle, tmp_path: Path, override: dict, error: str) -> None:
+    with client_for(sandbox, **override) as client, pytest.raises(LwaError) as info:
         pull(client, ["HEADPHONES"], assets_root=tmp_path, marketplace_id=MARKET, locale=LOCALE)
     assert info.value.error == error
     assert list(tmp_path.iterdir()) == []
 
 
-def cli_env(sandbox: object, **extra: str) -> dict[str, str]:
+def cli_env(sandbox: SandboxHandle, **extra: str) -> dict[str, str]:
     return {
         "PL_AMAZON_SPAPI_URL": sandbox.url,
         "PL_AMAZON_LWA_URL": sandbox.lwa_url,
@@ -213,7 +222,9 @@ def cli_env(sandbox: object, **extra: str) -> dict[str, str]:
     }
 
 
-def test_cli_errors_are_one_line_with_exit_code_2(sandbox: object, tmp_path: Path) -> None:
+@pytest.mark.socket
+def test_cli_errors_are_one_line_with_exit_code_2(served: SandboxHandle, tmp_path: Path) -> None:
+    sandbox = served
     runner = CliRunner()
     for args, env, expected in (
         (["FLYING_CARPET"], cli_env(sandbox), "unknown product type 'FLYING_CARPET' on marketplace A13V1IB3VIYZZH"),
@@ -229,7 +240,9 @@ def test_cli_errors_are_one_line_with_exit_code_2(sandbox: object, tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_pull_prints_the_summary_and_the_diff_of_a_changed_type(sandbox: object, tmp_path: Path) -> None:
+@pytest.mark.socket
+def test_cli_pull_prints_the_summary_and_the_diff_of_a_changed_type(served: SandboxHandle, tmp_path: Path) -> None:
+    sandbox = served
     assets = tmp_path / "assets"
     runner = CliRunner()
     first = runner.invoke(main, ["pull", "--assets", str(assets), *SAMPLES], env=cli_env(sandbox))
@@ -267,7 +280,7 @@ def test_cli_pull_prints_the_summary_and_the_diff_of_a_changed_type(sandbox: obj
 
 
 def test_no_secret_reaches_the_logs_in_a_whole_run(
-    sandbox: object, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sandbox: SandboxHandle, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     admin(sandbox, "faults", {"429": 0.3, "seed": 2})
@@ -284,7 +297,7 @@ def test_no_secret_reaches_the_logs_in_a_whole_run(
         assert secret not in text  # ...without any secret
 
 
-def test_progress_bar_and_summary_table_render(sandbox: object, tmp_path: Path) -> None:
+def test_progress_bar_and_summary_table_render(sandbox: SandboxHandle, tmp_path: Path) -> None:
     import io
 
     from rich.console import Console
@@ -314,7 +327,7 @@ def test_client_side_buckets_keep_a_busy_run_within_amazons_limits(
     A fresh sandbox: a new client cannot know how much of Amazon's bucket earlier runs used.
     """
     caplog.set_level(logging.INFO, logger="transpiler.spapi")
-    fresh = start_sandbox(port=0, definitions=ASSETS.parents[1], data=tmp_path / "data")
+    fresh = open_sandbox(definitions=ASSETS.parents[1], data=tmp_path / "data")
     try:
         with client_for(fresh) as client:
             for _ in range(6):

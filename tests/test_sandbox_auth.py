@@ -10,18 +10,19 @@ from lxml import html
 
 from tests.sandbox_fixtures import MARKETPLACE
 from transpiler.sandbox import registration as demo
-from transpiler.sandbox.runner import start_sandbox
+from transpiler.sandbox.runner import open_sandbox
 
 
 def token(sandbox, **form) -> httpx.Response:
     reg = sandbox.registration
-    return httpx.post(sandbox.lwa_url, data={"client_id": reg.client_id, "client_secret": reg.client_secret, **form})
+    return sandbox.http.post(sandbox.lwa_url,
+                             data={"client_id": reg.client_id, "client_secret": reg.client_secret, **form})
 
 
 def listings_get(sandbox, access_token: str | None) -> httpx.Response:
     headers = {"x-amz-access-token": access_token} if access_token else {}
-    return httpx.get(f"{sandbox.url}/listings/2021-08-01/items/MODEL/ANY", params={"marketplaceIds": MARKETPLACE},
-                     headers=headers)
+    return sandbox.http.get(f"{sandbox.url}/listings/2021-08-01/items/MODEL/ANY",
+                            params={"marketplaceIds": MARKETPLACE}, headers=headers)
 
 
 def test_demo_registration_constants():
@@ -80,17 +81,17 @@ def test_access_token_missing_unknown_and_expired(sandbox):
 
 def authorize(sandbox, **params) -> httpx.Response:
     """Open the consent page and press "Autoriser" like a vendor would."""
-    page = httpx.get(f"{sandbox.consent_url}/apps/authorize/consent", params=params)
+    page = sandbox.http.get(f"{sandbox.consent_url}/apps/authorize/consent", params=params)
     assert page.status_code == 200, page.text
     assert page.headers["referrer-policy"] == "no-referrer"
     form = html.fromstring(page.text).forms[0]
     fields = {name: value for name, value in form.form_values()}
-    return httpx.post(f"{sandbox.url}{form.action}", data={**fields, "decision": "allow"})
+    return sandbox.http.post(f"{sandbox.url}{form.action}", data={**fields, "decision": "allow"})
 
 
 def test_consent_flow_then_authorization_code_grant(sandbox):
-    page = httpx.get(f"{sandbox.consent_url}/apps/authorize/consent",
-                     params={"application_id": demo.APPLICATION_ID, "state": "s1"})
+    page = sandbox.http.get(f"{sandbox.consent_url}/apps/authorize/consent",
+                            params={"application_id": demo.APPLICATION_ID, "state": "s1"})
     assert "Autoriser" in page.text and demo.APPLICATION_ID in page.text and "MODEL" in page.text
     redirect = authorize(sandbox, application_id=demo.APPLICATION_ID, state="xyz-123")
     assert redirect.status_code == 302
@@ -118,20 +119,20 @@ def test_authorization_code_expires_after_five_minutes(sandbox):
 
 
 def test_consent_errors_md1000_md5101(sandbox):
-    unknown = httpx.get(f"{sandbox.consent_url}/apps/authorize/consent",
-                        params={"application_id": "amzn1.sp.solution.other", "state": "s"})
+    unknown = sandbox.http.get(f"{sandbox.consent_url}/apps/authorize/consent",
+                               params={"application_id": "amzn1.sp.solution.other", "state": "s"})
     assert unknown.status_code == 400 and "MD1000" in unknown.text
-    wrong_uri = httpx.get(f"{sandbox.consent_url}/apps/authorize/consent",
-                          params={"application_id": demo.APPLICATION_ID, "state": "s",
-                                  "redirect_uri": "https://attacker.example/cb"})
+    wrong_uri = sandbox.http.get(f"{sandbox.consent_url}/apps/authorize/consent",
+                                 params={"application_id": demo.APPLICATION_ID, "state": "s",
+                                         "redirect_uri": "https://attacker.example/cb"})
     assert wrong_uri.status_code == 400 and "MD5101" in wrong_uri.text
 
 
 def test_draft_app_needs_version_beta_and_overrides_apply(tmp_path):
-    with start_sandbox(data=tmp_path, draft=True, redirect_uri="http://127.0.0.1:9999/cb",
+    with open_sandbox(data=tmp_path, draft=True, redirect_uri="http://127.0.0.1:9999/cb",
                        client_secret="other-secret") as sandbox:
         base = {"application_id": demo.APPLICATION_ID, "state": "s"}
-        assert "MD1000" in httpx.get(f"{sandbox.consent_url}/apps/authorize/consent", params=base).text
+        assert "MD1000" in sandbox.http.get(f"{sandbox.consent_url}/apps/authorize/consent", params=base).text
         redirect = authorize(sandbox, **base, version="beta")
         assert redirect.headers["location"].startswith("http://127.0.0.1:9999/cb?")
         assert token(sandbox, grant_type="refresh_token", refresh_token=demo.REFRESH_TOKEN,

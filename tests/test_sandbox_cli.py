@@ -8,8 +8,11 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from transpiler.sandbox import registration as demo
+
+pytestmark = pytest.mark.subprocess
 
 
 def test_sandbox_command_serves_and_stops_on_sigterm(tmp_path):

@@ -47,8 +47,11 @@ def fresh_token_cache():
     access_token_client.cache.clear()
 
 
-def test_python_amazon_sp_api_drives_the_sandbox(sandbox, fresh_token_cache):
+def test_python_amazon_sp_api_drives_the_sandbox(served_sandbox, fresh_token_cache):
+    """python-amazon-sp-api speaks `requests`, so this one needs the sandbox on a socket."""
     from sp_api.api import ListingsItems, ProductTypeDefinitions
+
+    sandbox = served_sandbox
 
     definitions = sp_api_client(ProductTypeDefinitions, sandbox)
     definition = definitions.get_definitions_product_type(

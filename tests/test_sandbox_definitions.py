@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
 from tests.sandbox_fixtures import MARKETPLACE
 from transpiler.amazon.definitions import md5_base64
 from transpiler.amazon.vocabulary import validator_for
@@ -31,9 +29,9 @@ def test_get_definition_links_download_with_matching_checksum(api):
     assert response.headers["x-amzn-RateLimit-Limit"] == "5"
     assert envelope["productType"] == "CELLULAR_PHONE" and envelope["requirements"] == "LISTING_PRODUCT_ONLY"
     assert envelope["locale"] == "fr_FR" and envelope["marketplaceIds"] == [MARKETPLACE]
-    schema = httpx.get(envelope["schema"]["link"]["resource"])  # no SP-API auth, like an S3 link
+    schema = api.sandbox.http.get(envelope["schema"]["link"]["resource"])  # no SP-API auth, like an S3 link
     assert md5_base64(schema.content) == envelope["schema"]["checksum"]
-    meta = httpx.get(envelope["metaSchema"]["link"]["resource"])
+    meta = api.sandbox.http.get(envelope["metaSchema"]["link"]["resource"])
     assert md5_base64(meta.content) == envelope["metaSchema"]["checksum"]
     assert json.loads(meta.content)["$id"].endswith("/meta-schema/v1")
 
@@ -42,7 +40,7 @@ def test_not_enforced_schema_drops_required_attributes(api):
     envelope = api.request("GET", f"{PATH}/CELLULAR_PHONE", params={
         "marketplaceIds": MARKETPLACE, "requirementsEnforced": "NOT_ENFORCED"}).json()
     assert envelope["requirementsEnforced"] == "NOT_ENFORCED"
-    data = httpx.get(envelope["schema"]["link"]["resource"]).content
+    data = api.sandbox.http.get(envelope["schema"]["link"]["resource"]).content
     assert md5_base64(data) == envelope["schema"]["checksum"]
     relaxed = json.loads(data)
     assert "required" not in relaxed
@@ -66,7 +64,7 @@ def test_schema_links_expire_after_seven_days(api, sandbox):
     envelope = api.request("GET", f"{PATH}/HEADPHONES", params={"marketplaceIds": MARKETPLACE}).json()
     link = envelope["schema"]["link"]["resource"]
     sandbox.advance_clock(6 * 24 * 3600)
-    assert httpx.get(link).status_code == 200
+    assert api.sandbox.http.get(link).status_code == 200
     sandbox.advance_clock(2 * 24 * 3600)
-    assert httpx.get(link).status_code == 403
-    assert httpx.get(link.split("?")[0]).status_code == 403  # unsigned
+    assert api.sandbox.http.get(link).status_code == 403
+    assert api.sandbox.http.get(link.split("?")[0]).status_code == 403  # unsigned

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 
-import httpx
 import pytest
 from jsonschema import Draft7Validator
 
@@ -37,7 +35,7 @@ def upload(api, content: bytes, content_type: str = "application/json") -> str:
     created = api.request("POST", "/feeds/2021-06-30/documents", json={"contentType": content_type})
     assert created.status_code == 201
     body = created.json()
-    put = httpx.put(body["url"], content=content, headers={"content-type": content_type})
+    put = api.client.put(body["url"], content=content, headers={"content-type": content_type})
     assert put.status_code == 200
     return body["feedDocumentId"]
 
@@ -51,22 +49,24 @@ def submit(api, document: dict | bytes) -> str:
     return response.json()["feedId"]
 
 
-def wait_done(api, feed_id: str, timeout: float = 10.0) -> tuple[dict, list[str]]:
+def wait_done(api, feed_id: str, timeout: float = 10.0, step: float = 0.05) -> tuple[dict, list[str]]:
+    """Poll getFeed until the feed ends, moving the sandbox clock by `step` between polls."""
     seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    waited = 0.0
+    while waited < timeout:
         feed = api.request("GET", f"/feeds/2021-06-30/feeds/{feed_id}").json()
         if not seen or seen[-1] != feed["processingStatus"]:
             seen.append(feed["processingStatus"])
         if feed["processingStatus"] in {"DONE", "FATAL", "CANCELLED"}:
             return feed, seen
-        time.sleep(0.03)
+        api.sandbox.advance_clock(step)
+        waited += step
     raise AssertionError(f"feed {feed_id} stuck: {seen}")
 
 
 def report_of(api, feed: dict) -> dict:
     doc = api.request("GET", f"/feeds/2021-06-30/documents/{feed['resultFeedDocumentId']}").json()
-    return httpx.get(doc["url"]).json()
+    return api.client.get(doc["url"]).json()
 
 
 def message(message_id: int, sku: str, operation: str = "UPDATE", **fields) -> dict:
@@ -170,13 +170,13 @@ def test_other_feed_types_end_fatal(api):
 
 def test_presigned_urls_expire_and_check_content_type(api, sandbox):
     created = api.request("POST", "/feeds/2021-06-30/documents", json={"contentType": "application/json"}).json()
-    wrong_type = httpx.put(created["url"], content=b"{}", headers={"content-type": "text/plain"})
+    wrong_type = api.client.put(created["url"], content=b"{}", headers={"content-type": "text/plain"})
     assert wrong_type.status_code == 403
-    tampered = httpx.put(created["url"].replace("X-Amz-Signature=", "X-Amz-Signature=0"), content=b"{}",
+    tampered = api.client.put(created["url"].replace("X-Amz-Signature=", "X-Amz-Signature=0"), content=b"{}",
                          headers={"content-type": "application/json"})
     assert tampered.status_code == 403
     sandbox.advance_clock(301)
-    late = httpx.put(created["url"], content=b"{}", headers={"content-type": "application/json"})
+    late = api.client.put(created["url"], content=b"{}", headers={"content-type": "application/json"})
     assert late.status_code == 403 and "expired" in late.text
     not_uploaded = api.request("POST", "/feeds/2021-06-30/feeds", json={
         "feedType": "JSON_LISTINGS_FEED", "marketplaceIds": [MARKETPLACE],

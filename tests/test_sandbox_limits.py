@@ -121,14 +121,14 @@ def test_json_listings_feed_quota_is_five_feeds_per_five_minutes(api, sandbox):
     statuses = []
     for _ in range(6):
         document = api.request("POST", "/feeds/2021-06-30/documents", json={"contentType": "application/json"}).json()
-        assert httpx.put(document["url"], content=b"{}", headers={"content-type": "application/json"}).is_success
+        assert api.client.put(document["url"], content=b"{}", headers={"content-type": "application/json"}).is_success
         statuses.append(api.request("POST", "/feeds/2021-06-30/feeds", json={
             "feedType": "JSON_LISTINGS_FEED", "marketplaceIds": [MARKETPLACE],
             "inputFeedDocumentId": document["feedDocumentId"]}).status_code)
     assert statuses == [202] * 5 + [429]
     sandbox.advance_clock(60)  # one feed every minute
     document = api.request("POST", "/feeds/2021-06-30/documents", json={"contentType": "application/json"}).json()
-    httpx.put(document["url"], content=b"{}", headers={"content-type": "application/json"})
+    api.client.put(document["url"], content=b"{}", headers={"content-type": "application/json"})
     assert api.request("POST", "/feeds/2021-06-30/feeds", json={
         "feedType": "JSON_LISTINGS_FEED", "marketplaceIds": [MARKETPLACE],
         "inputFeedDocumentId": document["feedDocumentId"]}).status_code == 202
@@ -196,16 +196,17 @@ def test_corrupted_schema_download_breaks_the_checksum(api, sandbox):
     envelope = api.request("GET", "/definitions/2020-09-01/productTypes/HEADPHONES",
                            params={"marketplaceIds": MARKETPLACE}).json()
     sandbox.admin("POST", "faults", {"spec": "corrupt_schema=1"})
-    damaged = httpx.get(envelope["schema"]["link"]["resource"]).content
+    damaged = sandbox.http.get(envelope["schema"]["link"]["resource"]).content
     assert md5_base64(damaged) != envelope["schema"]["checksum"]
     sandbox.admin("POST", "faults", {})
-    assert md5_base64(httpx.get(envelope["schema"]["link"]["resource"]).content) == envelope["schema"]["checksum"]
+    assert md5_base64(sandbox.http.get(envelope["schema"]["link"]["resource"]).content) == \
+        envelope["schema"]["checksum"]
 
 
 def test_admin_endpoints(api, sandbox):
     assert sandbox.admin("GET", "health")["status"] == "ok"
     assert sandbox.admin("GET", "registration")["vendorCode"] == "MODEL"
-    bad = httpx.post(f"{sandbox.url}/_sandbox/faults", json={"spec": "nonsense=1"})
+    bad = sandbox.http.post(f"{sandbox.url}/_sandbox/faults", json={"spec": "nonsense=1"})
     assert bad.status_code == 400 and "nonsense" in bad.json()["error"]
     assert sandbox.admin("POST", "rate-limits", {"mode": "off"})["mode"] == "off"
     assert sandbox.admin("POST", "clock", {"advance": 10})["offset"] == 10
@@ -215,6 +216,7 @@ def test_admin_endpoints(api, sandbox):
     assert [(x["sku"], x["processed"], x["status"]) for x in listed] == [("ADM", True, ["DISCOVERABLE"])]
 
 
+@pytest.mark.socket
 def test_starts_on_a_free_loopback_port_and_stops_cleanly(tmp_path):
     handle = start_sandbox(data=tmp_path)
     assert handle.url.startswith("http://127.0.0.1:") and handle.port > 0

@@ -5,24 +5,24 @@ Every response goes through the `api` fixture, which checks it against the offic
 
 from __future__ import annotations
 
-import time
-
-import httpx
-
 from tests.sandbox_fixtures import FAST, MARKETPLACE, payload
 from transpiler.sandbox.catalog import gtin_is_valid, load_catalog
-from transpiler.sandbox.runner import start_sandbox
+from transpiler.sandbox.runner import open_sandbox
+
+STEP = 0.05  # seconds of sandbox time between two reads
 
 
 def wait_processed(api, sku: str, included: str = "summaries,issues", timeout: float = 5.0, **params) -> dict:
-    deadline = time.monotonic() + timeout
+    """GET the listing until Amazon has processed it, moving the sandbox clock between reads."""
+    waited = 0.0
     while True:
         item = api.listing("GET", sku, params={"includedData": included, **params}).json()
         if item.get("summaries") and (item["summaries"][0].get("status") or item.get("issues")):
             return item
-        if time.monotonic() > deadline:
+        if waited >= timeout:
             return item
-        time.sleep(0.05)
+        api.sandbox.advance_clock(STEP)
+        waited += STEP
 
 
 def codes(body: dict) -> dict[str, list[str]]:
@@ -240,12 +240,12 @@ def test_get_included_data_values_are_checked(api):
 def test_listings_survive_a_restart(tmp_path, openapi_contract):
     from tests.sandbox_fixtures import SpApi
 
-    with start_sandbox(data=tmp_path, **FAST) as first:
+    with open_sandbox(data=tmp_path, **FAST) as first:
         client = SpApi(first, openapi_contract)
         assert client.put("KEEP", payload("CELLULAR_PHONE")).json()["status"] == "ACCEPTED"
         asin = wait_processed(client, "KEEP")["summaries"][0]["asin"]
         client.close()
-    with start_sandbox(data=tmp_path, **FAST) as second:
+    with open_sandbox(data=tmp_path, **FAST) as second:
         client = SpApi(second, openapi_contract)
         item = client.listing("GET", "KEEP", params={"includedData": "summaries,attributes"}).json()
         assert item["summaries"][0]["asin"] == asin
@@ -268,7 +268,7 @@ def test_malformed_bodies_get_400_413_415(api, sandbox):
     no_market = api.request("PUT", sku_path, json={"productType": "CELLULAR_PHONE", "attributes": {}})
     assert no_market.status_code == 400
     assert api.request("PUT", sku_path, params=params, json=[1, 2]).status_code == 400
-    assert httpx.get(sandbox.url + "/no/such/path").json()["errors"][0]["code"] == "NotFound"
+    assert sandbox.http.get(sandbox.url + "/no/such/path").json()["errors"][0]["code"] == "NotFound"
 
 
 def test_catalog_is_valid_and_documented():

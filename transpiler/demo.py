@@ -20,6 +20,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "items.xml"
@@ -74,10 +75,12 @@ def run_demo(out_dir: Path = OUT, items: Path = EXAMPLE, expected_file: Path = E
         sandbox.stop()
         shutil.rmtree(data, ignore_errors=True)
     console.rule("5. vérification du scénario")
-    return _compare(console, report, json.loads(expected_file.read_text(encoding="utf-8")))
+    return verdict(console, report, json.loads(expected_file.read_text(encoding="utf-8")))
 
 
-def _compare(console: object, report: dict, expected: dict[str, str]) -> int:
+def verdict(console: Any, report: dict[str, Any], expected: dict[str, str]) -> int:
+    """0 when every SKU of `expected` ended with its status in `report` (and nothing else came
+    back, and the file was read whole), else 1; says what differs on `console`."""
     got = {item["sku"]: item["status"] for item in report["items"] if item.get("sku")}
     wrong = {sku: (status, got.get(sku)) for sku, status in expected.items() if got.get(sku) != status}
     extra = sorted(set(got) - set(expected))

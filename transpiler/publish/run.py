@@ -154,8 +154,13 @@ def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str
 
 def publish(items_path: Path, settings: Settings, options: PublishOptions, *, client: Any = None,
             table: MappingSet | None = None, validate: Callable[[str, dict[str, Any]], Any] | None = None,
-            progress: Progress | None = None) -> PublishResult:
-    """Publish an items export; see the module docstring. Raises PlAmazonError for unusable settings."""
+            progress: Progress | None = None, clock: Callable[[], float] = time.monotonic,
+            sleep: Callable[[float], None] = time.sleep) -> PublishResult:
+    """Publish an items export; see the module docstring. Raises PlAmazonError for unusable settings.
+
+    `clock` and `sleep` time the waits for Amazon's processing (follow-up reads, feed polling):
+    tests hand in a sandbox's, so waiting advances the sandbox clock instead of the wall clock.
+    """
     options.check()
     check_settings(settings)
     progress = progress or Progress()
@@ -181,7 +186,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
     started = time.monotonic()
     via = LISTINGS
     try:
-        publisher = _Publisher(settings, options, client, table, validate, journal, run, progress)
+        publisher = _Publisher(settings, options, client, table, validate, journal, run, progress, clock, sleep)
         listings = publisher.prepared(reader)
         first = next(listings, None)
         output = _Output(options.out_dir, reader.table_key or TABLE_KEY, progress)
@@ -234,8 +239,10 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
 class _Publisher:
     def __init__(self, settings: Settings, options: PublishOptions, client: Any, table: MappingSet,
                  validate: Callable[[str, dict[str, Any]], Any], journal: Journal, run: Run | None,
-                 progress: Progress):
+                 progress: Progress, clock: Callable[[], float], sleep: Callable[[float], None]):
         self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
         self.options = options
         self.client = client
         self.table = table
@@ -307,7 +314,7 @@ class _Publisher:
                     continue
                 self.journal.mark_sending(self.run, sku, digest, "PATCH" if listing.mode == ENRICH else "PUT")
             sent = self.listings.submit(listing)
-            self.last_sent = time.monotonic()
+            self.last_sent = self.clock()
             self._finish(listing, digest, sent)
 
     def _recover(self, listing: Listing, digest: str) -> bool:
@@ -339,10 +346,10 @@ class _Publisher:
         if not self.pending_follow_up:
             return
         self.progress.status("vérification des annonces acceptées")
-        wait = self.options.follow_up_delay - (time.monotonic() - self.last_sent)
+        wait = self.options.follow_up_delay - (self.clock() - self.last_sent)
         if wait > 0:
-            time.sleep(wait)
-        deadline = time.monotonic() + self.options.follow_up_timeout
+            self.sleep(wait)
+        deadline = self.clock() + self.options.follow_up_timeout
         pending = self.pending_follow_up
         self.pending_follow_up = []
         done: list[tuple[Acknowledgement, str]] = []
@@ -351,13 +358,13 @@ class _Publisher:
             still: list[tuple[Acknowledgement, str]] = []
             for ack, digest in pending:
                 updated = self.listings.follow_up(ack)
-                if self.listings.settled(updated) or time.monotonic() > deadline:
+                if self.listings.settled(updated) or self.clock() > deadline:
                     done.append((updated, digest))
                 else:
                     still.append((ack, digest))
             pending = still
             if pending:
-                time.sleep(pause)
+                self.sleep(pause)
                 pause = min(pause * 2, 5.0)
         for ack, digest in done:
             if self.run is not None and ack.sku:
@@ -368,7 +375,7 @@ class _Publisher:
     def by_feed(self, stream: Iterator[Listing]) -> None:
         submitter = FeedSubmitter(self.client, self.table, self.settings.seller_id, self.settings.marketplace_id,
                                   self.settings.locale, poll_first=self.options.feed_poll,
-                                  timeout=self.options.feed_timeout)
+                                  timeout=self.options.feed_timeout, clock=self.clock, sleep=self.sleep)
         self.feed_ids = submitter.feed_ids
         waiting: dict[str, dict[int, tuple[Listing, str]]] = {}  # resumed feeds: feed id -> messages
         counter = itertools.count(1)

@@ -239,7 +239,7 @@ class FeedSubmitter:
 
     def __init__(self, client: Any, table: MappingSet, seller_id: str, marketplace_id: str, locale: str, *,
                  poll_first: float = 0.5, poll_max: float = 30.0, timeout: float = 3600.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.feeds = client.feeds
         self.table = table
         self.seller_id = seller_id
@@ -248,6 +248,7 @@ class FeedSubmitter:
         self.poll_first = poll_first
         self.poll_max = poll_max
         self.timeout = timeout
+        self.clock = clock
         self.sleep = sleep
         self.feed_ids: list[str] = []
 
@@ -277,7 +278,7 @@ class FeedSubmitter:
     def wait(self, feed_id: str) -> tuple[str, dict[str, Any] | None]:
         """Poll until the feed is DONE / FATAL / CANCELLED; returns the status and the report (when any)."""
         delay = self.poll_first
-        deadline = time.monotonic() + self.timeout
+        deadline = self.clock() + self.timeout
         while True:
             feed = self.feeds.get_feed(feed_id)
             status = str(feed.get("processingStatus"))
@@ -289,7 +290,7 @@ class FeedSubmitter:
                     document = self.feeds.get_feed_document(str(feed["resultFeedDocumentId"]))
                     report = json.loads(self.feeds.download(document))
                 return status, report
-            if time.monotonic() > deadline:
+            if self.clock() > deadline:
                 return "TIMEOUT", None
             self.sleep(delay)
             delay = min(self.poll_max, delay * 2)

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from transpiler.sandbox.faults import FaultSpecError, parse_faults
-from transpiler.sandbox.feeds import advance_due_feeds
 from transpiler.sandbox.listings import Listings
+from transpiler.sandbox.pipeline import advance, catch_up
 from transpiler.sandbox.responses import json_response
 from transpiler.sandbox.state import SandboxState
 
@@ -77,7 +77,7 @@ async def clock(request: Request) -> Response:
         seconds = body.get("advance") if isinstance(body, dict) else None
         if not isinstance(seconds, int | float) or seconds < 0:
             return json_response({"error": "give {\"advance\": <seconds, zero or more>}"}, 400)
-        state.clock.advance(float(seconds))
+        advance(state, float(seconds))
     return json_response({"now": state.clock.iso(), "offset": state.clock.offset})
 
 
@@ -92,13 +92,15 @@ async def process(request: Request) -> Response:
     listings = feeds = 0
     for _ in range(3):  # a feed needs two steps (IN_QUEUE -> IN_PROGRESS -> DONE)
         state.store.hurry(state.clock.now())
-        listings += Listings(state).process_due()
-        feeds += advance_due_feeds(state)
+        processed, steps = catch_up(state)
+        listings += processed
+        feeds += steps
     return json_response({"listingsProcessed": listings, "feedSteps": feeds})
 
 
 async def listings(request: Request) -> Response:
     state = _state(request)
+    catch_up(state)
     seller = request.query_params.get("sellerId")
     rows = state.store.listings(seller)
     return json_response({"listings": [

@@ -1,12 +1,11 @@
-"""The sandbox's Starlette application: every route on one origin, and the background worker
-that processes accepted listings and queued feeds.
+"""The sandbox's Starlette application: every route on one origin, and (when served) the
+background worker that applies jobs as they fall due (`transpiler.sandbox.pipeline`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -16,14 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from transpiler.sandbox import admin, consent, definitions_api, feeds_api, listings_api, lwa
-from transpiler.sandbox.feeds import advance_due_feeds
-from transpiler.sandbox.listings import Listings
+from transpiler.sandbox.pipeline import worker
 from transpiler.sandbox.responses import error_body, json_response, request_id
 from transpiler.sandbox.settings import SandboxSettings
 from transpiler.sandbox.state import SandboxState
-
-log = logging.getLogger("transpiler.sandbox")
-WORKER_TICK = 0.05  # seconds between two looks at pending jobs
 
 API_PREFIXES = ("/listings/2021-08-01/", "/feeds/2021-06-30/", "/definitions/2020-09-01/")
 LISTING = "/listings/2021-08-01/items/{sellerId}/{sku:path}"
@@ -76,24 +71,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                          {"x-amzn-RequestId": request_id()})
 
 
-async def _worker(state: SandboxState) -> None:
-    """Processes accepted listings and moves feeds along, like Amazon's asynchronous pipeline."""
-    while True:
-        try:
-            Listings(state).process_due()
-            advance_due_feeds(state)
-        except Exception:  # keep the pipeline alive; the failure is logged
-            log.exception("sandbox background processing failed")
-        await asyncio.sleep(WORKER_TICK)
-
-
 def build_app(settings: SandboxSettings, state: SandboxState | None = None) -> Starlette:
     """The ASGI app for these settings (its state is `app.state.sandbox`)."""
     state = state or SandboxState(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(_worker(state))
+        task = asyncio.create_task(worker(state))
         try:
             yield
         finally:

@@ -23,17 +23,20 @@ DUPLICATE_MESSAGE_CODE = "4002009"
 
 
 def advance_due_feeds(state: SandboxState) -> int:
-    """Move every due feed one step; returns how many moved."""
+    """Move every due feed one step; returns how many moved.
+
+    A step happens at its due time on the sandbox clock (not when it is noticed), so the next step
+    is scheduled from there and the timestamps do not depend on how often anyone looks.
+    """
     moved = 0
     for feed in state.store.due_feeds(state.clock.now()):
-        now = state.clock.now()
+        at = float(feed["next_at"])
         if feed["status"] == "IN_QUEUE":
-            state.store.update_feed(feed["id"], status="IN_PROGRESS", started=now,
-                                    next_at=now + state.settings.feed_processing_delay)
+            state.store.update_feed(feed["id"], status="IN_PROGRESS", started=at,
+                                    next_at=at + state.settings.feed_processing_delay)
         else:
             status, result_id = process_feed(state, feed)
-            state.store.update_feed(feed["id"], status=status, ended=state.clock.now(),
-                                    result_document_id=result_id, next_at=None)
+            state.store.update_feed(feed["id"], status=status, ended=at, result_document_id=result_id, next_at=None)
         moved += 1
     return moved
 

@@ -1,5 +1,6 @@
-"""What every SP-API call goes through before its handler: the request id, injected faults, the
-access-token check, the usage plan (token bucket), and Amazon's error bodies on the way out.
+"""What every SP-API call goes through before its handler: the jobs due by the sandbox clock, the
+request id, injected faults, the access-token check, the usage plan (token bucket), and Amazon's
+error bodies on the way out.
 
 Handlers raise `SpApiError` for any 4xx; a bug in a handler becomes Amazon's 500 body, never a
 bare traceback.
@@ -19,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from transpiler.amazon.usage_plans import PREVIEW, QUOTA_MESSAGE
 from transpiler.sandbox.lwa import authenticate
+from transpiler.sandbox.pipeline import catch_up
 from transpiler.sandbox.responses import SpApiError, bad_request, error_response, request_id
 from transpiler.sandbox.state import Principal, SandboxState
 
@@ -66,6 +68,7 @@ def operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
         async def endpoint(request: Request) -> Response:
             state: SandboxState = request.app.state.sandbox
             headers = {"x-amzn-RequestId": request_id()}
+            catch_up(state)  # the answer reflects every job due by the sandbox clock
             try:
                 force_expired = False
                 faults = state.faults

@@ -1,8 +1,10 @@
-"""Starting and stopping a sandbox: in a background thread (tests, demo) or in the foreground
-(`pl-amazon sandbox`).
+"""Starting and stopping a sandbox: in process (tests), in a background thread on a loopback
+port (demo, tests that need a real socket), or in the foreground (`pl-amazon sandbox`).
 
-`start_sandbox()` binds a loopback port (a free one with port=0), runs uvicorn in a daemon
-thread and returns once the server accepts connections.
+`open_sandbox()` builds the app and reaches it through `InProcessTransport`: no socket, no thread,
+and a manual clock that only `advance_clock` / `sleep` move. `start_sandbox()` binds a loopback port
+(a free one with port=0), runs uvicorn in a daemon thread on the wall clock and returns once the
+server accepts connections. Both return a `SandboxHandle`.
 """
 
 from __future__ import annotations
@@ -18,14 +20,21 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 
 from transpiler.sandbox.app import build_app
+from transpiler.sandbox.clock import Clock
 from transpiler.sandbox.faults import parse_faults
+from transpiler.sandbox.in_process import InProcessTransport
+from transpiler.sandbox.pipeline import advance, sleep
+from transpiler.sandbox.product_types import ProductTypes
 from transpiler.sandbox.registration import Registration
 from transpiler.sandbox.settings import SandboxSettings
 from transpiler.sandbox.state import SandboxState
 
 START_TIMEOUT = 10.0
+#: The origin of an in-process sandbox (`.test` is reserved: no real host can answer it).
+IN_PROCESS_URL = "http://sandbox.test"
 
 _SETTING_NAMES = {"rate_limits", "access_token_ttl", "auth_code_ttl", "document_url_ttl", "schema_url_ttl",
                   "listing_processing_delay", "feed_queue_delay", "feed_processing_delay", "max_body_bytes",
@@ -48,26 +57,53 @@ def make_settings(*, definitions: Path | None = None, data: Path | None = None,
 
 
 class SandboxHandle:
-    """A running sandbox. `url` is the SP-API endpoint, `lwa_url` the token endpoint and
-    `consent_url` the Vendor Central base (append `/apps/authorize/consent?...`)."""
+    """A sandbox to talk to. `url` is the SP-API endpoint, `lwa_url` the token endpoint and
+    `consent_url` the Vendor Central base (append `/apps/authorize/consent?...`).
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, state: SandboxState, url: str):
+    `http` is an httpx client bound to it (in process or over loopback); `client()` makes more
+    (a browser with its own cookies, a client with other options). `sleep` and `now` put a caller
+    on the sandbox's time: inject them as the sleep and clock of the SP-API client and the
+    publisher, and every wait advances the sandbox clock instead of the wall clock.
+    """
+
+    def __init__(self, state: SandboxState, url: str, app: Starlette, *, server: uvicorn.Server | None = None,
+                 thread: threading.Thread | None = None):
         self._server = server
         self._thread = thread
+        self._clients: list[httpx.Client] = []
+        self.app = app
         self.state = state
         self.url = url
         self.lwa_url = url + "/auth/o2/token"
         self.consent_url = url
         self.registration = state.registration
         self.settings = state.settings
+        self.http = self.client()
+
+    @property
+    def in_process(self) -> bool:
+        return self._server is None
 
     @property
     def port(self) -> int:
+        if self.in_process:
+            raise AttributeError("an in-process sandbox has no port")
         return int(self.url.rsplit(":", 1)[1])
+
+    def transport(self) -> httpx.BaseTransport:
+        """An httpx transport that reaches this sandbox."""
+        return InProcessTransport(self.app) if self.in_process else httpx.HTTPTransport()
+
+    def client(self, **options: Any) -> httpx.Client:
+        """A new httpx client bound to this sandbox (closed with it); `options` go to httpx.Client."""
+        options.setdefault("timeout", 10)
+        client = httpx.Client(transport=self.transport(), **options)
+        self._clients.append(client)
+        return client
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         """Call an admin endpoint (`/_sandbox/...`) and return its JSON."""
-        response = httpx.request(method, f"{self.url}/_sandbox/{path.lstrip('/')}", json=body, timeout=10)
+        response = self.http.request(method, f"{self.url}/_sandbox/{path.lstrip('/')}", json=body)
         response.raise_for_status()
         return response.json()
 
@@ -82,8 +118,17 @@ class SandboxHandle:
         """"amazon" (documented numbers), "off", or a factor that scales every rate."""
         self.state.limiter.set_mode(mode)
 
-    def advance_clock(self, seconds: float) -> None:
-        self.state.clock.advance(seconds)
+    def now(self) -> float:
+        """The sandbox clock (seconds since the epoch)."""
+        return self.state.clock.now()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox clock forward and apply every job that became due; returns the new time."""
+        return advance(self.state, seconds)
+
+    def sleep(self, seconds: float) -> None:
+        """A `time.sleep` on the sandbox's time: advances its clock, never waits (`pipeline.sleep`)."""
+        sleep(self.state, seconds)
 
     def expire_tokens(self) -> int:
         return self.state.store.expire_access_tokens(self.state.clock.now())
@@ -93,9 +138,12 @@ class SandboxHandle:
         return self.admin("POST", "process")
 
     def stop(self) -> None:
-        """Stop the server and wait for its thread; safe to call twice."""
-        self._server.should_exit = True
-        self._thread.join(timeout=START_TIMEOUT)
+        """Stop the server (when served), close the clients and the store; safe to call twice."""
+        for client in self._clients:
+            client.close()
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=START_TIMEOUT)
         self.state.close()
 
     def __enter__(self) -> SandboxHandle:
@@ -114,28 +162,47 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(settings: SandboxSettings, host: str, port: int) -> tuple[uvicorn.Server, socket.socket, SandboxState, str]:
+def _server(settings: SandboxSettings, host: str, port: int, *, clock: Clock | None = None,
+            product_types: ProductTypes | None = None,
+            ) -> tuple[uvicorn.Server, socket.socket, SandboxState, str, Starlette]:
     sock = _bind(host, port)
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
-    state = SandboxState(settings)
+    state = SandboxState(settings, clock=clock, product_types=product_types)
     state.base_url = url
-    config = uvicorn.Config(build_app(settings, state), log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=2)
-    return uvicorn.Server(config), sock, state, url
+    app = build_app(settings, state)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
+    return uvicorn.Server(config), sock, state, url, app
+
+
+def open_sandbox(*, definitions: Path | None = None, data: Path | None = None,
+                 faults: str | dict[str, Any] | None = None, clock: Clock | None = None,
+                 product_types: ProductTypes | None = None, **registration_overrides: Any) -> SandboxHandle:
+    """A sandbox in this process, reached through `handle.http` / `handle.client()` (no socket).
+
+    Its clock is manual unless `clock` is given: processing delays, token lifetimes and rate-limit
+    refills pass only when `advance_clock` (or `sleep`) is called. `product_types` shares compiled
+    definitions between sandboxes of the same definitions folder. Keyword overrides as for
+    `start_sandbox`.
+    """
+    settings = make_settings(definitions=definitions, data=data, faults=faults, **registration_overrides)
+    state = SandboxState(settings, clock=clock or Clock.manual(), product_types=product_types)
+    state.base_url = IN_PROCESS_URL
+    return SandboxHandle(state, IN_PROCESS_URL, build_app(settings, state))
 
 
 def start_sandbox(*, host: str = "127.0.0.1", port: int = 0, definitions: Path | None = None,
-                  data: Path | None = None, faults: str | dict[str, Any] | None = None,
-                  **registration_overrides: Any) -> SandboxHandle:
+                  data: Path | None = None, faults: str | dict[str, Any] | None = None, clock: Clock | None = None,
+                  product_types: ProductTypes | None = None, **registration_overrides: Any) -> SandboxHandle:
     """Start a sandbox in a background thread; returns once it accepts connections.
 
     Keyword overrides are registration fields (`client_secret=`, `vendor_code=`, `redirect_uri=`,
     `draft=`...) or sandbox settings (`rate_limits=`, `access_token_ttl=`, the processing delays...).
+    The clock follows the wall clock unless `clock` is given.
     Raises RuntimeError when the server does not come up within START_TIMEOUT seconds.
     """
     settings = make_settings(definitions=definitions, data=data, faults=faults, **registration_overrides)
-    server, sock, state, url = _server(settings, host, port)
+    server, sock, state, url, app = _server(settings, host, port, clock=clock, product_types=product_types)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox-{url}", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT
@@ -145,7 +212,7 @@ def start_sandbox(*, host: str = "127.0.0.1", port: int = 0, definitions: Path |
             state.close()
             raise RuntimeError(f"the sandbox did not start on {url}")
         time.sleep(0.01)
-    return SandboxHandle(server, thread, state, url)
+    return SandboxHandle(state, url, app, server=server, thread=thread)
 
 
 class _ForegroundServer(uvicorn.Server):
@@ -163,7 +230,7 @@ class _ForegroundServer(uvicorn.Server):
 
 def serve(settings: SandboxSettings, host: str = "127.0.0.1", port: int = 8765, announce: Any = print) -> None:
     """Run a sandbox in the foreground until interrupted (the `pl-amazon sandbox` command)."""
-    server, sock, state, url = _server(settings, host, port)
+    server, sock, state, url, _app = _server(settings, host, port)
     server = _ForegroundServer(server.config)
     announce(f"SP-API sandbox on {url}  (LWA {url}/auth/o2/token, consent {url}/apps/authorize/consent)")
     announce(f"definitions {settings.definitions}  data {settings.data}  rate limits {settings.rate_limits}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -32,15 +33,26 @@ class Principal:
 
 
 class SandboxState:
-    def __init__(self, settings: SandboxSettings):
+    """One sandbox's state.
+
+    `clock` defaults to the wall clock (a served sandbox); `product_types` may be shared by
+    sandboxes serving the same definitions folder (its compiled validators are then compiled once).
+    """
+
+    def __init__(self, settings: SandboxSettings, *, clock: Clock | None = None,
+                 product_types: ProductTypes | None = None):
         self.settings = settings
         self.registration = settings.registration
-        self.clock = Clock()
+        self.clock = clock or Clock()
         self.store = Store(settings.data)
         self.limiter = RateLimiter(settings.rate_limits, clock=self.clock.now)
         self.faults: Faults = settings.faults
-        self.product_types = ProductTypes(settings.definitions)
+        if product_types is not None and product_types.root != settings.definitions:
+            raise ValueError(f"shared definitions are from {product_types.root}, not {settings.definitions}")
+        self.product_types = product_types or ProductTypes(settings.definitions)
         self.catalog: Catalog = load_catalog()
+        #: held while due jobs are applied (`transpiler.sandbox.pipeline.catch_up`)
+        self.pipeline_lock = threading.Lock()
         self.signing_key = settings.signing_key or self.store.signing_key()
         self.base_url = ""  # set once the server knows its port
         self._seed_registration()
