@@ -17,11 +17,17 @@ from transpiler.errors import PlAmazonError
 
 
 class _Group(click.Group):
-    """Turns the tool's own errors into one-line messages."""
+    """Turns the tool's own errors, and click's usage errors, into one-line messages."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            command = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+            click.echo(f"error: {command}{exc.format_message()}".splitlines()[0], err=True)
+            ctx.exit(exc.exit_code)
         except PlAmazonError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
@@ -115,20 +121,20 @@ def check(schema: str, payload: str, as_json: bool) -> None:
     SCHEMA is a schema file or a product type name from assets/. Exit 0 when valid, 1 when
     invalid, 2 on bad input (unknown product type, unreadable or non-JSON payload).
     """
-    from pathlib import Path
 
+    from transpiler.amazon.json_text import JsonTextError, read_json
     from transpiler.errors import PlAmazonError
-    from transpiler.validation.validate import unwrap, validator_for_product_type
+    from transpiler.input_files import read_regular
+    from transpiler.validation.validate import MAX_PAYLOAD_BYTES, validator_for_product_type
 
     validator = validator_for_product_type(schema)
     try:
-        data = json.loads(Path(payload).read_bytes())
+        document = read_json(read_regular(payload, MAX_PAYLOAD_BYTES))
     except OSError as exc:
-        raise PlAmazonError(f"{payload}: cannot read file: {exc.strerror}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f"line {exc.lineno} column {exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
-        raise PlAmazonError(f"{payload}: invalid JSON, {where}{getattr(exc, 'msg', exc)}") from exc
-    issues = validator.check(unwrap(data))
+        raise PlAmazonError(f"{payload}: cannot read file: {exc.strerror or exc}") from exc
+    except JsonTextError as exc:
+        raise PlAmazonError(f"{payload}: invalid JSON, {exc}") from exc
+    issues = validator.check_document(document)
     if as_json:
         document = {
             "productType": validator.name,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from transpiler.amazon import json_text
 from transpiler.errors import SchemaError, UnknownProductTypeError
+from transpiler.input_files import FileTooLargeError, read_regular
 
 #: Amazon's largest product type schemas are around 2 MB; anything far larger is refused rather
 #: than loaded into memory and compiled.
@@ -39,19 +40,23 @@ def md5_base64(data: bytes) -> str:
 
 
 def read_json(path: Path, *, max_bytes: int = MAX_SCHEMA_BYTES) -> tuple[Any, bytes]:
-    """Parse a JSON file; raise SchemaError naming the file (and line/column) on failure."""
+    """Parse a JSON file; raise SchemaError naming the file (and line/column or JSON pointer) on
+    failure: unreadable, not a regular file, too large, not JSON, nested too deeply, or holding a
+    number that is not JSON (`NaN`, `1e400`)."""
     try:
-        size = path.stat().st_size
+        data = read_regular(path, max_bytes)
+    except FileTooLargeError:
+        raise SchemaError(str(path), "", f"file is over the {max_bytes}-byte limit for a schema") from None
     except OSError as exc:
-        raise SchemaError(str(path), "", f"cannot read file: {exc.strerror}") from exc
-    if size > max_bytes:
-        raise SchemaError(str(path), "", f"file is {size} bytes, over the {max_bytes}-byte limit for a schema")
-    data = path.read_bytes()
+        raise SchemaError(str(path), "", f"cannot read file: {exc.strerror or exc}") from exc
     try:
-        return json.loads(data), data
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f"line {exc.lineno} column {exc.colno}: " if isinstance(exc, json.JSONDecodeError) else ""
-        raise SchemaError(str(path), "", f"invalid JSON, {where}{getattr(exc, 'msg', exc)}") from exc
+        document = json_text.read_json(data)
+    except json_text.JsonTextError as exc:
+        raise SchemaError(str(path), exc.pointer, f"invalid JSON, {exc}" if exc.line else exc.message) from None
+    if document.bad_numbers:
+        bad = document.bad_numbers[0]
+        raise SchemaError(str(path), bad.pointer, bad.problem)
+    return document.value, data
 
 
 def envelope_path(schema_path: Path) -> Path:

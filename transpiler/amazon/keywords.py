@@ -16,6 +16,7 @@ all call these functions and only word their messages differently. Standard libr
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -61,13 +62,19 @@ def utf8_size(value: Any) -> int | None:
 
 
 def is_multiple(value: Any, divisor: float) -> bool:
-    """`multipleOf` exactly as the reference validator computes it (float division, then integrality)."""
+    """`multipleOf` exactly as the reference validator computes it (float division, then integrality).
+
+    NaN and infinities (not JSON, but a Python caller can pass them) are multiples of nothing; a
+    huge integer is divided exactly (jsonschema raises OverflowError on both).
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return True
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
     if isinstance(divisor, float):
-        quotient = value / divisor
         try:
+            quotient = value / divisor
             return int(quotient) == quotient
-        except OverflowError:
+        except OverflowError:  # a huge int, or a quotient beyond float: exact arithmetic
             return (Fraction(value) / Fraction(divisor)).denominator == 1
     return not value % divisor

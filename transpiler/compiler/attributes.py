@@ -28,6 +28,9 @@ _CONSTRAINT_KEYWORDS = {
 }
 
 _URL_FORMATS = {"uri", "url", "iri", "uri-reference", "iri-reference"}
+#: Schemas one attribute may expand to once references are followed: Amazon's largest attributes
+#: have a few hundred; references that fan out would otherwise expand to billions.
+MAX_ATTRIBUTE_SCHEMAS = 20_000
 
 
 def constraints_of(schema: Mapping[str, Any], *, array: Mapping[str, Any] | None = None) -> Constraints:
@@ -180,6 +183,7 @@ class _Walker:
         self.context_required: list[str] = []
         self.array_constraints: list[tuple[str, Constraints]] = []
         self.nested_rules: list[tuple[str, str]] = []  # (pointer, dotted path of the object)
+        self.visited = 0
 
     def leaf(
         self,
@@ -218,17 +222,34 @@ class _Walker:
             )
         )
 
-    def value(self, schema: Any, path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...]) -> None:
+    def entered(self, node: Any, pointer: str, refs: tuple[str, ...]) -> tuple[str, ...]:
+        """The references followed down to `node` and its own; SchemaError when `node` refers back
+        to a schema it lies inside (a recursive schema has no finite list of leaves)."""
+        self.visited += 1
+        if self.visited > MAX_ATTRIBUTE_SCHEMAS:
+            raise self.resolver.error(pointer, f"the attribute expands to more than {MAX_ATTRIBUTE_SCHEMAS} schemas "
+                                               "(references nested too many times)")
+        if not isinstance(node, Mapping) or not isinstance(node.get("$ref"), str):
+            return refs
+        ref = node["$ref"]
+        if ref in refs:
+            raise self.resolver.error(pointer + "/$ref", f"cyclic $ref {ref!r} (through {' -> '.join(refs)})")
+        return (*refs, ref)
+
+    def value(self, schema: Any, path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...],
+              refs: tuple[str, ...] = ()) -> None:
+        refs = self.entered(schema, pointer, refs)
         schema = self.resolver.deref(schema, pointer)
         if not isinstance(schema, Mapping):
             self.leaf({}, path, pointer, chain=chain, arrays=arrays)
             return
         json_type = schema.get("type")
         if json_type == "array" or (json_type is None and "items" in schema):
+            item_refs = self.entered(schema.get("items"), pointer + "/items", refs)
             items = self.resolver.deref(schema.get("items", {}), pointer + "/items")
             if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
                 self.array_constraints.append((path, constraints_of({}, array=schema)))
-                self.object(items, path, pointer + "/items", chain=chain, arrays=(*arrays, path))
+                self.object(items, path, pointer + "/items", chain=chain, arrays=(*arrays, path), refs=item_refs)
             else:
                 self.leaf(
                     items if isinstance(items, Mapping) else {},
@@ -239,12 +260,13 @@ class _Walker:
                     array_schema=schema,
                 )
         elif (json_type == "object" or json_type is None) and "properties" in schema:
-            self.object(schema, path, pointer, chain=chain, arrays=arrays)
+            self.object(schema, path, pointer, chain=chain, arrays=arrays, refs=refs)
         else:
             self.leaf(schema, path, pointer, chain=chain, arrays=arrays)
 
     def object(
-        self, schema: Mapping[str, Any], path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...]
+        self, schema: Mapping[str, Any], path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...],
+        refs: tuple[str, ...] = (),
     ) -> None:
         required_here = set(schema.get("required") or ())
         if any(k in schema for k in ("if", "allOf", "anyOf", "oneOf", "not")):
@@ -257,7 +279,7 @@ class _Walker:
                 if name in required_here:
                     self.context_required.append(sub_path)
                 continue
-            self.value(sub, sub_path, sub_pointer, chain=(*chain, name in required_here), arrays=arrays)
+            self.value(sub, sub_path, sub_pointer, chain=(*chain, name in required_here), arrays=arrays, refs=refs)
 
 
 def compile_attribute(
@@ -276,11 +298,13 @@ def compile_attribute(
     walker = _Walker(resolver)
     item_required: tuple[str, ...] = ()
     items: Any = None
+    refs: tuple[str, ...] = ()
     if schema.get("type") == "array" or "items" in schema:
+        refs = walker.entered(schema.get("items"), pointer + "/items", ())
         items = resolver.deref(schema.get("items", {}), pointer + "/items")
     if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
         item_required = tuple(items.get("required") or ())
-        walker.object(items, name, pointer + "/items", chain=(), arrays=())
+        walker.object(items, name, pointer + "/items", chain=(), arrays=(), refs=refs)
         array_constraints = constraints_of({}, array=schema)
     else:
         walker.value(schema, name, pointer, chain=(), arrays=())

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from transpiler.amazon.numbers import parse_decimal
 from transpiler.config import Settings
 from transpiler.mapping.types import (
     AttributeLayout,
@@ -41,15 +42,9 @@ def number_text(value: int | float) -> str:
 
 
 def parse_number(text: str, value_type: str) -> int | float:
-    text = text.strip().replace(",", ".")
-    if value_type == "integer":
-        number = Decimal(text)
-        if number != number.to_integral_value():
-            raise ValueError(f"{text!r} is not an integer")
-        return int(number)
-    if "." not in text and "e" not in text.lower():
-        return int(text)
-    return float(text)
+    """The number of a Product-Live NUMBER value; NumberTextError (a ValueError) when Amazon would
+    not receive it exactly as written (see transpiler.amazon.numbers)."""
+    return parse_decimal(text, integer=value_type == "integer")
 
 
 def _get(node: Any, segments: Sequence[str]) -> Any:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import IO
 from lxml import etree
 
 from transpiler.errors import PlAmazonError
+from transpiler.input_files import NotRegularFileError, open_regular
 
 #: Bytes handed to the parser at a time: bounded memory, and the items before a malformed spot are
 #: yielded whatever the libxml2 version does with the rest of a chunk.
@@ -110,16 +110,14 @@ class ItemsReader:
 
     def __iter__(self) -> Iterator[Item]:
         if isinstance(self.source, str | Path):
-            path = Path(self.source)
             try:
-                handle = path.open("rb")
+                handle = open_regular(self.source)  # a FIFO or a device (/dev/zero) would never end
+            except NotRegularFileError:
+                raise ItemsFileError(self.name, "not a regular file (a device, a pipe or a folder)") from None
             except OSError as exc:
                 raise ItemsFileError(self.name, f"cannot read the file: {exc.strerror or exc}") from None
             with handle:
-                # Checked on the open handle: a FIFO or a device (/dev/zero) would never end.
                 info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    raise ItemsFileError(self.name, "not a regular file (a device, a pipe or a folder)")
                 if info.st_size > self.limits.max_file_bytes:
                     raise ItemsFileError(
                         self.name, f"file is {info.st_size} bytes, over the {self.limits.max_file_bytes} limit")

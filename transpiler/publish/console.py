@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from transpiler.input_files import open_regular
 from transpiler.productlive.acknowledgement import Acknowledgement, Status
 from transpiler.publish.run import Progress as PublishProgress
 
@@ -27,7 +28,7 @@ def estimate_items(path: Path, chunk: int = 1 << 20) -> int | None:
     count = 0
     tail = b""
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             while block := handle.read(chunk):
                 data = tail + block
                 count += data.count(b"<Item>") + data.count(b"<Item ")

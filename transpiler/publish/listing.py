@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from transpiler.amazon.numbers import NumberTextError, parse_decimal
 from transpiler.config import Settings
 from transpiler.mapping import publication
 from transpiler.mapping.field_codec import fields_to_attributes
@@ -66,14 +66,6 @@ class Listing:
 
 def _problem(code: str, message: str, fields: Sequence[str] = (), severity: str = "ERROR") -> Issue:
     return Issue(code=code, severity=severity, message=message, fields=tuple(fields), source="productlive")
-
-
-def _number_ok(text: str) -> bool:
-    try:
-        Decimal(text.strip().replace(",", "."))
-    except InvalidOperation:
-        return False
-    return text.strip() != "" and Decimal(text.strip().replace(",", ".")).is_finite()
 
 
 def _date_ok(text: str, with_time: bool) -> bool:
@@ -139,11 +131,10 @@ def _check(fm: FieldMapping, present: list[Any]) -> str | None:
     if fm.type != "MULTIPLE-SELECT" and len(present) > 1:
         return f"{len(present)} valeurs pour un champ à valeur unique"
     if fm.type == "NUMBER":
-        text = present[0].value
-        if not _number_ok(text):
-            return f"« {text.strip()} » n'est pas un nombre"
-        if fm.value_type == "integer" and Decimal(text.strip().replace(",", ".")) % 1 != 0:
-            return f"« {text.strip()} » n'est pas un nombre entier"
+        try:
+            parse_decimal(present[0].value, integer=fm.value_type == "integer")
+        except NumberTextError as exc:
+            return str(exc)
         suffix = present[0].suffix
         if fm.transform == "unit" and suffix and suffix not in {s.key for s in fm.suffixes}:
             known = ", ".join(s.key for s in fm.suffixes)

@@ -85,6 +85,13 @@ def invalid(parts: tuple[Any, ...], message: str, code: str = CODE_INVALID) -> I
     return Issue(code, message, names, (INVALID_ATTRIBUTE,), path=pointer(parts))
 
 
+def not_a_number(parts: tuple[Any, ...], text: str) -> Issue:
+    """A number Amazon cannot read: `NaN`, `Infinity`, beyond binary64's range, or too long."""
+    path = dotted(parts) or "attributes"
+    return invalid(parts, f"La valeur {text} de « {path} » n'est pas un nombre qu'Amazon peut lire (NaN, Infinity, "
+                          "ou hors de la plage des nombres binary64).")
+
+
 def not_an_object(what: str) -> Issue:
     """The payload (or an attribute) does not have the shape Amazon expects at all."""
     return Issue(CODE_INVALID, what, (), (INVALID_ATTRIBUTE,))

@@ -18,6 +18,8 @@ A payload is valid when both accept it. Issues come from the structural check wh
 from __future__ import annotations
 
 import json
+import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +28,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from transpiler.amazon import definitions
+from transpiler.amazon.json_text import JsonDocument, JsonTextError, read_json
 from transpiler.compiler.model import ProductType
 from transpiler.validation import issues as I
 from transpiler.validation.issues import Issue
 from transpiler.validation.keywords import compiled_validator
+
+#: A listing payload is a few kilobytes; a whole feed of 25,000 listings stays under 10 MiB.
+MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+#: Python refuses to write an int of more digits than this as text, so JSON cannot carry it.
+_MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+_MAX_INT_BITS = int(_MAX_INT_DIGITS * math.log2(10))
 
 _TYPE_NAMES = {
     "array": "un tableau",
@@ -60,6 +69,7 @@ class ListingValidator:
         if not isinstance(attributes, Mapping):
             message = f"Le contenu « attributes » doit être un objet JSON, pas {_kind(attributes)}."
             return None, [I.not_an_object(message)]
+        unreadable = _non_json_numbers(attributes)
         structural: list[Issue] = []
         if not self.structural.is_valid(attributes):
             structural = [self._structural_issue(e) for e in self.structural.iter_errors(attributes)]
@@ -67,21 +77,32 @@ class ListingValidator:
             listing = self.model.model_validate(attributes)
         except ValidationError as exc:
             model_issues = [self._model_issue(e) for e in exc.errors()]
-            return None, _unique(structural or model_issues)
+            return None, _with_numbers(structural or model_issues, unreadable)
+        if unreadable:
+            return None, _with_numbers(structural, unreadable)
         return (None if structural else listing), _unique(structural)
 
     def check(self, attributes: Any) -> list[Issue]:
         """The issues of an `attributes` payload (empty when Amazon's schema accepts it)."""
         return self.parse(attributes)[1]
 
+    def check_document(self, document: JsonDocument) -> list[Issue]:
+        """Like `check`, for a document read by `read_json`: its refused numbers (`NaN`, `1e400`…)
+        are issues at their place, and the rest of the payload is checked as usual."""
+        data = unwrap(document.value)
+        wrapped = data is not document.value
+        unreadable = [(bad.loc[1:] if wrapped and bad.loc[:1] == ("attributes",) else bad.loc, bad.text)
+                      for bad in document.bad_numbers]
+        return _with_numbers(self.check(data), unreadable)
+
     def check_text(self, text: str | bytes) -> list[Issue]:
         """Like `check`, for JSON text (a non-JSON payload is one issue, not an exception)."""
         try:
-            data = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = f" (ligne {exc.lineno}, colonne {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            document = read_json(text)
+        except JsonTextError as exc:
+            where = f" (ligne {exc.line}, colonne {exc.column})" if exc.line else ""
             return [I.not_an_object(f"Le contenu n'est pas du JSON valide{where}.")]
-        return self.check(unwrap(data))
+        return self.check_document(document)
 
     # --- issue builders -------------------------------------------------------------------------
 
@@ -140,6 +161,38 @@ def unwrap(data: Any) -> Any:
     ):
         return data["attributes"]
     return data
+
+
+def _non_json_numbers(attributes: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Where a Python payload holds a number JSON cannot carry (NaN, infinities, integers beyond
+    Python's text conversion limit); json.dumps checks the usual payload at C speed."""
+    try:
+        json.dumps(attributes, allow_nan=False, default=lambda _value: None)
+        return []
+    except ValueError:
+        pass
+    found = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(attributes, ())]
+    while stack:
+        node, loc = stack.pop()
+        for key, value in node.items() if isinstance(node, Mapping) else enumerate(node):
+            if isinstance(value, Mapping | list):
+                stack.append((value, (*loc, key)))
+            elif isinstance(value, float) and not math.isfinite(value):
+                found.append(((*loc, key), repr(value)))
+            elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+                found.append(((*loc, key), f"[entier de plus de {_MAX_INT_DIGITS} chiffres]"))
+    return found
+
+
+def _with_numbers(issues: list[Issue], unreadable: list[tuple[tuple[Any, ...], str]]) -> list[Issue]:
+    """The issues plus one per unreadable number; other issues about the same value are dropped
+    (a NaN reported as "null" or as "not a multiple of 0.01" only confuses)."""
+    if not unreadable:
+        return _unique(issues)
+    places = {I.pointer(loc) for loc, _ in unreadable}
+    kept = [issue for issue in issues if issue.path not in places]
+    return _unique(kept + [I.not_a_number(loc, text) for loc, text in unreadable])
 
 
 def _unique(found: list[Issue]) -> list[Issue]:
