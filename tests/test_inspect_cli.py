@@ -49,6 +49,27 @@ def test_inspect_json_snapshot(name, snapshot_json):
         c for c in document["conditions"] if "externally_assigned_product_identifier" in (c["then"] or "")
     ]
     assert identifier_rules, "the identifier rule must come out readable"
+    # every sample type has themes, each tied to its attributes by the schema's own rules
+    themes = document["variations"]["themes"]
+    assert themes and report["variation_themes"] == len(themes)
+    assert all(t["attributes"] and t["derived_from"] == "rules" and not t["unresolved"] for t in themes)
+    assert {"name": "COLOR", "attributes": ["color"]}.items() <= next(t for t in themes if t["name"] == "COLOR").items()
+
+
+THEMES = {
+    "CELLULAR_PHONE": "COLOR/MEMORY_STORAGE_CAPACITY (Couleur/Capacité de stockage): color, memory_storage_capacity",
+    "CELLULAR_PHONE_CASE": "COLOR/COMPATIBLE_PHONE_MODELS (Couleur/Modèles de téléphones compatibles): color, "
+                           "compatible_phone_models",
+    "HEADPHONES": "COLOR (Couleur): color",
+}
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_inspect_shows_the_themes(name):
+    result = invoke("inspect", name)
+    assert result.exit_code == 0
+    assert "variation themes" in result.output
+    assert THEMES[name] in result.output
 
 
 def test_inspect_human_table():

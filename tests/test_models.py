@@ -86,14 +86,14 @@ def test_errors_name_the_attribute_path():
     payload = _payload("CELLULAR_PHONE")
     payload["item_name"][0]["value"] = 42
     payload["brand"][0]["value"] = None
-    del payload["color"]
+    del payload["operating_system"]
     payload["couleur_inconnue"] = [{"value": "x"}]
     with pytest.raises(ValidationError) as info:
         _model("CELLULAR_PHONE").model_validate(payload)
     locs = {(e["loc"], e["type"]) for e in info.value.errors()}
     assert (("item_name", 0, "value"), "string_type") in locs
     assert (("brand", 0, "value"), "string_type") in locs  # null is never allowed
-    assert (("color",), "missing") in locs
+    assert (("operating_system",), "missing") in locs
     assert (("couleur_inconnue",), "extra_forbidden") in locs
 
 

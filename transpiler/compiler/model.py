@@ -168,6 +168,65 @@ class PropertyGroup:
 
 
 @dataclass(frozen=True)
+class VariationTheme:
+    """One value of `variation_theme`: the attributes a family's children differ by.
+
+    `attributes` are the product type's attributes each child of a family with this theme must
+    set (in the order of the theme's name). `derived_from` says how they were found: `rules`
+    (the schema's rules that require them of a child with this theme, as Amazon writes them) or
+    `name` (the theme's name, `COLOR_NAME/SIZE_NAME` -> color, size, when no rule ties them);
+    `unresolved` lists the parts of the name no attribute matches.
+    """
+
+    name: str
+    label: str | None
+    attributes: tuple[str, ...]
+    derived_from: str
+    unresolved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variations:
+    """How listings of a product type form variation families (Amazon's parentage).
+
+    `parentage` holds parent / child (`parentage_level`), `relationship` links a child to its
+    parent's SKU (`child_parent_sku_relationship`), `theme` names the axes (`variation_theme`);
+    each is the attribute's name, or None when the product type does not have it. The paths name
+    the leaves that hold the values. `themes` lists every theme the product type accepts.
+    """
+
+    parentage: str | None = None
+    parentage_path: str | None = None
+    relationship: str | None = None
+    parent_sku_path: str | None = None
+    relationship_type_path: str | None = None
+    theme: str | None = None
+    theme_path: str | None = None
+    themes: tuple[VariationTheme, ...] = ()
+
+    @property
+    def supported(self) -> bool:
+        """Whether families can be built: parentage, relationship and theme attributes all exist."""
+        return bool(self.parentage and self.relationship and self.theme and self.themes)
+
+    def named(self, name: str) -> VariationTheme | None:
+        for theme in self.themes:
+            if theme.name == name:
+                return theme
+        return None
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The family attributes themselves (parentage, relationship, theme)."""
+        return tuple(a for a in (self.parentage, self.relationship, self.theme) if a)
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        """Every attribute some theme varies, in first-seen order."""
+        return tuple(dict.fromkeys(a for t in self.themes for a in t.attributes))
+
+
+@dataclass(frozen=True)
 class ProductType:
     """A compiled product type definition."""
 
@@ -184,6 +243,7 @@ class ProductType:
     attributes: tuple[Attribute, ...]
     conditions: tuple[Condition, ...]
     required: tuple[str, ...]
+    variations: Variations = field(default_factory=Variations)
 
     def attribute(self, name: str) -> Attribute | None:
         for attribute in self.attributes:

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from transpiler.compiler.attributes import compile_attribute
-from transpiler.compiler.condition_parser import build, nested_conditions, split_root_entry
 from transpiler.compiler.model import ProductType, PropertyGroup
 from transpiler.compiler.refs import RefResolver
+from transpiler.compiler.rule_sites import definition_conditions, root_conditions
+from transpiler.compiler.schema_shape import SchemaShape
+from transpiler.compiler.variations import variations_of
 from transpiler.rules.conditions import Condition
 
 
@@ -25,11 +27,13 @@ def compile_product_type(
     `envelope` is the getDefinitionsProductType response (name, display name, locale, version,
     property groups); without it those come from the schema's `$id` and `$defs` defaults.
     Raises SchemaError (with a JSON pointer) for references it cannot resolve or a malformed
-    structure. Every rule of the schema ends up as a Condition, expressible or opaque.
+    structure. Every rule of the schema ends up as one or more Conditions (a group of rules or an
+    `else` chain is flattened), expressible, inert (never applied by JSON Schema) or opaque.
     """
     envelope = envelope or {}
     product_type = name or envelope.get("productType") or _name_from_id(schema.get("$id")) or "UNKNOWN"
     resolver = RefResolver(schema, source, product_type)
+    shape = SchemaShape(resolver)
     properties = schema.get("properties") or {}
     if not isinstance(properties, Mapping):
         raise resolver.error("/properties", "properties must be an object")
@@ -48,20 +52,8 @@ def compile_product_type(
         )
         attributes.append(attribute)
         for pointer, path in nested:
-            conditions.extend(nested_conditions(resolver, pointer, path, attribute.name))
-
-    for i, entry in enumerate(schema.get("allOf") or ()):
-        pointer = f"/allOf/{i}"
-        for source_ptr, scope, fragment, raw in split_root_entry(entry, pointer):
-            inlined_fragment = resolver.inline(fragment, source_ptr)
-            conditions.append(build(source_ptr, scope, inlined_fragment, resolver.inline(raw, source_ptr)))
-    for keyword in ("anyOf", "oneOf", "not", "if"):
-        if keyword in schema:
-            fragment = {k: schema[k] for k in ("if", "then", "else") if k in schema} if keyword == "if" else {
-                keyword: schema[keyword]
-            }
-            inlined = resolver.inline(fragment, f"/{keyword}")
-            conditions.append(build(f"/{keyword}", "", inlined, inlined))
+            conditions.extend(definition_conditions(resolver, shape, pointer, path))
+    conditions.extend(root_conditions(schema, resolver, shape))
 
     defs = schema.get("$defs") or {}
     return ProductType(
@@ -78,6 +70,7 @@ def compile_product_type(
         attributes=tuple(attributes),
         conditions=tuple(conditions),
         required=required,
+        variations=variations_of(attributes, conditions),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from transpiler.compiler.model import Attribute, Leaf, ProductType
+from transpiler.compiler.model import Attribute, Leaf, ProductType, Variations
 from transpiler.rules.conditions import Condition
 from transpiler.rules.describe import describe_effects, describe_predicate
 
@@ -85,7 +85,11 @@ def condition_document(condition: Condition) -> dict[str, Any]:
         "expressible": condition.expressible,
         "attributes": list(condition.attributes),
     }
-    if condition.expressible:
+    if condition.inert:
+        doc["when"] = None
+        doc["then"] = None
+        doc["inert"] = condition.reason
+    elif condition.expressible:
         doc["when"] = describe_predicate(condition.when)
         doc["then"] = describe_effects(condition.then)
         doc["otherwise"] = describe_effects(condition.otherwise) if condition.otherwise else None
@@ -99,6 +103,20 @@ def condition_document(condition: Condition) -> dict[str, Any]:
         doc["then"] = None
         doc["reason"] = condition.reason
     return doc
+
+
+def variations_document(variations: Variations) -> dict[str, Any]:
+    """Parentage attributes and themes, each theme with the attributes it varies."""
+    return {
+        "parentage": variations.parentage_path,
+        "parent_sku": variations.parent_sku_path,
+        "theme": variations.theme_path,
+        "themes": [
+            {"name": t.name, "label": t.label, "attributes": list(t.attributes), "derived_from": t.derived_from,
+             "unresolved": list(t.unresolved)}
+            for t in variations.themes
+        ],
+    }
 
 
 def product_type_document(product_type: ProductType) -> dict[str, Any]:
@@ -118,11 +136,14 @@ def product_type_document(product_type: ProductType) -> dict[str, Any]:
         ],
         "attributes": [attribute_document(a) for a in product_type.attributes],
         "conditions": [condition_document(c) for c in product_type.conditions],
+        "variations": variations_document(product_type.variations),
         "report": {
             "attributes": len(product_type.attributes),
             "leaves": len(leaves),
             "options": sum(len(leaf.options) for leaf in leaves),
             "conditions": len(product_type.conditions),
             "opaque_conditions": len(product_type.opaque_conditions),
+            "inert_conditions": sum(1 for c in product_type.conditions if c.inert),
+            "variation_themes": len(product_type.variations.themes),
         },
     }

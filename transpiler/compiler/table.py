@@ -34,9 +34,28 @@ def render_table(product_type: ProductType, out: TextIO) -> None:
             str(rules_by_attribute.get(attribute.name, "")),
         )
     console.print(table)
+    inert = sum(1 for c in product_type.conditions if c.inert)
     console.print(
         f"{len(product_type.attributes)} attributes, {len(product_type.leaves)} leaves, "
-        f"{len(product_type.conditions)} conditions ({len(product_type.opaque_conditions)} opaque)"
+        f"{len(product_type.conditions)} conditions ({len(product_type.opaque_conditions)} opaque, "
+        f"{inert} never applied)"
     )
     for condition in product_type.conditions:
         console.print(f"  {condition.source}: {describe(condition)}", markup=False)
+    render_variations(product_type, console)
+
+
+def render_variations(product_type: ProductType, console: Console) -> None:
+    """The variation themes and the attributes each one varies (or why there are none)."""
+    variations = product_type.variations
+    if not variations.themes:
+        console.print("variation themes: none (no variation_theme attribute)")
+        return
+    parts = [f"parentage {variations.parentage_path or '-'}", f"parent SKU {variations.parent_sku_path or '-'}",
+             f"theme {variations.theme_path or '-'}"]
+    console.print(f"variation themes ({len(variations.themes)}; {', '.join(parts)}):", markup=False)
+    for theme in variations.themes:
+        varies = ", ".join(theme.attributes) or "no attribute found"
+        label = f" ({theme.label})" if theme.label and theme.label != theme.name else ""
+        unresolved = f"; unresolved: {', '.join(theme.unresolved)}" if theme.unresolved else ""
+        console.print(f"  {theme.name}{label}: {varies} [from {theme.derived_from}{unresolved}]", markup=False)

@@ -6,6 +6,9 @@ and generated models carry them as source (their repr() is valid Python). Standa
 so a generated model can import them without the compiler.
 
 Paths are dotted attribute paths without array markers (`item_package_dimensions.length.value`).
+A rule written for the items of an attribute, or deeper (a price schedule inside an offer), has a
+`scope`: the dotted path of the objects it applies to, each one on its own, with its paths relative
+to that object.
 """
 
 from __future__ import annotations
@@ -112,6 +115,18 @@ class RequireContains:
 
 
 @dataclass(frozen=True)
+class Refuse:
+    """Each object at `at` (the rule's own object when empty) must not satisfy `predicate`.
+
+    A `not` in an effect that no simpler effect says exactly (`not` on two required properties,
+    on a test of a nested value...). The predicate's paths are relative to each object at `at`.
+    """
+
+    at: str
+    predicate: Predicate
+
+
+@dataclass(frozen=True)
 class Limit:
     """Extra constraints on `path` (e.g. `maxItems: 1`)."""
 
@@ -119,17 +134,21 @@ class Limit:
     constraints: Constraints
 
 
-Effect = Require | RequireOneOf | Forbid | AllowValues | RequireContains | Limit
+Effect = Require | RequireOneOf | Forbid | AllowValues | RequireContains | Limit | Refuse
 
 
 @dataclass(frozen=True)
 class Condition:
     """A rule of the schema: when `when` holds, `then` applies; otherwise `otherwise` applies.
 
-    `scope` is empty for rules on the whole listing and the attribute name for rules that apply
-    to each item of one attribute (paths are then relative to the item). `when` is None for a
-    rule that always applies. An `expressible=False` condition is one the compiler could not
-    break down: `raw` still holds the exact JSON so validators enforce it; it is never dropped.
+    `scope` is empty for rules on the whole listing; otherwise it is the dotted path of the
+    objects the rule applies to one by one (`color` for each item of color,
+    `purchasable_offer.our_price.schedule` for each price schedule), and the paths are relative
+    to such an object. `when` is None for a rule that always applies. `raw` is the rule's exact
+    JSON Schema, written for the whole listing. An `expressible=False` condition is one the
+    compiler could not break down: validators enforce it through `raw`; it is never dropped.
+    `reason` says why a condition is opaque, or why an expressible one never constrains a
+    listing (`inert`: a rule JSON Schema never applies, such as `properties` written on an array).
     """
 
     source: str
@@ -139,13 +158,18 @@ class Condition:
     otherwise: tuple[Effect, ...] = ()
     expressible: bool = True
     raw: str = ""
-    reason: str | None = None  # why the condition is opaque
+    reason: str | None = None  # why the condition is opaque, or why it never applies
+
+    @property
+    def inert(self) -> bool:
+        """An expressible rule that constrains nothing (JSON Schema never applies it)."""
+        return self.expressible and self.when is None and not self.then and not self.otherwise
 
     @property
     def attributes(self) -> tuple[str, ...]:
         """Top-level attribute names this rule reads or constrains (sorted)."""
         if self.scope:
-            return (self.scope,)
+            return (self.scope.split(".")[0],)
         paths = list(predicate_paths(self.when))
         for effect in (*self.then, *self.otherwise):
             paths.extend(effect_paths(effect))
@@ -172,6 +196,8 @@ def effect_paths(effect: Effect) -> tuple[str, ...]:
     """The paths an effect constrains."""
     if isinstance(effect, (Require, RequireOneOf, Forbid)):
         return effect.paths
+    if isinstance(effect, Refuse):
+        return tuple(f"{effect.at}.{p}" if effect.at else p for p in predicate_paths(effect.predicate))
     return (effect.path,)
 
 

@@ -16,6 +16,7 @@ from transpiler.rules.conditions import (
     Predicate,
     Present,
     Quantifier,
+    Refuse,
     Require,
     RequireContains,
     RequireOneOf,
@@ -69,6 +70,9 @@ def describe_effect(effect: Effect) -> str:
         return f"{effect.path}: {verb} [{_fmt(effect.values)}]"
     if isinstance(effect, RequireContains):
         return f"require a {effect.path} among [{_fmt(effect.values)}]"
+    if isinstance(effect, Refuse):
+        where = f"each {effect.at}: " if effect.at else ""
+        return f"refuse {where}{describe_predicate(effect.predicate)}"
     return f"limit {effect.path} to {json.dumps(effect.constraints.as_dict(), sort_keys=True)}"
 
 
@@ -80,6 +84,8 @@ def describe(condition: Condition) -> str:
     """One sentence: `when ... then ... [otherwise ...]`, or the opaque rule's pointer."""
     if not condition.expressible:
         return f"opaque rule at {condition.source} ({condition.reason})"
+    if condition.inert:
+        return f"never applies ({condition.reason or 'no effect'})"
     prefix = f"for each {condition.scope} item: " if condition.scope else ""
     text = f"{prefix}when {describe_predicate(condition.when)} then {describe_effects(condition.then)}"
     if condition.otherwise:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from transpiler.amazon import keywords
 from transpiler.json_equality import json_in
 from transpiler.rules.conditions import (
     AllOf,
@@ -24,13 +25,15 @@ from transpiler.rules.conditions import (
     Predicate,
     Present,
     Quantifier,
+    Refuse,
     Require,
     RequireContains,
     RequireOneOf,
     ValueIn,
+    predicate_paths,
 )
 from transpiler.rules.constraints import Constraints
-from transpiler.rules.paths import MISSING, parents, values, walk
+from transpiler.rules.paths import MISSING, parents, present, values, walk
 
 
 def _test(data: Mapping[str, Any], path: str, test: Callable[[Any], bool], quantifier: Quantifier) -> bool:
@@ -88,7 +91,31 @@ def violations(effect: Effect, data: Mapping[str, Any]) -> list[str]:
         return [effect.path]
     if isinstance(effect, Limit):
         return [effect.path] if any(_limit_broken(v, effect.constraints) for v in _limited(data, effect.path)) else []
+    if isinstance(effect, Refuse):
+        return _refused(effect, data)
     raise TypeError(effect)
+
+
+def _objects(data: Mapping[str, Any], path: str) -> Iterator[Mapping[str, Any]]:
+    """The objects at a dotted path (every item along arrays), or `data` itself for an empty path."""
+    if not path:
+        yield data
+        return
+    for _, node in walk(data, path.split(".")):
+        if isinstance(node, Mapping):
+            yield node
+
+
+def _refused(effect: Refuse, data: Mapping[str, Any]) -> list[str]:
+    """Where a Refuse effect is broken: the tested paths present in each object that satisfies it."""
+    prefix = f"{effect.at}." if effect.at else ""
+    tested = list(dict.fromkeys(predicate_paths(effect.predicate)))
+    out: list[str] = []
+    for node in _objects(data, effect.at):
+        if holds(effect.predicate, node):
+            found = [p for p in tested if present(node, p)] or tested[:1]
+            out.extend(prefix + p for p in found)
+    return sorted(set(out))
 
 
 def _limited(data: Mapping[str, Any], path: str) -> Iterator[Any]:
@@ -117,25 +144,27 @@ def _limit_broken(value: Any, c: Constraints) -> bool:
             return True
         if c.maximum is not None and value > c.maximum:
             return True
+        if c.exclusive_minimum is not None and value <= c.exclusive_minimum:
+            return True
+        if c.exclusive_maximum is not None and value >= c.exclusive_maximum:
+            return True
+        if c.multiple_of is not None and not keywords.is_multiple(value, c.multiple_of):
+            return True
     return False
 
 
 def broken(condition: Condition, data: Mapping[str, Any]) -> list[str]:
     """Attribute paths where an expressible condition is violated by the listing `data`.
 
-    Per-item rules (non-empty scope) are checked on every item of the scoped attribute and
-    report paths prefixed with the attribute name.
+    Scoped rules are checked on every object at the scope (each item of an attribute, each price
+    schedule of each offer...) and report paths prefixed with the scope.
     """
     if not condition.expressible:
         raise ValueError("opaque conditions are checked with their raw schema")
     if condition.scope:
-        items = data.get(condition.scope)
-        if not isinstance(items, list):
-            return []
         out: list[str] = []
-        for item in items:
-            if isinstance(item, Mapping):
-                out.extend(f"{condition.scope}.{p}" for p in _broken_in(condition, item))
+        for node in _objects(data, condition.scope):
+            out.extend(f"{condition.scope}.{p}" for p in _broken_in(condition, node))
         return sorted(set(out))
     return _broken_in(condition, data)
 

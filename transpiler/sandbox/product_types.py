@@ -112,15 +112,24 @@ class ProductTypes:
 def _without_requirements(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema with its attribute-level `required` checks dropped (requirementsEnforced=NOT_ENFORCED).
 
-    Root `required` and `then`/`else` requirements of the root conditionals go; the structure
-    of each attribute (its items' own `required` sub-fields) stays, as Amazon describes.
+    Root `required` and `then`/`else` requirements of the root conditionals go (inside groups of
+    rules and `else` chains too); the structure of each attribute (its items' own `required`
+    sub-fields) stays, as Amazon describes.
     """
     relaxed = copy.deepcopy(schema)
     relaxed.pop("required", None)
-    for rule in relaxed.get("allOf", []) or []:
-        if isinstance(rule, dict):
-            for branch in ("then", "else"):
-                part = rule.get(branch)
-                if isinstance(part, dict):
-                    part.pop("required", None)
+    _drop_rule_requirements(relaxed.get("allOf"))
     return relaxed
+
+
+def _drop_rule_requirements(rules: Any) -> None:
+    """Remove the listing-level `required` of every rule in an `allOf` (groups and branches included)."""
+    for rule in rules if isinstance(rules, list) else ():
+        if not isinstance(rule, dict):
+            continue
+        _drop_rule_requirements(rule.get("allOf"))
+        for branch in ("then", "else"):
+            part = rule.get(branch)
+            if isinstance(part, dict):
+                part.pop("required", None)
+                _drop_rule_requirements([part])
