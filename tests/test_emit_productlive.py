@@ -203,13 +203,13 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
     s = root.find("Schema")
     assert [c.get("key") for c in s.iterfind(".//Category")] == [
         "CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES", "PRODUCT_A1F83G8C2ARO7P", "PRODUCT_ATVPDKIKX0DER"]
-    assert len(s.findall("Fields/Field")) == 257
-    assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3218
+    assert len(s.findall("Fields/Field")) == 258  # 7 publication fields
+    assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3220
     rules = [r for r in s.iterfind("Conditional-Formattings//Rules//*") if r.tag.startswith("Rule-")]
     # memory_storage_capacity and compatible_phone_models are required of every listing but a parent
     # (a condition, not a Rule-Required of the product type)
     assert len(rules) == 493
-    assert len(s.findall("Matrix/Common/Field")) == 38
+    assert len(s.findall("Matrix/Common/Field")) == 39
     # a case lists up to 20 compatible phone models: 20 numbered fields, none dropped
     models = [f.get("key") for f in s.findall("Fields/Field") if f.get("key").startswith("compatible_phone_models_")]
     assert models == [f"compatible_phone_models_{i}" for i in range(1, 21)]
@@ -220,7 +220,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
 def test_report_counts(corpus_guard) -> None:
     types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
     report = build_report(types)
-    assert (report["fields"], report["options"], report["rules"]) == (257, 3218, 493)
+    assert (report["fields"], report["options"], report["rules"]) == (258, 3220, 493)  # incl. the listing status field
     phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
     assert phone["conditions"] == {"native": 3, "partial": 4, "publisher": 14}
     assert sum(phone["conditions"].values()) == len(load_product_type(sample_schema_files()[0]).conditions)

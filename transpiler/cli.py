@@ -324,8 +324,10 @@ def config_show(as_json: bool) -> None:
 @click.option("--faults", default=None, help='Injected faults, e.g. "429=0.1,503=0.05,latency=0.2,seed=7".')
 @click.option("--rate-limits", default="amazon", show_default=True,
               help='"amazon" (documented limits), "off", or a factor scaling every rate.')
+@click.option("--processing-delay", default=0.3, show_default=True, type=click.FloatRange(0),
+              help="Seconds (on the sandbox clock) before an accepted listing gets its ASIN and late issues.")
 def sandbox(host: str, port: int, definitions: str | None, data: str | None, faults: str | None,
-            rate_limits: str) -> None:
+            rate_limits: str, processing_delay: float) -> None:
     """Run the local SP-API sandbox (LWA, consent page, definitions, listings, feeds) in the foreground."""
     from pathlib import Path
 
@@ -335,7 +337,8 @@ def sandbox(host: str, port: int, definitions: str | None, data: str | None, fau
 
     try:
         settings = make_settings(definitions=Path(definitions) if definitions else None,
-                                 data=Path(data) if data else None, faults=faults, rate_limits=rate_limits)
+                                 data=Path(data) if data else None, faults=faults, rate_limits=rate_limits,
+                                 listing_processing_delay=processing_delay)
     except FaultSpecError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from None
     try:
@@ -400,6 +403,56 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
         report = json.loads(result.report_path.read_text(encoding="utf-8"))
         console = Console(width=200) if not sys.stdout.isatty() else Console()
         render_summary(console, result.summary, report, show_items=result.summary["items"] <= 200)
+        console.print(f"accusés : {result.acknowledgements_path}  rapport : {result.report_path}")
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--journal", type=click.Path(dir_okay=False), help="Journal file (default: one per target under "
+              "CACHE/journal/, as for publish).")
+@click.option("--out", "out_dir", default="out/publish", show_default=True, type=click.Path(file_okay=False),
+              help="Where acknowledgements.xml and report.json are written.")
+@click.option("--cache", "cache_dir", default=".cache/pl-amazon", show_default=True,
+              type=click.Path(file_okay=False), help="Journals and the shared rate-limit buckets (as for publish).")
+@click.option("--partner", help="Act for this authorized vendor code (its stored refresh token).")
+@click.option("--sku", "skus", multiple=True, help="Read only this SKU, whatever its state (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | None, skus: tuple[str, ...],
+              as_json: bool) -> None:
+    """Read Amazon's state of the listings submitted or accepted without a final outcome (ASIN,
+    DISCOVERABLE/BUYABLE status, issues raised since) and write a new acknowledgement.
+
+    Idempotent and safe to schedule hourly. Exit code 0 when no item is INVALID or ERROR, 1
+    otherwise, 2 on unusable settings.
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from transpiler.authorize.store import partner_settings
+    from transpiler.config import load_settings
+    from transpiler.publish.console import RichProgress, render_summary
+    from transpiler.publish.reconcile import ReconcileOptions
+    from transpiler.publish.reconcile import reconcile as run
+    from transpiler.publish.run import check_settings
+
+    settings = partner_settings(load_settings(), partner)
+    check_settings(settings)
+    options = ReconcileOptions(journal=Path(journal) if journal else None, out_dir=Path(out_dir),
+                               cache_dir=Path(cache_dir), skus=list(skus) or None)
+    progress = RichProgress(Console(stderr=True), None)
+    try:
+        result = run(settings, options, progress=progress)
+    finally:
+        progress.stop()
+    if as_json:
+        click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
+    else:
+        report = json.loads(result.report_path.read_text(encoding="utf-8"))
+        console = Console(width=200) if not sys.stdout.isatty() else Console()
+        render_summary(console, result.summary, report, show_items=result.summary["items"] <= 200)
+        console.print(f"suivies : {result.summary['followed']}, état final : {result.summary['final']}, "
+                      f"en attente : {result.summary['pending']}")
         console.print(f"accusés : {result.acknowledgements_path}  rapport : {result.report_path}")
     sys.exit(result.exit_code)
 

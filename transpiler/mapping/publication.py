@@ -15,6 +15,7 @@ ASIN = "amazon_asin"
 ISSUES = "amazon_issues"
 PUBLISHED_AT = "amazon_published_at"
 MODE = "amazon_publication_mode"
+LISTING_STATUS = "amazon_listing_status"
 
 #: Status option keys (Amazon's submission statuses plus NOT_SENT) with their French titles.
 STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
@@ -32,7 +33,15 @@ OPTION_COLORS: dict[str, str] = {
     "INVALID": "RED",
     "ERROR": "ORANGE",
     "NOT_SENT": "NONE",
+    "DISCOVERABLE": "GREEN",
+    "BUYABLE": "GREEN",
 }
+
+#: Amazon's listing status once processed (ItemSummaryByMarketplace.status; BUYABLE does not apply to vendors)
+LISTING_STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("DISCOVERABLE", "Visible sur Amazon"),
+    ("BUYABLE", "Achetable"),
+)
 
 MODE_CREATE = "create"
 MODE_ENRICH = "enrich"
@@ -46,6 +55,9 @@ FIELDS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] = (
     (MODE, "SINGLE-SELECT", "Mode de publication",
      "Création d'une fiche complète ou enrichissement d'un produit déjà présent sur Amazon.", MODE_OPTIONS),
     (STATUS, "SINGLE-SELECT", "Statut Amazon", "Résultat de la dernière publication sur Amazon.", STATUS_OPTIONS),
+    (LISTING_STATUS, "MULTIPLE-SELECT", "État de l'annonce sur Amazon",
+     "Après traitement par Amazon : visible (et achetable) ; vide tant que l'annonce n'est pas visible.",
+     LISTING_STATUS_OPTIONS),
     (SUBMISSION_ID, "SINGLE-LINE-TEXT", "Identifiant de soumission Amazon",
      "Identifiant renvoyé par Amazon pour la dernière soumission.", ()),
     (ASIN, "SINGLE-LINE-TEXT", "ASIN", "Identifiant Amazon du produit (ASIN).", ()),

@@ -7,7 +7,8 @@ follow-up read), each mapped back to the Product-Live fields the user has to fix
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -25,6 +26,27 @@ FAILED = frozenset({Status.INVALID, Status.ERROR})
 
 SEVERITY_FR = {"ERROR": "ERREUR", "WARNING": "AVERTISSEMENT", "INFO": "INFO"}
 
+#: Amazon's issue categories (the model's Issue.categories) as Modelabs staff read them
+CATEGORY_FR = {
+    "INVALID_ATTRIBUTE": "attribut non valide",
+    "MISSING_ATTRIBUTE": "attribut manquant",
+    "INVALID_IMAGE": "image non valide",
+    "MISSING_IMAGE": "image manquante",
+    "INVALID_PRICE": "prix non valide",
+    "MISSING_PRICE": "prix manquant",
+    "DUPLICATE": "doublon possible",
+    "QUALIFICATION_REQUIRED": "qualification requise",
+}
+#: Amazon's enforcement actions (IssueEnforcementAction.action)
+ACTION_FR = {
+    "LISTING_SUPPRESSED": "annonce suspendue",
+    "ATTRIBUTE_SUPPRESSED": "valeur d'attribut rejetée",
+    "CATALOG_ITEM_REMOVED": "produit retiré du catalogue",
+    "SEARCH_SUPPRESSED": "masquée dans les résultats de recherche",
+}
+#: Amazon's listing statuses (ItemSummaryByMarketplace.status)
+LISTING_STATUS_FR = {"BUYABLE": "achetable", "DISCOVERABLE": "visible sur Amazon"}
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -36,13 +58,22 @@ class Issue:
     attribute_names: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()  # Product-Live field keys
     source: str = "amazon"  # amazon | validation | productlive | publisher
+    categories: tuple[str, ...] = ()  # Amazon's (INVALID_ATTRIBUTE, MISSING_IMAGE...)
+    #: Amazon's `enforcements` as sent: {"actions": [{"action"}], "exemption": {"status", "expiryDate"}}
+    enforcements: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def is_error(self) -> bool:
         return self.severity.upper() == "ERROR"
 
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Amazon's enforcement actions on the listing (LISTING_SUPPRESSED...)."""
+        actions = (self.enforcements or {}).get("actions") or ()
+        return tuple(str(a.get("action")) for a in actions if isinstance(a, Mapping) and a.get("action"))
+
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "severity": self.severity,
             "message": self.message,
@@ -50,6 +81,11 @@ class Issue:
             "fields": list(self.fields),
             "source": self.source,
         }
+        if self.categories:
+            out["categories"] = list(self.categories)
+        if self.enforcements:
+            out["enforcements"] = dict(self.enforcements)
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Issue:
@@ -60,13 +96,23 @@ class Issue:
             attribute_names=tuple(data.get("attributeNames") or ()),
             fields=tuple(data.get("fields") or ()),
             source=str(data.get("source", "amazon")),
+            categories=tuple(str(c) for c in data.get("categories") or ()),
+            enforcements=data.get("enforcements") if isinstance(data.get("enforcements"), Mapping) else None,
         )
 
     def line(self) -> str:
         """One line for the Product-Live issues field: `[ERREUR 90220] champ1, champ2 : message`."""
         where = ", ".join(self.fields or self.attribute_names)
         head = f"[{SEVERITY_FR.get(self.severity.upper(), self.severity)} {self.code}]"
-        return f"{head} {where} : {self.message}" if where else f"{head} {self.message}"
+        text = f"{head} {where} : {self.message}" if where else f"{head} {self.message}"
+        context = [CATEGORY_FR.get(c, c) for c in self.categories]
+        context += [ACTION_FR.get(a, a) for a in self.actions]
+        exemption = (self.enforcements or {}).get("exemption")
+        if isinstance(exemption, Mapping) and exemption.get("status") == "EXEMPT_UNTIL_EXPIRY_DATE":
+            context.append(f"exemptée jusqu'au {str(exemption.get('expiryDate', '?'))[:10]}")
+        elif isinstance(exemption, Mapping) and exemption.get("status") == "EXEMPT":
+            context.append("exemptée")
+        return f"{text} ({' ; '.join(context)})" if context else text
 
 
 @dataclass(frozen=True)
@@ -85,6 +131,7 @@ class Acknowledgement:
     published_at: str | None = None  # ISO 8601 UTC, when Amazon answered
     note: str | None = None  # French: what the publisher decided and why
     unchanged: bool = False  # taken from the journal: same payload already answered by Amazon
+    listing_status: tuple[str, ...] = ()  # Amazon's summary status once processed (DISCOVERABLE, BUYABLE)
 
     def with_(self, **values: Any) -> Acknowledgement:
         return replace(self, **values)
@@ -102,6 +149,7 @@ class Acknowledgement:
             "publishedAt": self.published_at,
             "note": self.note,
             "unchanged": self.unchanged,
+            "listingStatus": list(self.listing_status),
             "issues": [issue.as_json() for issue in self.issues],
         }
 
@@ -120,4 +168,5 @@ class Acknowledgement:
             published_at=data.get("publishedAt"),
             note=data.get("note"),
             unchanged=bool(data.get("unchanged")),
+            listing_status=tuple(str(s) for s in data.get("listingStatus") or ()),
         )

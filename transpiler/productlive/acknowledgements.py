@@ -110,10 +110,16 @@ def _item(ack: Acknowledgement) -> etree._Element:
     _field(item, publication.SUBMISSION_ID, ack.submission_id)
     if ack.asin:
         _field(item, publication.ASIN, ack.asin)
+    for status in ack.listing_status:  # known once Amazon processed the listing; never cleared before
+        if status in _LISTING_STATUSES:
+            _field(item, publication.LISTING_STATUS, status)
     _field(item, publication.ISSUES, issues_text(ack) or None)
     if ack.published_at:
         _field(item, publication.PUBLISHED_AT, ack.published_at)
     return item
+
+
+_LISTING_STATUSES = frozenset(key for key, _ in publication.LISTING_STATUS_OPTIONS)
 
 
 def _child(parent: etree._Element, tag: str, key: str, text: str | None) -> None:

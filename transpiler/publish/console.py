@@ -16,7 +16,7 @@ from rich.table import Table
 
 from transpiler.input_files import open_regular
 from transpiler.productlive.acknowledgement import Acknowledgement, Status
-from transpiler.publish.run import Progress as PublishProgress
+from transpiler.publish.output import Progress as PublishProgress
 
 STATUS_STYLE = {"ACCEPTED": "green", "VALID": "green", "INVALID": "red", "ERROR": "red", "NOT_SENT": "yellow"}
 STATUS_FR = {"ACCEPTED": "acceptés", "VALID": "valides (aperçu)", "INVALID": "refusés", "ERROR": "en erreur",

@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS entries (
     sku TEXT PRIMARY KEY, payload_hash TEXT NOT NULL, state TEXT NOT NULL, run_id INTEGER NOT NULL,
     operation TEXT, feed_id TEXT, status TEXT, ack TEXT, attributes TEXT, updated TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS outcomes (
+    sku TEXT PRIMARY KEY, payload_hash TEXT NOT NULL, final INTEGER NOT NULL, checked TEXT NOT NULL
+);
 """
 
 
@@ -203,6 +206,41 @@ class Journal:
 
     def entries(self) -> list[Entry]:
         return [_entry(r) for r in self._db.execute("SELECT * FROM entries ORDER BY sku")]
+
+    # -- outcomes: following accepted listings (reconcile) --------------------------------------
+    def followed(self, skus: Iterable[str] | None = None) -> list[Entry]:
+        """SKUs submitted or accepted without a final outcome for their current payload.
+
+        With `skus`, those SKUs whatever their outcome (known to the journal only).
+        """
+        if skus is not None:
+            wanted = list(dict.fromkeys(skus))
+            rows = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" for _ in chunk)
+                rows += self._db.execute(f"SELECT * FROM entries WHERE sku IN ({marks})", chunk).fetchall()
+            return sorted((_entry(r) for r in rows), key=lambda e: e.sku)
+        rows = self._db.execute(
+            "SELECT e.* FROM entries e LEFT JOIN outcomes o ON o.sku = e.sku AND o.payload_hash = e.payload_hash"
+            " WHERE (e.state = ? OR (e.state = ? AND e.status = ?)) AND COALESCE(o.final, 0) = 0 ORDER BY e.sku",
+            (SENDING, DONE, Status.ACCEPTED.value)).fetchall()
+        return [_entry(r) for r in rows]
+
+    def settle(self, sku: str, digest: str, ack: Acknowledgement, *, final: bool, update_ack: bool = True) -> None:
+        """What a later read of Amazon found for the submission of `digest` (ignored when the SKU
+        was submitted again meanwhile): the updated acknowledgement and whether it is final."""
+        with self._db:
+            self._db.execute("BEGIN")
+            if update_ack:
+                self._db.execute(
+                    "UPDATE entries SET ack=?, status=?, updated=? WHERE sku=? AND payload_hash=? AND state=?",
+                    (json.dumps(ack.with_(unchanged=False).as_json(), ensure_ascii=False), ack.status.value, _now(),
+                     sku, digest, DONE))
+            self._db.execute(
+                "INSERT INTO outcomes (sku, payload_hash, final, checked) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(sku) DO UPDATE SET payload_hash=excluded.payload_hash, final=excluded.final,"
+                " checked=excluded.checked", (sku, digest, int(final), _now()))
 
 
 def _run(row: sqlite3.Row) -> Run:

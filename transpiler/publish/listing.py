@@ -256,7 +256,8 @@ def _from_validation(issue: Any, mapping: Mapping, table: MappingSet) -> Issue:
 
 
 def amazon_issue(data: dict[str, Any], mapping: Mapping | None, table: MappingSet) -> Issue:
-    """An issue from Amazon's answer (`{code, message, severity, attributeNames}`), fields attached."""
+    """An issue from Amazon's answer (`{code, message, severity, attributeNames, categories, enforcements}`),
+    the Product-Live fields attached; Amazon's categories and enforcements are kept as given."""
     names = tuple(str(n) for n in data.get("attributeNames") or ())
     return Issue(
         code=str(data.get("code", "")),
@@ -265,4 +266,6 @@ def amazon_issue(data: dict[str, Any], mapping: Mapping | None, table: MappingSe
         attribute_names=names,
         fields=table.fields_for(mapping, names),
         source="amazon",
+        categories=tuple(str(c) for c in data.get("categories") or () if isinstance(c, str)),
+        enforcements=data.get("enforcements") if isinstance(data.get("enforcements"), dict) else None,
     )

@@ -10,10 +10,7 @@ resumed (`resume=True`) without sending an accepted item twice.
 from __future__ import annotations
 
 import itertools
-import json
-import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +18,14 @@ from typing import Any
 
 from transpiler.config import TABLE_KEY, Settings
 from transpiler.errors import ConfigError, PlAmazonError
-from transpiler.productlive.acknowledgement import FAILED, Acknowledgement, Status
-from transpiler.productlive.acknowledgements import AcknowledgementWriter
+from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
 from transpiler.publish.journal import SENDING, Journal, JournalError, Run, payload_hash, target_name
 from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing, prepare
 from transpiler.publish.mappings import MappingSet
-from transpiler.publish.submission import FeedSubmitter, ListingsSubmitter, Sent, batches
+from transpiler.publish.output import AcknowledgementOutput, Progress
+from transpiler.publish.reconcile import Reconciler, settled
+from transpiler.publish.submission import PUB_NETWORK, FeedSubmitter, ListingsSubmitter, Sent, batches
 
 LISTINGS = "listings"
 FEED = "feed"
@@ -76,61 +74,6 @@ class PublishResult:
         return 1 if self.file_errors or self.summary["failed"] else 0
 
 
-class Progress:
-    """Callbacks for the console: `item()` per item read, `ack(ack)` per final acknowledgement."""
-
-    def item(self) -> None:  # pragma: no cover - interface
-        pass
-
-    def ack(self, ack: Acknowledgement) -> None:  # pragma: no cover - interface
-        pass
-
-    def status(self, text: str) -> None:  # pragma: no cover - interface
-        pass
-
-
-class _Output:
-    """Streams acknowledgements to the XML and JSON files and counts them."""
-
-    def __init__(self, out_dir: Path, table_key: str, progress: Progress):
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.xml_path = out_dir / "acknowledgements.xml"
-        self.report_path = out_dir / "report.json"
-        # private names until complete: a reader (or a concurrent run) never sees a half-written file
-        self._xml_tmp = out_dir / f".acknowledgements.xml.{os.getpid()}.part"
-        self._json_tmp = out_dir / f".report.json.{os.getpid()}.part"
-        self.writer = AcknowledgementWriter(self._xml_tmp, table_key).__enter__()
-        self._json = self._json_tmp.open("w", encoding="utf-8")
-        self._json.write('{\n  "items": [')
-        self._first = True
-        self.counts: Counter[str] = Counter()
-        self.unchanged = 0
-        self.modes: Counter[str] = Counter()
-        self.operations: Counter[str] = Counter()
-        self.progress = progress
-        self.seen: set[str] = set()
-
-    def emit(self, ack: Acknowledgement) -> None:
-        self.writer.write(ack)
-        self._json.write(("\n    " if self._first else ",\n    ") + json.dumps(ack.as_json(), ensure_ascii=False))
-        self._first = False
-        self.counts[ack.status.value] += 1
-        self.unchanged += ack.unchanged
-        if ack.mode:
-            self.modes[ack.mode] += 1
-        if ack.operation and not ack.unchanged:
-            self.operations[ack.operation] += 1
-        self.progress.ack(ack)
-
-    def close(self, summary: dict[str, Any]) -> None:
-        self.writer.__exit__(None, None, None)
-        self._json.write('\n  ],\n  "summary": ' + json.dumps(summary, ensure_ascii=False, indent=2)
-                         .replace("\n", "\n  ") + "\n}\n")
-        self._json.close()
-        self._xml_tmp.replace(self.xml_path)
-        self._json_tmp.replace(self.report_path)
-
-
 def shared_client(settings: Settings, cache_dir: Path) -> Any:
     """An SP-API client whose rate-limit buckets live under `cache_dir`, shared with every other run
     and worker of the same app on this machine (so together they stay within Amazon's plan)."""
@@ -147,9 +90,14 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("the vendor code is not set: PL_AMAZON_SELLER_ID (or --partner)")
 
 
+def journal_file(journal: Path | None, cache_dir: Path, target: str) -> Path:
+    """The journal of `target`: the one given, else `<cache_dir>/journal/<target>.sqlite3`."""
+    return journal or cache_dir / "journal" / f"{target}.sqlite3"
+
+
 def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str]:
     target = target_name(settings.spapi_url, settings.seller_id, settings.marketplace_id)
-    return options.journal or options.cache_dir / "journal" / f"{target}.sqlite3", target
+    return journal_file(options.journal, options.cache_dir, target), target
 
 
 def publish(items_path: Path, settings: Settings, options: PublishOptions, *, client: Any = None,
@@ -180,7 +128,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
     reader = ItemsReader(items_path, options.limits)
     run = journal.begin_run(str(items_path), {"mode": options.mode, "via": options.via, "preview": options.preview},
                             resume=options.resume, force=options.force) if not options.preview else None
-    output: _Output | None = None
+    output: AcknowledgementOutput | None = None
     publisher: _Publisher | None = None
     file_errors: list[str] = []
     started = time.monotonic()
@@ -189,7 +137,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
         publisher = _Publisher(settings, options, client, table, validate, journal, run, progress, clock, sleep)
         listings = publisher.prepared(reader)
         first = next(listings, None)
-        output = _Output(options.out_dir, reader.table_key or TABLE_KEY, progress)
+        output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress)
         publisher.output = output
         stream = publisher.guarded(itertools.chain([first], listings) if first is not None else iter(()))
         via = options.via
@@ -207,18 +155,13 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
     except ItemsFileError as exc:
         file_errors.append(exc.one_line())
         if output is None:
-            output = _Output(options.out_dir, reader.table_key or TABLE_KEY, progress)
+            output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress)
     finally:
         if owns_client:
             client.close()
     elapsed = time.monotonic() - started
     summary = {
-        "items": sum(output.counts.values()),
-        "statuses": {s.value: output.counts.get(s.value, 0) for s in Status},
-        "failed": sum(output.counts.get(s.value, 0) for s in FAILED),
-        "unchanged": output.unchanged,
-        "modes": dict(sorted(output.modes.items())),
-        "operations": dict(sorted(output.operations.items())),
+        **output.totals(),
         "via": via,
         "preview": options.preview,
         "feeds": list(publisher.feed_ids) if publisher is not None else [],
@@ -250,7 +193,7 @@ class _Publisher:
         self.journal = journal
         self.run = run
         self.progress = progress
-        self.output: _Output | None = None
+        self.output: AcknowledgementOutput | None = None
         self.pending_follow_up: list[tuple[Acknowledgement, str]] = []
         self.last_sent = 0.0
         self.feed_ids: list[str] = []
@@ -284,7 +227,7 @@ class _Publisher:
         entry = self.journal.entry(listing.sku or "")
         if entry is not None and entry.answered(digest) and entry.ack is not None:
             ack = entry.ack.with_(index=listing.index, unchanged=True)
-            if ack.status == Status.ACCEPTED and not ack.asin and self.options.follow_up_delay > 0:
+            if ack.status == Status.ACCEPTED and not settled(ack) and self.options.follow_up_delay > 0:
                 # accepted by a run that ended before its follow-up read (killed): read it now
                 self.pending_follow_up.append((ack, digest))
             else:
@@ -342,33 +285,29 @@ class _Publisher:
             self.emit(ack)
 
     def follow_up(self) -> None:
-        """Read accepted listings again once Amazon has processed them (ASIN, late issues)."""
+        """Read accepted listings again once Amazon has processed them (ASIN, late issues), for at most
+        `follow_up_timeout` seconds; what is still pending is left to `pl-amazon reconcile`."""
         if not self.pending_follow_up:
             return
         self.progress.status("vérification des annonces acceptées")
-        wait = self.options.follow_up_delay - (self.clock() - self.last_sent)
-        if wait > 0:
-            self.sleep(wait)
-        deadline = self.clock() + self.options.follow_up_timeout
         pending = self.pending_follow_up
         self.pending_follow_up = []
-        done: list[tuple[Acknowledgement, str]] = []
-        pause = 0.5
-        while pending:
-            still: list[tuple[Acknowledgement, str]] = []
-            for ack, digest in pending:
-                updated = self.listings.follow_up(ack)
-                if self.listings.settled(updated) or self.clock() > deadline:
-                    done.append((updated, digest))
-                else:
-                    still.append((ack, digest))
-            pending = still
-            if pending:
-                self.sleep(pause)
-                pause = min(pause * 2, 5.0)
-        for ack, digest in done:
+        digests = {ack.sku: digest for ack, digest in pending}
+        reconciler = Reconciler(self.client, self.table, self.settings.marketplace_id, clock=self.clock,
+                                sleep=self.sleep)
+        first_wait = self.options.follow_up_delay - (self.clock() - self.last_sent)
+        problems: list[str] = []
+        followed = reconciler.follow([ack for ack, _ in pending], first_wait=first_wait,
+                                     bound=self.options.follow_up_timeout,
+                                     on_error=lambda exc: problems.append(PlAmazonError.one_line(exc)))
+        for ack in followed:
+            if problems:
+                ack = ack.with_(issues=(*ack.issues, Issue(PUB_NETWORK, "WARNING", "vérification après traitement "
+                                                           f"impossible : {problems[0]}", source="publisher")))
+            digest = digests.get(ack.sku, "")
             if self.run is not None and ack.sku:
                 self.journal.record(self.run, ack.sku, digest, ack.with_(unchanged=False))
+                self.journal.settle(ack.sku, digest, ack, final=settled(ack), update_ack=False)
             self.emit(ack)
 
     # -- JSON_LISTINGS_FEED ---------------------------------------------------------------------
@@ -428,9 +367,14 @@ class _Publisher:
             self._record_feed_sent(sent, digests.get(sent.ack.sku, ""))
 
     def _record_feed_sent(self, sent: Sent, digest: str) -> None:
-        if self.run is not None and sent.ack.sku:
-            self.journal.record(self.run, sent.ack.sku, digest, sent.ack, sent.attributes)
-        self.emit(sent.ack)
+        ack = sent.ack
+        if self.run is not None and ack.sku:
+            self.journal.record(self.run, ack.sku, digest, ack, sent.attributes)
+        if ack.status == Status.ACCEPTED and self.options.follow_up_delay > 0 and not settled(ack):
+            self.pending_follow_up.append((ack, digest))
+            self.last_sent = self.clock()
+        else:
+            self.emit(ack)
 
 
 def _join(*notes: str | None) -> str | None:

@@ -26,7 +26,6 @@ REQUIREMENTS = "LISTING_PRODUCT_ONLY"  # vendors: product facts, no offer
 #: enum); outside preview the ASIN comes from the follow-up read (getListingsItem summaries)
 SUBMIT_INCLUDED = ("issues",)
 PREVIEW_INCLUDED = ("issues", "identifiers")
-FOLLOW_UP_INCLUDED = ("summaries", "issues")
 PREVIEW = "VALIDATION_PREVIEW"
 
 # codes of acknowledgement issues produced by the publisher itself
@@ -160,37 +159,6 @@ class ListingsSubmitter:
                               asin=_asin(response, self.marketplace_id) or listing.asin, issues=tuple(issues),
                               published_at=now_iso(), note=note)
         return Sent(ack, attributes if status == Status.ACCEPTED else None)
-
-    def follow_up(self, ack: Acknowledgement) -> Acknowledgement:
-        """Read the listing again after processing: the new ASIN and issues raised after acceptance.
-
-        A listing that Amazon accepted and then found in ERROR is reported INVALID, never hidden.
-        """
-        try:
-            current = self.current(ack.sku or "", FOLLOW_UP_INCLUDED)
-        except (AmazonError, PlAmazonError) as exc:
-            issue = Issue(PUB_NETWORK, "WARNING", f"vérification après traitement impossible : "
-                                                  f"{PlAmazonError.one_line(exc)}", source="publisher")
-            return ack.with_(issues=(*ack.issues, issue))
-        if current is None:
-            issue = Issue(PUB_HTTP, "WARNING", "l'annonce acceptée est introuvable lors de la vérification",
-                          source="publisher")
-            return ack.with_(issues=(*ack.issues, issue))
-        mapping = self.table.for_category(ack.product_type or "")
-        known = {(i.code, i.message) for i in ack.issues}
-        late = [amazon_issue(dict(i), mapping, self.table) for i in current.get("issues") or ()
-                if isinstance(i, Mapping)]
-        late = [i for i in late if (i.code, i.message) not in known]
-        asin = _asin(current, self.marketplace_id) or ack.asin
-        updated = ack.with_(asin=asin, issues=(*ack.issues, *late))
-        if any(i.is_error for i in late):
-            updated = updated.with_(status=Status.INVALID, note=_join(
-                ack.note, "acceptée puis refusée par Amazon lors du traitement : voir les problèmes"))
-        return updated
-
-    def settled(self, ack: Acknowledgement) -> bool:
-        """True when a follow-up found what it waits for (an ASIN or an error)."""
-        return bool(ack.asin) or ack.status != Status.ACCEPTED
 
     def matches(self, listing: Listing) -> bool:
         """True when Amazon already holds exactly the desired attributes (a run killed after sending)."""

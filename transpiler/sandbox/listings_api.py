@@ -124,6 +124,7 @@ async def delete_item(request: Request, state: SandboxState, principal: Principa
 async def get_item(request: Request, state: SandboxState, principal: Principal) -> Response:
     seller_id, sku, marketplace_id, locale = _common(request, principal)
     included = csv_param(request, "includedData", allowed=GET_INCLUDED) or ["summaries"]
+    Listings(state).process_due()  # what the sandbox clock says is processed, even between worker ticks
     listing = state.store.listing(seller_id, sku)
     if listing is None or listing["marketplace_id"] != marketplace_id:
         raise not_found(f"SKU '{sku}' not found in marketplace {marketplace_id}.")
@@ -142,13 +143,23 @@ async def search_items(request: Request, state: SandboxState, principal: Princip
                                                     "UPC"})
     if identifiers and not kind:
         raise bad_request("'identifiersType' is required with 'identifiers'.")
+    severities = set(csv_param(request, "withIssueSeverity", allowed={"WARNING", "ERROR"}))
+    with_status = set(csv_param(request, "withStatus", allowed={"BUYABLE", "DISCOVERABLE"}))
+    without_status = set(csv_param(request, "withoutStatus", allowed={"BUYABLE", "DISCOVERABLE"}))
     page_size = _int_param(request, "pageSize", 10, 1, 20)
     offset = _int_param(request, "pageToken", 0, 0, 10_000)
-    listings = [x for x in state.store.listings(seller_id) if x["marketplace_id"] == marketplace_id]
-    if identifiers:
-        wanted = set(identifiers)
-        listings = [x for x in listings if _identifier_values(x, kind or "SKU") & wanted]
     service = Listings(state)
+    service.process_due()
+    if identifiers and kind == "SKU":
+        listings = state.store.listings_by_skus(seller_id, identifiers)
+    else:
+        listings = state.store.listings(seller_id)
+        if identifiers:
+            listings = [x for x in listings if _identifier_values(x, kind or "SKU") & set(identifiers)]
+    listings = [x for x in listings if x["marketplace_id"] == marketplace_id
+                and (not severities or severities & {i["severity"] for i in x.get("issues", [])})
+                and (not with_status or with_status & set(Listings.status(x)))
+                and not (without_status & set(Listings.status(x)))]
     page = listings[offset:offset + page_size]
     body: dict[str, Any] = {"numberOfResults": len(listings),
                             "items": [service.item(x, included, locale) for x in page]}

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS listings (
     process_at REAL, created REAL NOT NULL, updated REAL NOT NULL,
     PRIMARY KEY (seller_id, sku)
 );
+CREATE INDEX IF NOT EXISTS listings_due ON listings (processed, process_at);
 CREATE TABLE IF NOT EXISTS asins (ean TEXT PRIMARY KEY, asin TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, seller_id TEXT NOT NULL, content_type TEXT NOT NULL, data BLOB,
@@ -126,6 +127,12 @@ class Store:
             rows = self.all("SELECT * FROM listings ORDER BY seller_id, sku")
         else:
             rows = self.all("SELECT * FROM listings WHERE seller_id=? ORDER BY sku", (seller_id,))
+        return [_listing(r) for r in rows]
+
+    def listings_by_skus(self, seller_id: str, skus: list[str]) -> list[dict[str, Any]]:
+        marks = ",".join("?" for _ in skus)
+        rows = self.all(f"SELECT * FROM listings WHERE seller_id=? AND sku IN ({marks}) ORDER BY sku",
+                        (seller_id, *skus))
         return [_listing(r) for r in rows]
 
     def save_listing(self, listing: dict[str, Any]) -> None:
