@@ -1,5 +1,6 @@
 """Following listings after ACCEPTED: `reconcile()` against the sandbox, which assigns ASINs and raises
-late issues only once its clock has moved past the processing delay (no sleeping)."""
+late issues only once its clock has moved past the processing delay (an hour here: no sleeping, the
+in-process sandbox's manual clock is advanced)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from tests.test_publish_sandbox import report, run, settings_for, subset
+from tests.sandbox_fixtures import client_for, settings_for
+from tests.test_publish_sandbox import report, run, subset
 from transpiler.cli import main
 from transpiler.config import Settings
 from transpiler.mapping import publication
@@ -22,7 +23,8 @@ from transpiler.productlive.acknowledgement import Acknowledgement, Status
 from transpiler.publish.journal import Journal, target_name
 from transpiler.publish.mappings import MappingSet, default_mapping_dir
 from transpiler.publish.reconcile import ReconcileOptions, reconcile, refreshed, settled
-from transpiler.sandbox.runner import SandboxHandle, start_sandbox
+from transpiler.sandbox.product_types import ProductTypes
+from transpiler.sandbox.runner import SandboxHandle, open_sandbox
 
 NEW = "MDL-S24-256-NOIR"  # a new EAN: Amazon creates an ASIN
 CONFLICT = "MDL-LEGION-Y70-GRIS"  # its ASIN belongs to another EAN: refused after acceptance
@@ -31,13 +33,19 @@ HOURS = 3600.0
 
 
 @pytest.fixture
-def slow_amazon(tmp_path: Path) -> Iterator[SandboxHandle]:
-    """A sandbox that processes accepted listings an hour (of its clock) after acceptance."""
-    handle = start_sandbox(data=tmp_path / "sandbox", rate_limits="off", listing_processing_delay=HOURS)
+def slow_amazon(tmp_path: Path, sandbox_definitions: ProductTypes) -> Iterator[SandboxHandle]:
+    """An in-process sandbox that processes accepted listings an hour (of its clock) after acceptance."""
+    handle = open_sandbox(data=tmp_path / "sandbox", product_types=sandbox_definitions, rate_limits="off",
+                          listing_processing_delay=HOURS)
     try:
         yield handle
     finally:
         handle.stop()
+
+
+def check(handle: SandboxHandle, tmp: Path, out: str, **values: Any):
+    """reconcile() through the real client bound to the sandbox."""
+    return reconcile(settings_for(handle), options(tmp, out, **values), client=client_for(handle))
 
 
 def options(tmp: Path, out: str, **values: Any) -> ReconcileOptions:
@@ -55,13 +63,12 @@ def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(
         NEW: ("ACCEPTED", None), CONFLICT: ("ACCEPTED", "B0CM7HJ3TQ"), HTTP_IMAGE: ("ACCEPTED", None)}
     assert all("pl-amazon reconcile" in i["note"] for i in published.values())  # the follow-up was bounded
 
-    settings = settings_for(slow_amazon)
-    early = reconcile(settings, options(tmp_path, "early"))
+    early = check(slow_amazon, tmp_path, "early")
     assert (early.summary["followed"], early.summary["final"], early.summary["pending"]) == (3, 0, 3)
     assert early.counts["ACCEPTED"] == 3 and early.exit_code == 0
 
     slow_amazon.advance_clock(HOURS + 1)  # Amazon has processed them now
-    later = reconcile(settings, options(tmp_path, "later"))
+    later = check(slow_amazon, tmp_path, "later")
     assert (later.summary["followed"], later.summary["final"], later.summary["pending"]) == (3, 3, 0)
     got = items_of(later.report_path)
     assert got[NEW]["status"] == "ACCEPTED" and got[NEW]["asin"].startswith("B0")
@@ -79,7 +86,7 @@ def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(
     assert new.findtext(f"Field[@key='{publication.ASIN}']") == got[NEW]["asin"]
     assert [f.text for f in new.findall(f"Field[@key='{publication.LISTING_STATUS}']")] == ["DISCOVERABLE"]
 
-    again = reconcile(settings, options(tmp_path, "again"))  # idempotent: nothing left to follow
+    again = check(slow_amazon, tmp_path, "again")  # idempotent: nothing left to follow
     assert (again.summary["followed"], again.summary["items"]) == (0, 0) and again.exit_code == 0
 
     # the journal now holds the outcome: a rerun of publish on the same data sends nothing
@@ -93,8 +100,8 @@ def test_given_skus_are_read_whatever_their_state(slow_amazon, tmp_path):
     items = subset([NEW, HTTP_IMAGE], tmp_path)
     run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
     slow_amazon.advance_clock(HOURS + 1)
-    reconcile(settings_for(slow_amazon), options(tmp_path, "all"))
-    one = reconcile(settings_for(slow_amazon), options(tmp_path, "one", skus=[NEW, "UNKNOWN-SKU"]))
+    check(slow_amazon, tmp_path, "all")
+    one = check(slow_amazon, tmp_path, "one", skus=[NEW, "UNKNOWN-SKU"])
     assert [i["sku"] for i in items_of(one.report_path).values()] == [NEW]  # unknown to the journal: skipped
     assert one.summary["followed"] == 1
 
@@ -102,17 +109,12 @@ def test_given_skus_are_read_whatever_their_state(slow_amazon, tmp_path):
 def test_an_accepted_sku_amazon_never_lists_becomes_error_after_two_days(slow_amazon, tmp_path):
     items = subset([NEW], tmp_path)
     run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
-    reg = slow_amazon.registration
-    token = httpx.post(slow_amazon.lwa_url, data={"grant_type": "refresh_token", "refresh_token": reg.refresh_token,
-                                                  "client_id": reg.client_id, "client_secret": reg.client_secret})
-    httpx.delete(f"{slow_amazon.url}/listings/2021-08-01/items/MODEL/{NEW}",
-                 params={"marketplaceIds": "A13V1IB3VIYZZH"},
-                 headers={"x-amz-access-token": token.json()["access_token"]}).raise_for_status()
-    soon = reconcile(settings_for(slow_amazon), options(tmp_path, "soon"))
+    with client_for(slow_amazon) as amazon:
+        amazon.listings.delete_listings_item(NEW)  # Amazon dropped it (accepted, never listed)
+    soon = check(slow_amazon, tmp_path, "soon")
     assert items_of(soon.report_path)[NEW]["status"] == "ACCEPTED"
     assert "pas encore visible" in items_of(soon.report_path)[NEW]["note"]
-    later = reconcile(settings_for(slow_amazon), options(
-        tmp_path, "later", now=lambda: datetime.now(UTC) + timedelta(hours=49)))
+    later = check(slow_amazon, tmp_path, "later", now=lambda: datetime.now(UTC) + timedelta(hours=49))
     lost = items_of(later.report_path)[NEW]
     assert lost["status"] == "ERROR" and lost["issues"][-1]["code"] == "PUB_NOT_FOUND"
     target = target_name(slow_amazon.url, "MODEL", "A13V1IB3VIYZZH")
@@ -143,12 +145,12 @@ def test_refreshed_keeps_amazons_categories_and_enforcements():
     assert Acknowledgement.from_json(updated.as_json()).issues[0].enforcements == issue.enforcements
 
 
-def test_reconcile_command(slow_amazon, tmp_path):
+def test_reconcile_command(served_sandbox, tmp_path):
     items = subset([NEW], tmp_path)
-    run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
-    slow_amazon.advance_clock(HOURS + 1)
-    reg = slow_amazon.registration
-    env = {"PL_AMAZON_SPAPI_URL": slow_amazon.url, "PL_AMAZON_LWA_URL": slow_amazon.lwa_url,
+    run(served_sandbox, tmp_path, items, follow_up_delay=0)  # no follow-up: left to reconcile
+    served_sandbox.advance_clock(1)
+    reg = served_sandbox.registration
+    env = {"PL_AMAZON_SPAPI_URL": served_sandbox.url, "PL_AMAZON_LWA_URL": served_sandbox.lwa_url,
            "PL_AMAZON_CLIENT_ID": reg.client_id, "PL_AMAZON_CLIENT_SECRET": reg.client_secret,
            "PL_AMAZON_REFRESH_TOKEN": reg.refresh_token, "PL_AMAZON_SELLER_ID": reg.vendor_code,
            "XDG_CONFIG_HOME": str(tmp_path / "config")}
