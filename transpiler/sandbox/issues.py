@@ -56,6 +56,14 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
              "(il correspond à {expected}).", INVALID),
     "8566": ("The ASIN '{detail}' in merchant_suggested_asin does not exist in the Amazon catalog.",
              "L'ASIN '{detail}' de merchant_suggested_asin n'existe pas dans le catalogue Amazon.", INVALID),
+    "8007": ("We cannot recognize the parent SKU '{detail}' of this child: {expected}.",
+             "Le SKU parent '{detail}' de cet enfant n'est pas reconnu : {expected}.", INVALID),
+    "8016": ("The product data is insufficient to create the variation relationship with the parent '{detail}': "
+             "{expected}.",
+             "Les données ne permettent pas de créer la relation de variation avec le parent '{detail}' : "
+             "{expected}.", INVALID),
+    "8019": ("The parent and the child have the same SKU '{detail}'.",
+             "Le parent et l'enfant ont le même SKU '{detail}'.", INVALID),
     "18027": ("The image '{detail}' of '{attribute}' could not be downloaded: images must be served over https.",
               "L'image '{detail}' de '{attribute}' n'a pas pu être téléchargée : les images doivent être servies en "
               "https.", "INVALID_IMAGE"),

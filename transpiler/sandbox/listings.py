@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from transpiler.sandbox.catalog import gtin_is_valid, new_asin
+from transpiler.sandbox.families import Families, parentage
 from transpiler.sandbox.issues import make_issue, schema_issues
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES, ProductTypeEntry
 from transpiler.sandbox.state import SandboxState
@@ -79,9 +80,17 @@ class Listings:
         return None
 
     # -- submissions --------------------------------------------------------------------------
+    def judge_listing(self, seller_id: str, sku: str, entry: ProductTypeEntry, attributes: dict[str, Any],
+                      marketplace_id: str, locale: str | None) -> list[dict[str, Any]]:
+        """The schema's issues, then (when it passes) the listing's place in its variation family."""
+        issues = self.judge(entry, attributes, marketplace_id, locale)
+        if not any(i["severity"] == "ERROR" for i in issues):
+            issues.extend(Families(self.state).judge(seller_id, sku, entry, attributes, marketplace_id, locale))
+        return issues
+
     def put(self, seller_id: str, sku: str, marketplace_id: str, entry: ProductTypeEntry, requirements: str,
             attributes: dict[str, Any], *, preview: bool, locale: str | None) -> Submission:
-        issues = self.judge(entry, attributes, marketplace_id, locale)
+        issues = self.judge_listing(seller_id, sku, entry, attributes, marketplace_id, locale)
         asin = self.known_asin(attributes)
         if any(i["severity"] == "ERROR" for i in issues):
             return Submission(sku, "INVALID", issues, None, marketplace_id)
@@ -109,7 +118,7 @@ class Listings:
         for patch in patches:
             issues.extend(self._apply(entry, attributes, patch, locale, marketplace_id))
         if not issues:
-            issues = self.judge(entry, attributes, marketplace_id, locale)
+            issues = self.judge_listing(seller_id, sku, entry, attributes, marketplace_id, locale)
         if any(i["severity"] == "ERROR" for i in issues):
             return Submission(sku, "INVALID", issues, None, marketplace_id)
         asin = listing.get("asin") or self.known_asin(attributes)
@@ -210,7 +219,9 @@ class Listings:
             if asin is None:
                 asin = new_asin(eans[0])
                 store.remember_asin(eans[0], asin)
-        elif _first_value(attributes, "supplier_declared_has_product_identifier_exemption") is True:
+        elif (_first_value(attributes, "supplier_declared_has_product_identifier_exemption") is True
+              or parentage(attributes) == "parent"):
+            # a parent is never sold and has no barcode: Amazon gives it its own (parent) ASIN
             asin = listing.get("asin") or new_asin(f"{listing['seller_id']}/{listing['sku']}")
         else:
             asin = listing.get("asin")
@@ -257,7 +268,8 @@ class Listings:
         if "procurement" in included:
             item["procurement"] = []
         if "relationships" in included:
-            item["relationships"] = [{"marketplaceId": marketplace_id, "relationships": []}]
+            item["relationships"] = [{"marketplaceId": marketplace_id,
+                                      "relationships": Families(self.state).relationships(listing)}]
         if "productTypes" in included:
             item["productTypes"] = [{"marketplaceId": marketplace_id, "productType": listing["product_type"]}]
         return item

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from transpiler.amazon.usage_plans import patched_attributes, update_cases
+from transpiler.sandbox.families import parent_sku
 from transpiler.sandbox.gateway import csv_param, enum_param, json_body, operation, throttle_cases
 from transpiler.sandbox.issues import make_issue
 from transpiler.sandbox.listings import Listings
@@ -148,6 +149,9 @@ async def search_items(request: Request, state: SandboxState, principal: Princip
     page_size = _int_param(request, "pageSize", 10, 1, 20)
     offset = _int_param(request, "pageToken", 0, 0, 10_000)
     service = Listings(state)
+    family = request.query_params.get("variationParentSku")
+    if family and identifiers:
+        raise bad_request("'variationParentSku' cannot be used with 'identifiers'.")
     if identifiers and kind == "SKU":
         listings = state.store.listings_by_skus(seller_id, identifiers)
     else:
@@ -155,6 +159,7 @@ async def search_items(request: Request, state: SandboxState, principal: Princip
         if identifiers:
             listings = [x for x in listings if _identifier_values(x, kind or "SKU") & set(identifiers)]
     listings = [x for x in listings if x["marketplace_id"] == marketplace_id
+                and (not family or parent_sku(x["attributes"]) == family)
                 and (not severities or severities & {i["severity"] for i in x.get("issues", [])})
                 and (not with_status or with_status & set(Listings.status(x)))
                 and not (without_status & set(Listings.status(x)))]

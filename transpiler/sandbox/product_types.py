@@ -17,6 +17,7 @@ from typing import Any
 
 from transpiler.amazon.definitions import list_schema_files, load_definition, md5_base64
 from transpiler.amazon.vocabulary import validator_for
+from transpiler.compiler.model import Variations
 
 FRANCE = "A13V1IB3VIYZZH"
 MARKETPLACE_LOCALES = {FRANCE: "fr_FR", "ATVPDKIKX0DER": "en_US", "A1F83G8C2ARO7P": "en_GB",
@@ -54,6 +55,7 @@ class ProductTypes:
         self._lock = threading.Lock()
         self._validators: dict[tuple[str, str, str, bool], Any] = {}
         self._variants: dict[tuple[str, str, bool], bytes] = {}
+        self._variations: dict[tuple[str, str, str], Variations] = {}
         self._scan()
 
     def _scan(self) -> None:
@@ -95,6 +97,19 @@ class ProductTypes:
 
     def checksum(self, entry: ProductTypeEntry, enforced: bool = True) -> str:
         return entry.checksum if enforced else md5_base64(self.schema_bytes(entry, enforced=False))
+
+    def variations(self, entry: ProductTypeEntry) -> Variations:
+        """The product type's parentage attributes and themes, read from its schema (cached per checksum)."""
+        key = (entry.name, entry.marketplace_id, entry.checksum)
+        with self._lock:
+            found = self._variations.get(key)
+        if found is None:
+            from transpiler.compiler import compile_product_type
+
+            found = compile_product_type(entry.schema, name=entry.name, source=str(entry.schema_path)).variations
+            with self._lock:
+                self._variations[key] = found
+        return found
 
     def validator(self, entry: ProductTypeEntry, enforced: bool = True) -> Any:
         """The compiled validator for this product type (cached per checksum)."""
