@@ -25,7 +25,7 @@ import httpx
 from lxml import etree
 
 from transpiler.config import Settings
-from transpiler.publish.ean import check_digit
+from transpiler.productlive.gtin import check_digit
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "items.xml"

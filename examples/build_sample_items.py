@@ -21,7 +21,7 @@ from transpiler.mapping import publication
 from transpiler.mapping.field_codec import attributes_to_fields
 from transpiler.mapping.json_codec import load_mapping
 from transpiler.mapping.types import Quantity
-from transpiler.publish.ean import check_digit
+from transpiler.productlive.gtin import check_digit
 from transpiler.workspace import DEFAULT_GENERATED
 
 HERE = Path(__file__).resolve().parent

@@ -180,12 +180,14 @@ def test_sample_table_meaning(sample_xml: str) -> None:
     status = [o.get("key") for o in fields[publication.STATUS].iterfind("Options/Option")]
     assert set(status) == {"ACCEPTED", "INVALID", "VALID", "ERROR", "NOT_SENT"}
     assert fields[publication.PUBLISHED_AT].get("type") == "DATE-TIME"
-    # readiness: Rule-Required per type in Specific, tighter of chars/bytes, EAN barcode
+    # readiness: requirements shared by every type in Common, tighter of chars/bytes, EAN barcode
     cf = schema.find("Conditional-Formattings/Conditional-Formatting")
     incomplete = cf.find("Statuses/Status[@key='INCOMPLETE']")
+    assert incomplete.find("Rules/Common/Field[@key='item_name']/Rule-Required") is not None
     phone = incomplete.find("Rules/Specific[@category='CELLULAR_PHONE']")
-    assert phone.find("Field[@key='item_name']/Rule-Required") is not None
-    conditional = phone.find("Field[@key='batteries_included']/Rule-Required-If-Another-Field-Has-Options")
+    assert phone.find("Field[@key='operating_system']/Rule-Required") is not None
+    conditional = incomplete.find(
+        "Rules/Common/Field[@key='batteries_included']/Rule-Required-If-Another-Field-Has-Options")
     assert conditional.get("field") == "batteries_required"
     assert [o.get("key") for o in conditional.iterfind("Option")] == ["true"]
     invalid = cf.find("Statuses/Status[@key='INVALID']")
@@ -193,6 +195,21 @@ def test_sample_table_meaning(sample_xml: str) -> None:
     # generic_keyword: 500 characters but 250 UTF-8 bytes -> 250
     assert invalid.find(".//Field[@key='generic_keyword_1']/Rule-Max-Length").get("max") == "250"
     assert invalid.find(".//Field[@key='model_year']/Rule-Greater-Than-Or-Equal").get("value") == "1990"
+    assert invalid.find(".//Field[@key='model_year']/Rule-Decimal-Places").get("precision") == "0"
+    # compound rules: the identifier rule of a new product, in condition groups
+    identity = incomplete.find("Rules/Common/Identifier[@key='EAN']/Rule-Condition")
+    groups = [{(c.get("source"), c.get("operator")) for c in g}
+              for g in identity.iterfind("Conditions/Condition-Group")]
+    assert len(groups) >= 2 and all({("EAN", "EMPTY"), ("merchant_suggested_asin", "EMPTY")} <= g for g in groups)
+    assert "EAN" in identity.findtext("Title") and "ASIN" in identity.findtext("Title")
+    # per-type options: offered by formula, flagged by a rule
+    formula = schema.find("Formulas/Field[@key='item_type_keyword']")
+    offered = {r.find("Conditions/Condition-Group/Condition/Value").text: [v.text for v in r.iterfind("Action/Value")]
+               for r in formula.iterfind("Rule")}
+    assert "cell-phone-flip-cases" not in offered["CELLULAR_PHONE"] and "smartphones" in offered["CELLULAR_PHONE"]
+    assert all(r.find("Action").get("type") == "SET_SELECTABLE_OPTIONS" for r in formula.iterfind("Rule"))
+    other = invalid.find("Rules/Specific[@category='HEADPHONES']/Field[@key='item_type_keyword']/Rule-Condition")
+    assert "cell-phone-flip-cases" in [v.text for v in other.iter("Value")]
 
 
 def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
@@ -206,9 +223,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
     assert len(s.findall("Fields/Field")) == 258  # 7 publication fields
     assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3220
     rules = [r for r in s.iterfind("Conditional-Formattings//Rules//*") if r.tag.startswith("Rule-")]
-    # memory_storage_capacity and compatible_phone_models are required of every listing but a parent
-    # (a condition, not a Rule-Required of the product type)
-    assert len(rules) == 493
+    assert len(rules) == 722
     assert len(s.findall("Matrix/Common/Field")) == 39
     # a case lists up to 20 compatible phone models: 20 numbered fields, none dropped
     models = [f.get("key") for f in s.findall("Fields/Field") if f.get("key").startswith("compatible_phone_models_")]
@@ -220,9 +235,11 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
 def test_report_counts(corpus_guard) -> None:
     types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
     report = build_report(types)
-    assert (report["fields"], report["options"], report["rules"]) == (258, 3220, 493)  # incl. the listing status field
+    assert (report["fields"], report["options"], report["rules"]) == (258, 3220, 722)
     phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
-    assert phone["conditions"] == {"native": 3, "partial": 4, "publisher": 14}
+    assert phone["conditions"] == {"native": 21, "partial": 0, "publisher": 0} and phone["native_share"] == 1.0
+    us = next(t for t in report["product_types"] if t["category"] == "PRODUCT_ATVPDKIKX0DER")
+    assert us["conditions"]["publisher"] == 1 and all(e["reason"] for e in us["left_to_publisher"])
     assert sum(phone["conditions"].values()) == len(load_product_type(sample_schema_files()[0]).conditions)
     assert any(e["path"] == "screen_size" for e in phone["unmapped"])
 

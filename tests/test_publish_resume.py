@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from transpiler.publish.ean import check_digit
+from transpiler.productlive.gtin import check_digit
 from transpiler.sandbox.runner import SandboxHandle
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ from jsonschema import Draft7Validator
 
 from tests.conftest import amazon_dir
 from transpiler.config import Settings
+from transpiler.productlive.gtin import check_digit, gtin_problem, gtin_type, is_valid_gtin
 from transpiler.productlive.items import FieldValue, Item
-from transpiler.publish.ean import check_digit, gtin_problem, gtin_type, is_valid_gtin
 from transpiler.publish.feed import batches, feed_header, patch_message, read_report, update_message
 from transpiler.publish.listing import PL_EAN, PL_NO_ASIN, PL_UNKNOWN_FIELD, PL_VALUE, prepare
 from transpiler.publish.mappings import MappingSet, default_mapping_dir

@@ -152,6 +152,52 @@ def check(schema: str, payload: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("items", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--table", "table_path", type=click.Path(dir_okay=False, path_type=str),
+              help="Table structure XML (default: generated/productlive/AMAZON_FR.xml).")
+@click.option("--indicator", default="AMAZON_READINESS", show_default=True,
+              help="Conditional formatting to evaluate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+def readiness(items: str, table_path: str | None, indicator: str, as_json: bool) -> None:
+    """The status Product-Live shows for each item of ITEMS (an items export), and why.
+
+    Judges the table's own rules (its Conditional-Formatting), read from the table XML. Exit 0 when
+    every item has the default status ("Prêt pour Amazon"), 1 otherwise, 2 on bad input.
+    """
+    from collections import Counter
+    from pathlib import Path
+
+    from transpiler.errors import PlAmazonError
+    from transpiler.productlive.readiness import judge_file
+    from transpiler.productlive.table_rules import read_table
+    from transpiler.workspace import DEFAULT_GENERATED
+
+    table = read_table(Path(table_path) if table_path else DEFAULT_GENERATED / "productlive" / "AMAZON_FR.xml")
+    cf = table.indicator(indicator)
+    if cf is None:
+        raise PlAmazonError(f"the table has no conditional formatting {indicator!r} "
+                            f"(it has: {', '.join(i.key for i in table.indicators) or 'none'})")
+    counts: Counter[str] = Counter()
+    verdicts = []
+    for verdict in judge_file(Path(items), table, indicator):
+        counts[verdict.title] += 1
+        verdicts.append(verdict)
+        if as_json:
+            continue
+        shown = f"  (Product-Live affichait : {verdict.exported})" if verdict.exported and \
+            verdict.exported != verdict.status else ""
+        click.echo(f"{verdict.sku or '(sans SKU)'} : {verdict.title}{shown}")
+        for finding in verdict.findings:
+            click.echo(f"    {finding.message}")
+    if as_json:
+        click.echo(json.dumps({"indicator": indicator, "items": [v.as_json() for v in verdicts],
+                               "summary": dict(counts)}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{len(verdicts)} article(s) : " + ", ".join(f"{n} {title}" for title, n in counts.items()))
+    sys.exit(0 if all(v.status == cf.default[0] for v in verdicts) else 1)
+
+
+@main.command()
 def demo() -> None:
     """Run the main job end to end on the embedded defaults."""
     from transpiler.demo import run_demo

@@ -1,8 +1,10 @@
 """`pl-amazon regenerate --report`: what the table holds per product type, and what it leaves out.
 
-Per product type: fields, options, readiness rules, and the schema's conditions split into
-native (Product-Live rules), partial (some effects native, the rest checked by the publisher)
-and publisher (checked only by the publisher's validation), plus what the mapping cannot hold.
+Per product type: fields, options, readiness rules, the schema's conditions split into native
+(Product-Live rules enforce every effect), partial (some effects native, the rest checked by the
+publisher) and publisher (checked only by the publisher's validation) with the share enforced
+natively, the requirements enforced natively, the value limits only the publisher checks, and what
+the mapping cannot hold.
 """
 
 from __future__ import annotations
@@ -25,20 +27,23 @@ def build_report(product_types: Sequence[ProductType]) -> dict[str, Any]:
         counts = {"native": 0, "partial": 0, "publisher": 0}
         for c in rules.conditions:
             counts[c.native] += 1
+        total = sum(counts.values())
         types.append(
             {
                 "product_type": mapping.product_type,
                 "category": mapping.category,
                 "fields": len(fields),
                 "options": sum(len(f.options) + len(f.suffixes) for f in fields),
-                "rules": sum(len(r) for r in rules.required.values()) + sum(len(r) for r in rules.invalid.values()),
+                "rules": len(rules.entries),
                 "conditions": counts,
+                "native_share": round(counts["native"] / total, 3) if total else 1.0,
+                "requirements_native": rules.requirements,
                 "left_to_publisher": [
                     {"source": c.source, "native": c.native, "reason": c.reason, "condition": c.description}
                     for c in rules.conditions
                     if c.native != "native"
                 ],
-                "bounds_left_to_publisher": rules.bounds_left,
+                "limits_left_to_publisher": [{"field": k, "reason": r} for k, r in rules.left],
                 "unmapped": [{"path": p, "reason": r} for p, r in mapping.unmapped],
             }
         )
@@ -64,12 +69,17 @@ def render_report(document: dict[str, Any]) -> str:
         c = t["conditions"]
         lines.append(
             f"{t['category']}: {t['fields']} fields, {t['options']} options/units, {t['rules']} rules; "
-            f"conditions {c['native']} native, {c['partial']} partial, {c['publisher']} publisher only"
+            f"conditions {c['native']} native, {c['partial']} partial, {c['publisher']} publisher only "
+            f"({t['native_share']:.0%} enforced by Product-Live); {t['requirements_native']} requirements native"
         )
         for entry in t["left_to_publisher"]:
             lines.append(f"  [{entry['native']}] {entry['source']}: {entry['condition']} ({entry['reason']})")
-        for key in t["bounds_left_to_publisher"]:
-            lines.append(f"  [bounds] {key}: numeric bound not a non-negative integer, checked by the publisher")
+        by_reason: dict[str, list[str]] = {}
+        for entry in t["limits_left_to_publisher"]:
+            by_reason.setdefault(entry["reason"], []).append(entry["field"])
+        for reason, keys in by_reason.items():
+            shown = ", ".join(keys[:4]) + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+            lines.append(f"  [limit] {shown}: {reason}")
         for entry in t["unmapped"]:
             lines.append(f"  [unmapped] {entry['path']}: {entry['reason']}")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from transpiler.compiler.model import ProductType
 from transpiler.config import TABLE_KEY
 from transpiler.emit import readiness
+from transpiler.emit.formulas import option_formulas
 from transpiler.emit.readiness import TypeRules
 from transpiler.emit.screens import IDENTIFICATION, build_screens
 from transpiler.emit.table_records import (
@@ -91,8 +92,8 @@ def build_structure(product_types: Sequence[ProductType]) -> Structure:
     specific = [(m.category, [f.key for f in ordered if f.key not in common_set and m.category in f.categories])
                 for m in mappings]
 
-    type_rules = {m.category: readiness.rules_for(m, by_name[m.category]) for m in mappings}
-    indicator = readiness.conditional_formatting(mappings, type_rules, common_set, has_ean, level)
+    type_rules = {m.category: readiness.rules_for(m, by_name[m.category], fields) for m in mappings}
+    indicator = readiness.conditional_formatting(mappings, type_rules, level)
 
     identifiers = [Identifier(SKU, "SKU", 1, level, "Référence de l'article chez Modelabs (SKU fournisseur sur "
                                                     "Amazon).")]
@@ -119,7 +120,7 @@ def build_structure(product_types: Sequence[ProductType]) -> Structure:
         fields=ordered,
         matrix_common=common,
         matrix_specific=[(c, keys) for c, keys in specific if keys],
-        formulas=[],
+        formulas=option_formulas(ordered, mappings),
         conditional_formattings=[indicator],
         sections=[IDENTIFICATION, *sections, *type_sections],
         screens=screens,

@@ -308,6 +308,7 @@ def attribute_rules(attribute: Attribute) -> AttributeRules:
         selectors=attribute.constraints.selectors,
         editable=attribute.editable,
         identity=attribute.name in IDENTITY_ATTRIBUTES,
+        title=clip_title(attribute.title) if attribute.title else None,
     )
 
 

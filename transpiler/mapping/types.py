@@ -104,6 +104,7 @@ class AttributeRules:
     selectors: tuple[str, ...] = ()
     editable: bool = True
     identity: bool = False
+    title: str | None = None  # Amazon's French title (messages name an attribute without a field by it)
 
     @property
     def patchable(self) -> bool:

@@ -85,6 +85,8 @@ class Item:
     classifications: dict[str, str] = field(default_factory=dict)
     fields: dict[str, list[FieldValue]] = field(default_factory=dict)
     problems: list[ItemProblem] = field(default_factory=list)
+    #: the status of each conditional formatting as Product-Live exported it (key -> status key)
+    statuses: dict[str, str] = field(default_factory=dict)
 
     def identifier(self, key: str) -> str | None:
         value = self.identifiers.get(key)
@@ -244,6 +246,8 @@ class ItemsReader:
                 item.identifiers[key] = text or ""
             elif tag == "Classification":
                 item.classifications[key] = (text or "").strip()
+            elif tag == "Conditional-Formatting":
+                item.statuses[key] = (text or "").strip()
             elif tag == "Field":
                 delete = (child.get("delete") or "").strip().lower() == "true"
                 suffix = child.get("suffix")

@@ -21,8 +21,8 @@ from transpiler.mapping.field_codec import fields_to_attributes
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
 from transpiler.mapping.types import FieldMapping, Mapping, Quantity
 from transpiler.productlive.acknowledgement import Issue
+from transpiler.productlive.gtin import gtin_problem, gtin_type
 from transpiler.productlive.items import Item
-from transpiler.publish.ean import gtin_problem, gtin_type
 from transpiler.publish.mappings import MappingSet
 
 CREATE = publication.MODE_CREATE
