@@ -9,7 +9,7 @@ LOCK   := requirements.lock
 # setuptools builds the editable install (no build isolation, so it comes from the lock too).
 BUILD_REQUIREMENTS := setuptools>=69
 
-.PHONY: install lock test lint regenerate check-generated demo bench clean
+.PHONY: install lock test lint typecheck regenerate check-generated demo bench clean
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# The generated models and the runtime they import, under mypy --strict (configured in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
 
 regenerate: install
 	$(BIN)/pl-amazon regenerate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import typing
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,111 @@ def test_closed_lists_of_numbers_and_unique_items_follow_json_schema(tmp_path, i
         assert accepted
         assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)
     assert (validator.check(payload) == []) == accepted
+
+
+# --- lean generated models ------------------------------------------------------------------------
+
+
+def test_importing_a_model_costs_pydantic_and_the_rules_runtime_only():
+    """A generated model imports pydantic, its shared base classes and `transpiler.rules`: never the
+    compiler, the emitters, jsonschema (the reference validator) or the meta-schema."""
+    import subprocess
+    import sys
+
+    code = ("import sys, json; import generated.models.headphones, generated.models.cellular_phone; "
+            "print(json.dumps(sorted(sys.modules)))")
+    loaded = set(json.loads(subprocess.check_output([sys.executable, "-c", code], cwd=REPO)))
+    project = {m for m in loaded if m.startswith(("transpiler", "generated"))}
+    allowed = ("transpiler.rules", "transpiler.amazon.keywords", "transpiler.amazon.formats",
+               "transpiler.json_equality", "generated.models")
+    assert {m for m in project if not m.startswith(allowed)} <= {"transpiler", "transpiler.amazon", "generated"}
+    assert "transpiler.rules.listing" in loaded
+    for heavy in ("jsonschema", "referencing", "jsonschema_rs", "datamodel_code_generator", "jinja2", "black"):
+        assert heavy not in loaded, heavy
+
+
+def _generated_classes() -> dict[str, list]:
+    import ast
+
+    out = {}
+    for path in sorted(GENERATED.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        out[path.name] = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    return out
+
+
+def test_generated_classes_are_configured_not_patched():
+    """The model config lives once on the shared bases; optional members say `| None`; no class
+    repeats another."""
+    import ast
+
+    for name, classes in _generated_classes().items():
+        for cls in classes:
+            for statement in cls.body:
+                if isinstance(statement, ast.Assign):
+                    assert [t.id for t in statement.targets if isinstance(t, ast.Name)] != ["model_config"] or \
+                        name == "values.py", f"{name}: {cls.name} repeats the model config"
+                if isinstance(statement, ast.AnnAssign) and isinstance(statement.value, ast.Constant) \
+                        and statement.value.value is None:
+                    annotation = ast.unparse(statement.annotation)
+                    assert "| None" in annotation, f"{name}: {cls.name}.{ast.unparse(statement.target)}: {annotation}"
+    values_config = [s for c in _generated_classes()["values.py"] for s in c.body if isinstance(s, ast.Assign)
+                     and any(isinstance(t, ast.Name) and t.id == "model_config" for t in s.targets)]
+    assert len(values_config) == 1  # once, on AmazonObject
+    model = _model("HEADPHONES")
+    items = {model.model_fields[f"other_product_image_locator_{n}"].annotation for n in range(1, 9)}
+    assert len(items) == 1  # eight identical image locator items, one class
+
+
+def test_null_is_refused_where_a_member_may_be_absent():
+    """Optional members default to None (absent); an explicit null is refused as Amazon's schema does."""
+    payload = _payload("HEADPHONES")
+    assert "color" in payload and "value" in payload["color"][0]
+    model = _model("HEADPHONES")
+    assert model.model_validate(payload).to_amazon() == payload
+    absent = copy.deepcopy(payload)
+    del absent["color"][0]["value"]
+    del absent["generic_keyword"]
+    assert _errors("HEADPHONES", absent) == set()
+    null_member = copy.deepcopy(payload)
+    null_member["color"][0]["value"] = None
+    assert _errors("HEADPHONES", null_member) == {(("color", 0, "value"), "null_value")}
+    null_attribute = copy.deepcopy(payload)
+    null_attribute["generic_keyword"] = None
+    assert _errors("HEADPHONES", null_attribute) == {(("generic_keyword",), "null_value")}
+    assert model.model_fields["brand"].is_required()
+    required_null = copy.deepcopy(payload)
+    required_null["brand"] = None  # a required member refuses null through its own type
+    assert _errors("HEADPHONES", required_null) == {(("brand",), "list_type")}
+    # built in Python code, an item gets its product type's marketplace and language
+    color_list = next(a for a in typing.get_args(model.model_fields["color"].annotation) if a is not type(None))
+    (color_type,) = typing.get_args(color_list)  # list[Color] | None
+    item = color_type(value="Noir")
+    assert (item.marketplace_id, item.language_tag, item.standardized_values) == ("A13V1IB3VIYZZH", "fr_FR", None)
+
+
+def test_bounds_of_numbers_in_arrays_are_checked_by_the_model_alone(tmp_path):
+    """A number that is an array item carries its bounds through ListingRules: the model alone gives
+    the schema's verdict."""
+    from transpiler.amazon.vocabulary import validator_for
+    from transpiler.validation.validate import validator_for_product_type
+
+    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
+    schema["properties"]["driver_sizes"] = {"type": "array", "items": {"type": "object", "properties": {
+        "value": {"type": "array", "items": {"type": "number", "minimum": 5, "exclusiveMaximum": 60}},
+        "marketplace_id": {"type": "string"}}}}
+    schema["properties"]["channel_counts"] = {"type": "array", "items": {"type": "integer", "maximum": 8}}
+    path = tmp_path / "HEADPHONES_DRIVERS.json"
+    path.write_text(json.dumps(schema))
+    validator = validator_for_product_type(path)
+    oracle = validator_for(validator.schema)
+    base = _payload("HEADPHONES")
+    for sizes, counts in (([5, 59.5], [2, 8]), ([4.9], [2]), ([60], [2]), ([40], [9]), ([40], [2.0])):
+        payload = {**base, "driver_sizes": [{"value": sizes, "marketplace_id": "A13V1IB3VIYZZH"}],
+                   "channel_counts": counts}
+        try:
+            validator.model.model_validate(payload)
+            model_accepts = True
+        except ValidationError:
+            model_accepts = False
+        assert model_accepts == oracle.is_valid(payload), (sizes, counts)

@@ -26,7 +26,7 @@ def json_key(value: Any) -> Any:
 
 def json_equal(a: Any, b: Any) -> bool:
     """True when JSON Schema calls `a` and `b` equal."""
-    return json_key(a) == json_key(b)
+    return bool(json_key(a) == json_key(b))
 
 
 def json_in(value: Any, values: Iterable[Any]) -> bool:

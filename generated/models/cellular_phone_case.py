@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
 from generated.models.values import AmazonInteger, AmazonListing, AmazonNumber, AmazonValue
 from transpiler.rules.conditions import (
@@ -38,33 +38,21 @@ LANGUAGE_TAG = "fr_FR"
 
 
 class BatteriesIncluded(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictBool, Field(description="Piles ou batteries incluses ?")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class BatteriesRequired(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictBool, Field(description="Piles ou batteries nécessaires ?")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class BatteryCapacity(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Capacité de la batterie", ge=0.0, le=100000.0)]
+    value: Annotated[AmazonNumber, Field(description="Capacité de la batterie", ge=0, le=100000)]
     unit: Annotated[Literal["milliamp_hours", "watt_hours"], Field(description="Unité de capacité de la batterie")]
 
 
 class BatteryCellComposition(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         Literal[
             "alkaline",
@@ -90,10 +78,7 @@ class BatteryCellComposition(AmazonValue):
 
 
 class BatteryWeight(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Poids de la batterie", ge=0.0)]
+    value: Annotated[AmazonNumber, Field(description="Poids de la batterie", ge=0)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"],
         Field(description="Unité de poids de la batterie"),
@@ -101,55 +86,37 @@ class BatteryWeight(AmazonValue):
 
 
 class Brand(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Nom de la marque", max_length=100, min_length=1)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class BulletPoint(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Puces", max_length=500, min_length=0)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ChildParentSkuRelationship(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     child_relationship_type: Annotated[Literal["variation"], Field(description="Type de relation enfant")]
-    parent_sku: Annotated[StrictStr, Field(description="SKU parent")] = None
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    parent_sku: Annotated[StrictStr | None, Field(description="SKU parent")] = None
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class Color(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[StrictStr, Field(description="Couleur", max_length=100, min_length=0)] = None
-    standardized_values: Annotated[list[StrictStr], Field(max_length=1, min_length=1)] = None
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    value: Annotated[StrictStr | None, Field(description="Couleur", max_length=100, min_length=0)] = None
+    standardized_values: Annotated[list[StrictStr] | None, Field(max_length=1, min_length=1)] = None
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class CompatiblePhoneModels(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Modèles de téléphones compatibles", max_length=200)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class CountryOfOrigin(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         Literal[
             "DE",
@@ -194,42 +161,30 @@ class CountryOfOrigin(AmazonValue):
         ],
         Field(description="Pays d'origine"),
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ExternallyAssignedProductIdentifier(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     type: Annotated[Literal["ean", "gtin", "isbn", "upc"], Field(description="Type d'identifiant externe du produit")]
     value: Annotated[StrictStr, Field(description="Identifiant externe du produit")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class FormFactor(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         Literal["back_cover", "bumper", "flip_cover", "folio", "pouch", "wallet_case"], Field(description="Type d'étui")
     ]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class GenericKeyword(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Mots-clés de recherche", max_length=500, min_length=0)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class GhsClassification(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     class_: Annotated[
         Literal[
             "compressed_gas",
@@ -247,9 +202,6 @@ class GhsClassification(AmazonValue):
 
 
 class GpsrManufacturerReference(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     gpsr_manufacturer_email_address: Annotated[
         StrictStr,
         Field(
@@ -259,42 +211,30 @@ class GpsrManufacturerReference(AmazonValue):
             pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
         ),
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class GpsrSafetyAttestation(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictBool, Field(description="Attestation de sécurité (RSGP)")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class Hazmat(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     aspect: Annotated[Literal["united_nations_regulatory_id"], Field(description="Aspect des matières dangereuses")]
     value: Annotated[StrictStr, Field(description="Matières dangereuses", max_length=100)]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class IncludedComponents(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         Literal["case", "screen_protector", "lanyard", "cleaning_cloth"], Field(description="Composants inclus")
     ]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ItemDimensionsHeight(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Hauteur de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Hauteur de l'article", ge=0, le=1000000)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de hauteur de l'article"),
@@ -302,10 +242,7 @@ class ItemDimensionsHeight(AmazonValue):
 
 
 class ItemDimensionsLength(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Longueur de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Longueur de l'article", ge=0, le=1000000)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de longueur de l'article"),
@@ -313,10 +250,7 @@ class ItemDimensionsLength(AmazonValue):
 
 
 class ItemDimensionsWidth(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Largeur de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Largeur de l'article", ge=0, le=1000000)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de largeur de l'article"),
@@ -324,19 +258,13 @@ class ItemDimensionsWidth(AmazonValue):
 
 
 class ItemName(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Nom du produit", max_length=200, min_length=1)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ItemPackageDimensionsHeight(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Hauteur du colis", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Hauteur du colis", ge=0, le=1000000)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de hauteur du colis"),
@@ -344,10 +272,7 @@ class ItemPackageDimensionsHeight(AmazonValue):
 
 
 class ItemPackageDimensionsLength(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Longueur du colis", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Longueur du colis", ge=0, le=1000000)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de longueur du colis"),
@@ -355,10 +280,7 @@ class ItemPackageDimensionsLength(AmazonValue):
 
 
 class ItemPackageDimensionsWidth(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Largeur du colis", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Largeur du colis", ge=0, le=1000000)]
     unit: Annotated[
         Literal["centimeters", "feet", "inches", "meters", "millimeters"],
         Field(description="Unité de largeur du colis"),
@@ -366,53 +288,38 @@ class ItemPackageDimensionsWidth(AmazonValue):
 
 
 class ItemPackageWeight(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Poids du colis", ge=0.0, gt=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Poids du colis", ge=0, gt=0, le=1000000)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids du colis")
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ItemTypeKeyword(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         Literal["cell-phone-basic-cases", "cell-phone-flip-cases", "cell-phone-bumpers"],
         Field(description="Mot-clé du type de produit"),
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ItemWeight(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Poids de l'article", ge=0.0, le=1000000.0)]
+    value: Annotated[AmazonNumber, Field(description="Poids de l'article", ge=0, le=1000000)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité : poids de l'article")
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ListPrice(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Prix conseillé hors taxes", ge=0.0)] = None
-    value_with_tax: Annotated[AmazonNumber, Field(description="Prix conseillé TTC", ge=0.0)] = None
+    value: Annotated[AmazonNumber | None, Field(description="Prix conseillé hors taxes", ge=0)] = None
+    value_with_tax: Annotated[AmazonNumber | None, Field(description="Prix conseillé TTC", ge=0)] = None
     currency: Annotated[Literal["EUR"], Field(description="Devise du prix conseillé")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class LithiumBatteryEnergyContent(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Énergie de la batterie au lithium", ge=0.0)]
+    value: Annotated[AmazonNumber, Field(description="Énergie de la batterie au lithium", ge=0)]
     unit: Annotated[
         Literal["joules", "kilowatt_hours", "milliamp_hours", "watt_hours"],
         Field(description="Unité d'énergie de la batterie au lithium"),
@@ -420,9 +327,6 @@ class LithiumBatteryEnergyContent(AmazonValue):
 
 
 class LithiumBatteryPackaging(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         Literal["batteries_contained_in_equipment", "batteries_only", "batteries_packed_with_equipment"],
         Field(description="Conditionnement de la batterie au lithium"),
@@ -430,72 +334,48 @@ class LithiumBatteryPackaging(AmazonValue):
 
 
 class LithiumBatteryWeight(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    value: Annotated[AmazonNumber, Field(description="Poids de lithium", ge=0.0)]
+    value: Annotated[AmazonNumber, Field(description="Poids de lithium", ge=0)]
     unit: Annotated[
         Literal["grams", "kilograms", "milligrams", "ounces", "pounds"], Field(description="Unité de poids de lithium")
     ]
 
 
 class MainProductImageLocator(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     media_location: Annotated[StrictStr, Field(description="URL de l'image principale")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class Material(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Matériau")]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class MerchantSuggestedAsin(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         StrictStr,
         Field(description="ASIN suggéré par le vendeur", max_length=10, min_length=10, pattern="^[A-Z0-9]{10}$"),
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ModelName(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Nom du modèle", max_length=100)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ModelNumber(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Numéro de modèle", max_length=40, min_length=1)]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ModelYear(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[AmazonInteger, Field(description="Année du modèle", ge=1990, le=2100)]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class NumBatteries(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     quantity: Annotated[AmazonInteger, Field(description="Nombre de piles ou batteries", ge=0)]
     type: Annotated[
         Literal[
@@ -510,126 +390,46 @@ class NumBatteries(AmazonValue):
         ],
         Field(description="Type de pile ou batterie"),
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class NumberOfItems(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[AmazonInteger, Field(description="Nombre d'articles", ge=1, le=1000)]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class NumberOfLithiumIonCells(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium-ion", ge=0)]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class NumberOfLithiumMetalCells(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[AmazonInteger, Field(description="Nombre de cellules lithium métal", ge=0)]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class OtherProductImageLocator1(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
-
-
-class OtherProductImageLocator2(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
-
-
-class OtherProductImageLocator3(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
-
-
-class OtherProductImageLocator4(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
-
-
-class OtherProductImageLocator5(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
-
-
-class OtherProductImageLocator6(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
-
-
-class OtherProductImageLocator7(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
-
-
-class OtherProductImageLocator8(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    media_location: Annotated[StrictStr, Field(description="URL d'une autre image")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ParentageLevel(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[Literal["child", "parent"], Field(description="Niveau de parenté")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ProductDescription(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Description du produit", max_length=2000)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ProductSiteLaunchDate(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Date de lancement sur le site")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class RegulatoryComplianceCertification(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     regulation_type: Annotated[
         Literal[
             "ce_declaration_of_conformity",
@@ -641,237 +441,224 @@ class RegulatoryComplianceCertification(AmazonValue):
         Field(description="Type de réglementation"),
     ]
     certification_status: Annotated[Literal["compliant", "not_applicable"], Field(description="Statut de conformité")]
-    value: Annotated[StrictStr, Field(description="Référence réglementaire", max_length=135, min_length=1)] = None
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    value: Annotated[StrictStr | None, Field(description="Référence réglementaire", max_length=135, min_length=1)] = (
+        None
+    )
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class SafetyDataSheetUrl(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="URL de la fiche de données de sécurité (FDS)", max_length=2000)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class SpecialFeature(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Caractéristique spéciale", max_length=250)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class SupplierDeclaredDgHzRegulation(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[
         Literal["ghs", "not_applicable", "other", "storage", "transportation", "unknown", "waste"],
         Field(description="Réglementation sur les marchandises dangereuses"),
     ]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class SupplierDeclaredHasProductIdentifierExemption(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictBool, Field(description="Exempté d'identifiant externe du produit")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class SwatchProductImageLocator(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     media_location: Annotated[StrictStr, Field(description="URL de l'image échantillon")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class VariationTheme(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     name: Annotated[Literal["COLOR", "COLOR/COMPATIBLE_PHONE_MODELS"], Field(description="Nom du thème de variation")]
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class WarrantyDescription(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     value: Annotated[StrictStr, Field(description="Description de la garantie", max_length=1500)]
-    language_tag: StrictStr = LANGUAGE_TAG
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    language_tag: StrictStr = "fr_FR"
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class Battery(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    cell_composition: Annotated[list[BatteryCellComposition], Field(max_length=1, min_length=1)] = None
-    capacity: Annotated[list[BatteryCapacity], Field(max_length=1, min_length=1)] = None
-    weight: Annotated[list[BatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    cell_composition: Annotated[list[BatteryCellComposition] | None, Field(max_length=1, min_length=1)] = None
+    capacity: Annotated[list[BatteryCapacity] | None, Field(max_length=1, min_length=1)] = None
+    weight: Annotated[list[BatteryWeight] | None, Field(max_length=1, min_length=1)] = None
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class Ghs(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    classification: Annotated[list[GhsClassification], Field(min_length=1)] = None
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    classification: Annotated[list[GhsClassification] | None, Field(min_length=1)] = None
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ItemDimensions(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     length: ItemDimensionsLength
     width: ItemDimensionsWidth
     height: ItemDimensionsHeight
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class ItemPackageDimensions(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     length: ItemPackageDimensionsLength
     width: ItemPackageDimensionsWidth
     height: ItemPackageDimensionsHeight
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class LithiumBattery(AmazonValue):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    energy_content: Annotated[list[LithiumBatteryEnergyContent], Field(max_length=1, min_length=1)] = None
-    packaging: Annotated[list[LithiumBatteryPackaging], Field(max_length=1, min_length=1)] = None
-    weight: Annotated[list[LithiumBatteryWeight], Field(max_length=1, min_length=1)] = None
-    marketplace_id: StrictStr = MARKETPLACE_ID
+    energy_content: Annotated[list[LithiumBatteryEnergyContent] | None, Field(max_length=1, min_length=1)] = None
+    packaging: Annotated[list[LithiumBatteryPackaging] | None, Field(max_length=1, min_length=1)] = None
+    weight: Annotated[list[LithiumBatteryWeight] | None, Field(max_length=1, min_length=1)] = None
+    marketplace_id: StrictStr = "A13V1IB3VIYZZH"
 
 
 class CellularPhoneCase(AmazonListing):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     item_name: Annotated[list[ItemName], Field(description="Nom du produit", min_length=1)]
     brand: Annotated[list[Brand], Field(description="Nom de la marque", min_length=1)]
     externally_assigned_product_identifier: Annotated[
-        list[ExternallyAssignedProductIdentifier], Field(description="Identifiant externe du produit", min_length=1)
+        list[ExternallyAssignedProductIdentifier] | None,
+        Field(description="Identifiant externe du produit", min_length=1),
     ] = None
     merchant_suggested_asin: Annotated[
-        list[MerchantSuggestedAsin], Field(description="ASIN suggéré par le vendeur", min_length=1)
+        list[MerchantSuggestedAsin] | None, Field(description="ASIN suggéré par le vendeur", min_length=1)
     ] = None
     supplier_declared_has_product_identifier_exemption: Annotated[
-        list[SupplierDeclaredHasProductIdentifierExemption],
+        list[SupplierDeclaredHasProductIdentifierExemption] | None,
         Field(description="Exempté d'identifiant externe du produit", min_length=1),
     ] = None
     item_type_keyword: Annotated[list[ItemTypeKeyword], Field(description="Mot-clé du type de produit", min_length=1)]
     model_number: Annotated[list[ModelNumber], Field(description="Numéro de modèle", min_length=1)]
-    model_name: Annotated[list[ModelName], Field(description="Nom du modèle", min_length=1)] = None
-    list_price: Annotated[list[ListPrice], Field(description="Prix conseillé", min_length=1)] = None
+    model_name: Annotated[list[ModelName] | None, Field(description="Nom du modèle", min_length=1)] = None
+    list_price: Annotated[list[ListPrice] | None, Field(description="Prix conseillé", min_length=1)] = None
     product_description: Annotated[list[ProductDescription], Field(description="Description du produit", min_length=1)]
     bullet_point: Annotated[list[BulletPoint], Field(description="Puces", min_length=1)]
-    generic_keyword: Annotated[list[GenericKeyword], Field(description="Mots-clés de recherche", min_length=1)] = None
-    color: Annotated[list[Color], Field(description="Couleur", min_length=1)] = None
+    generic_keyword: Annotated[
+        list[GenericKeyword] | None, Field(description="Mots-clés de recherche", min_length=1)
+    ] = None
+    color: Annotated[list[Color] | None, Field(description="Couleur", min_length=1)] = None
     compatible_phone_models: Annotated[
-        list[CompatiblePhoneModels], Field(description="Modèles de téléphones compatibles", min_length=1)
+        list[CompatiblePhoneModels] | None, Field(description="Modèles de téléphones compatibles", min_length=1)
     ] = None
     material: Annotated[list[Material], Field(description="Matériau", min_length=1)]
-    form_factor: Annotated[list[FormFactor], Field(description="Type d'étui", min_length=1)] = None
-    special_feature: Annotated[list[SpecialFeature], Field(description="Caractéristique spéciale", min_length=1)] = None
-    number_of_items: Annotated[list[NumberOfItems], Field(description="Nombre d'articles", min_length=1)] = None
-    included_components: Annotated[list[IncludedComponents], Field(description="Composants inclus", min_length=1)] = (
+    form_factor: Annotated[list[FormFactor] | None, Field(description="Type d'étui", min_length=1)] = None
+    special_feature: Annotated[
+        list[SpecialFeature] | None, Field(description="Caractéristique spéciale", min_length=1)
+    ] = None
+    number_of_items: Annotated[list[NumberOfItems] | None, Field(description="Nombre d'articles", min_length=1)] = None
+    included_components: Annotated[
+        list[IncludedComponents] | None, Field(description="Composants inclus", min_length=1)
+    ] = None
+    warranty_description: Annotated[
+        list[WarrantyDescription] | None, Field(description="Description de la garantie", min_length=1)
+    ] = None
+    model_year: Annotated[list[ModelYear] | None, Field(description="Année du modèle", min_length=1)] = None
+    product_site_launch_date: Annotated[
+        list[ProductSiteLaunchDate] | None, Field(description="Date de lancement sur le site", min_length=1)
+    ] = None
+    parentage_level: Annotated[list[ParentageLevel] | None, Field(description="Niveau de parenté", min_length=1)] = None
+    child_parent_sku_relationship: Annotated[
+        list[ChildParentSkuRelationship] | None, Field(description="Relation SKU enfant-parent", min_length=1)
+    ] = None
+    variation_theme: Annotated[list[VariationTheme] | None, Field(description="Thème de variation", min_length=1)] = (
         None
     )
-    warranty_description: Annotated[
-        list[WarrantyDescription], Field(description="Description de la garantie", min_length=1)
-    ] = None
-    model_year: Annotated[list[ModelYear], Field(description="Année du modèle", min_length=1)] = None
-    product_site_launch_date: Annotated[
-        list[ProductSiteLaunchDate], Field(description="Date de lancement sur le site", min_length=1)
-    ] = None
-    parentage_level: Annotated[list[ParentageLevel], Field(description="Niveau de parenté", min_length=1)] = None
-    child_parent_sku_relationship: Annotated[
-        list[ChildParentSkuRelationship], Field(description="Relation SKU enfant-parent", min_length=1)
-    ] = None
-    variation_theme: Annotated[list[VariationTheme], Field(description="Thème de variation", min_length=1)] = None
     country_of_origin: Annotated[list[CountryOfOrigin], Field(description="Pays d'origine", min_length=1)]
     batteries_required: Annotated[
-        list[BatteriesRequired], Field(description="Piles ou batteries nécessaires ?", min_length=1)
+        list[BatteriesRequired] | None, Field(description="Piles ou batteries nécessaires ?", min_length=1)
     ] = None
     batteries_included: Annotated[
-        list[BatteriesIncluded], Field(description="Piles ou batteries incluses ?", min_length=1)
+        list[BatteriesIncluded] | None, Field(description="Piles ou batteries incluses ?", min_length=1)
     ] = None
-    battery: Annotated[list[Battery], Field(description="Batterie", min_length=1)] = None
-    num_batteries: Annotated[list[NumBatteries], Field(description="Nombre de piles ou batteries", min_length=1)] = None
+    battery: Annotated[list[Battery] | None, Field(description="Batterie", min_length=1)] = None
+    num_batteries: Annotated[
+        list[NumBatteries] | None, Field(description="Nombre de piles ou batteries", min_length=1)
+    ] = None
     number_of_lithium_metal_cells: Annotated[
-        list[NumberOfLithiumMetalCells], Field(description="Nombre de cellules lithium métal", min_length=1)
+        list[NumberOfLithiumMetalCells] | None, Field(description="Nombre de cellules lithium métal", min_length=1)
     ] = None
     number_of_lithium_ion_cells: Annotated[
-        list[NumberOfLithiumIonCells], Field(description="Nombre de cellules lithium-ion", min_length=1)
+        list[NumberOfLithiumIonCells] | None, Field(description="Nombre de cellules lithium-ion", min_length=1)
     ] = None
-    lithium_battery: Annotated[list[LithiumBattery], Field(description="Batterie au lithium", min_length=1)] = None
+    lithium_battery: Annotated[list[LithiumBattery] | None, Field(description="Batterie au lithium", min_length=1)] = (
+        None
+    )
     supplier_declared_dg_hz_regulation: Annotated[
         list[SupplierDeclaredDgHzRegulation],
         Field(description="Réglementation sur les marchandises dangereuses", min_length=1),
     ]
-    hazmat: Annotated[list[Hazmat], Field(description="Matières dangereuses", min_length=1)] = None
+    hazmat: Annotated[list[Hazmat] | None, Field(description="Matières dangereuses", min_length=1)] = None
     safety_data_sheet_url: Annotated[
-        list[SafetyDataSheetUrl], Field(description="URL de la fiche de données de sécurité (FDS)", min_length=1)
+        list[SafetyDataSheetUrl] | None, Field(description="URL de la fiche de données de sécurité (FDS)", min_length=1)
     ] = None
-    item_weight: Annotated[list[ItemWeight], Field(description="Poids de l'article", min_length=1)] = None
-    ghs: Annotated[list[Ghs], Field(description="SGH", min_length=1)] = None
+    item_weight: Annotated[list[ItemWeight] | None, Field(description="Poids de l'article", min_length=1)] = None
+    ghs: Annotated[list[Ghs] | None, Field(description="SGH", min_length=1)] = None
     regulatory_compliance_certification: Annotated[
-        list[RegulatoryComplianceCertification],
+        list[RegulatoryComplianceCertification] | None,
         Field(description="Certification de conformité réglementaire", min_length=1),
     ] = None
     gpsr_safety_attestation: Annotated[
-        list[GpsrSafetyAttestation], Field(description="Attestation de sécurité (RSGP)", min_length=1)
+        list[GpsrSafetyAttestation] | None, Field(description="Attestation de sécurité (RSGP)", min_length=1)
     ] = None
     gpsr_manufacturer_reference: Annotated[
-        list[GpsrManufacturerReference], Field(description="Référence du fabricant (RSGP)", min_length=1)
+        list[GpsrManufacturerReference] | None, Field(description="Référence du fabricant (RSGP)", min_length=1)
     ] = None
     main_product_image_locator: Annotated[
-        list[MainProductImageLocator], Field(description="Localisateur de l'image principale du produit", min_length=1)
+        list[MainProductImageLocator] | None,
+        Field(description="Localisateur de l'image principale du produit", min_length=1),
     ] = None
     other_product_image_locator_1: Annotated[
-        list[OtherProductImageLocator1], Field(description="Localisateur d'autre image du produit 1", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 1", min_length=1),
     ] = None
     other_product_image_locator_2: Annotated[
-        list[OtherProductImageLocator2], Field(description="Localisateur d'autre image du produit 2", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 2", min_length=1),
     ] = None
     other_product_image_locator_3: Annotated[
-        list[OtherProductImageLocator3], Field(description="Localisateur d'autre image du produit 3", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 3", min_length=1),
     ] = None
     other_product_image_locator_4: Annotated[
-        list[OtherProductImageLocator4], Field(description="Localisateur d'autre image du produit 4", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 4", min_length=1),
     ] = None
     other_product_image_locator_5: Annotated[
-        list[OtherProductImageLocator5], Field(description="Localisateur d'autre image du produit 5", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 5", min_length=1),
     ] = None
     other_product_image_locator_6: Annotated[
-        list[OtherProductImageLocator6], Field(description="Localisateur d'autre image du produit 6", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 6", min_length=1),
     ] = None
     other_product_image_locator_7: Annotated[
-        list[OtherProductImageLocator7], Field(description="Localisateur d'autre image du produit 7", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 7", min_length=1),
     ] = None
     other_product_image_locator_8: Annotated[
-        list[OtherProductImageLocator8], Field(description="Localisateur d'autre image du produit 8", min_length=1)
+        list[OtherProductImageLocator1] | None,
+        Field(description="Localisateur d'autre image du produit 8", min_length=1),
     ] = None
     swatch_product_image_locator: Annotated[
-        list[SwatchProductImageLocator], Field(description="Localisateur de l'image échantillon", min_length=1)
+        list[SwatchProductImageLocator] | None, Field(description="Localisateur de l'image échantillon", min_length=1)
     ] = None
-    item_dimensions: Annotated[list[ItemDimensions], Field(description="Dimensions de l'article", min_length=1)] = None
+    item_dimensions: Annotated[
+        list[ItemDimensions] | None, Field(description="Dimensions de l'article", min_length=1)
+    ] = None
     item_package_dimensions: Annotated[
-        list[ItemPackageDimensions], Field(description="Dimensions du colis", min_length=1)
+        list[ItemPackageDimensions] | None, Field(description="Dimensions du colis", min_length=1)
     ] = None
-    item_package_weight: Annotated[list[ItemPackageWeight], Field(description="Poids du colis", min_length=1)] = None
+    item_package_weight: Annotated[
+        list[ItemPackageWeight] | None, Field(description="Poids du colis", min_length=1)
+    ] = None
 
 
 CellularPhoneCase.product_type = PRODUCT_TYPE

@@ -4,6 +4,10 @@ Amazon writes dates as `oneOf: [{format: date}, {format: date-time}]`. With form
 annotations (the Draft 2019-09 default) any string matches both branches and `oneOf` rejects every
 value, while Amazon's backend checks the format. So `date` and `date-time` (RFC 3339) are asserted
 everywhere a listing is validated; other formats stay annotations.
+
+Standard library only: the generated models check these formats too, and must not load jsonschema
+for it (the reference validator builds its FormatChecker from `ASSERTED`, see
+`transpiler.amazon.vocabulary`).
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
-
-from jsonschema import FormatChecker
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})$")
@@ -49,14 +51,6 @@ def is_date_time(value: Any) -> bool:
 
 
 ASSERTED: dict[str, Callable[[Any], bool]] = {"date": is_date, "date-time": is_date_time}
-
-
-def format_checker() -> FormatChecker:
-    """A jsonschema FormatChecker that asserts only the formats in ASSERTED."""
-    checker = FormatChecker(formats=())
-    for name, func in ASSERTED.items():
-        checker.checks(name)(func)
-    return checker
 
 
 def formats_in(schema: Any) -> Iterator[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft201909Validator, ValidationError, validators
+from jsonschema import Draft201909Validator, FormatChecker, ValidationError, validators
 
 from transpiler.amazon import formats, keywords, meta_schema
 from transpiler.errors import SchemaError
@@ -80,7 +80,15 @@ def validator_for(schema: Mapping[str, Any]) -> Any:
     return AmazonValidator(schema, registry=meta_schema.registry(), format_checker=_FORMATS)
 
 
-_FORMATS = formats.format_checker()
+def format_checker() -> FormatChecker:
+    """A jsonschema FormatChecker that asserts only the formats of `transpiler.amazon.formats.ASSERTED`."""
+    checker = FormatChecker(formats=())
+    for name, func in formats.ASSERTED.items():
+        checker.checks(name)(func)
+    return checker
+
+
+_FORMATS = format_checker()
 
 
 def meta_schema_errors(schema: Any) -> list[ValidationError]:

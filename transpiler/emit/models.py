@@ -4,13 +4,23 @@ Three steps, all pure (text in, text out) except `emit_models`, which writes fil
 
 1. `normalized_schema(product_type)`: a plain JSON Schema derived from the attribute model (never
    from the raw Amazon schema): one object per attribute item and nested object, strict scalar
-   types, closed enums, character limits and numeric bounds. Keywords datamodel-code-generator
-   cannot express (conditions, UTF-8 byte limits, unique items per selectors) are left out here.
-2. datamodel-code-generator (pinned) turns it into pydantic v2 classes.
+   types, closed enums, character limits and numeric bounds, JSON Schema numbers named by
+   `x-python-type` (the shared `AmazonNumber` / `AmazonInteger`), and the definition's marketplace
+   and language as the default of the context properties an item requires. Keywords
+   datamodel-code-generator cannot express (conditions, UTF-8 byte limits, unique items per
+   selectors, bounds of numbers inside arrays) are left out here.
+2. datamodel-code-generator (pinned) turns it into pydantic v2 classes, configured rather than
+   patched afterwards: every class derives from the shared bases of `generated.models.values`
+   (which carry the model config once: no extra keys, no null), optional members are typed
+   `X | None = None`, and identical objects become one class (`reuse_model` +
+   `collapse_reuse_models`: the eight `other_product_image_locator_N` items share one class).
 3. The jinja2 templates in `templates/models/` wrap those classes into the final module: a header
    that names the schema checksum and the generator version, the imports, and the rules the
    generator ignores (conditions, byte limits, selectors, French option labels), which the shared
    base class `generated.models.values.AmazonListing` enforces as a model validator.
+
+A generated module imports pydantic, `generated.models.values` and the light rule records and
+checks of `transpiler.rules` only: never the compiler, jsonschema or the meta-schema.
 """
 
 from __future__ import annotations
@@ -48,9 +58,9 @@ _NUMBER_KEYS = {
     "exclusive_minimum": "exclusiveMinimum",
     "exclusive_maximum": "exclusiveMaximum",
 }
-#: datamodel-code-generator's strict number types -> the shared JSON Schema number types of
-#: `generated.models.values` (1.0 is an integer in JSON Schema; values are kept as given).
-_NUMBER_TYPES = {"StrictInt": "AmazonInteger", "StrictFloat": "AmazonNumber"}
+#: JSON Schema number types -> the shared types of `generated.models.values` that implement them
+#: (1.0 is an integer in JSON Schema; values are kept as given).
+_NUMBER_TYPES = {"integer": "AmazonInteger", "number": "AmazonNumber"}
 
 
 def generator_version() -> str:
@@ -132,7 +142,9 @@ def _json_enum(leaf: Leaf) -> tuple[Any, ...] | None:
     return values
 
 
-def _leaf_schema(leaf: Leaf) -> dict[str, Any]:
+def _value_schema(leaf: Leaf, *, in_array: bool) -> dict[str, Any]:
+    """The schema of one value of a leaf; `in_array` when the value is an array item (a multiple
+    leaf, or an attribute whose items are scalars)."""
     c = leaf.constraints
     value_type = leaf.value_type if leaf.value_type in _JSON_TYPES else "string"
     schema: dict[str, Any] = {"type": value_type}
@@ -146,16 +158,22 @@ def _leaf_schema(leaf: Leaf) -> dict[str, Any]:
         schema.pop("type")  # values of several JSON types: any value, the list is checked by ListingRules
     if value_type == "string":
         schema.update({key: getattr(c, name) for name, key in _STRING_KEYS.items() if getattr(c, name) is not None})
-    elif value_type in {"number", "integer"}:
-        schema.update({key: getattr(c, name) for name, key in _NUMBER_KEYS.items() if getattr(c, name) is not None})
-    if leaf.multiple:
-        array: dict[str, Any] = {"type": "array", "items": schema}
-        if c.min_items is not None:
-            array["minItems"] = c.min_items
-        if c.max_items is not None:
-            array["maxItems"] = c.max_items
-        return array  # uniqueItems: ListingRules (JSON equality, order kept)
+    elif schema.get("type") in _NUMBER_TYPES:
+        schema["x-python-type"] = f"generated.models.{VALUES_MODULE}.{_NUMBER_TYPES[value_type]}"
+        if not in_array:  # an array item's bounds would be dropped by the generator: ListingRules checks them
+            schema.update({key: getattr(c, name) for name, key in _NUMBER_KEYS.items() if getattr(c, name) is not None})
     return schema
+
+
+def _leaf_schema(leaf: Leaf) -> dict[str, Any]:
+    if not leaf.multiple:
+        return _value_schema(leaf, in_array=False)
+    array: dict[str, Any] = {"type": "array", "items": _value_schema(leaf, in_array=True)}
+    if leaf.constraints.min_items is not None:
+        array["minItems"] = leaf.constraints.min_items
+    if leaf.constraints.max_items is not None:
+        array["maxItems"] = leaf.constraints.max_items
+    return array  # uniqueItems: ListingRules (JSON equality, order kept)
 
 
 def _is_json_type(value: Any, json_type: str) -> bool:
@@ -178,38 +196,46 @@ def _array_keywords(c: Constraints) -> dict[str, Any]:
     return out
 
 
-def _object_schema(node: _Node, defs: dict[str, Any]) -> dict[str, Any]:
+def _object_schema(node: _Node, defs: dict[str, Any], context: dict[str, str]) -> dict[str, Any]:
+    """An object of the item tree. No `additionalProperties`: the shared base classes forbid extra
+    keys once for every model. A context property the object requires defaults to the definition's
+    marketplace or language (`context`), so an item built in Python code gets it; a payload must
+    still carry it (`ListingRules.required_context`)."""
     properties: dict[str, Any] = {}
+    defaulted: set[str] = set()
     for name, child in node.children.items():
         if isinstance(child, _Node):
-            ref = {"$ref": f"#/$defs/{_define(child, defs)}"}
+            ref = {"$ref": f"#/$defs/{_define(child, defs, context)}"}
             properties[name] = (
                 {"type": "array", "items": ref, **_array_keywords(node.arrays[name])} if name in node.arrays else ref
             )
         elif child == "context":
             properties[name] = {"type": "string"}
+            if name in node.required and context.get(name):
+                properties[name]["default"] = context[name]
+                defaulted.add(name)
         else:
             properties[name] = _leaf_schema(child)
-    schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
-    required = [name for name in node.children if name in node.required]
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [name for name in node.children if name in node.required and name not in defaulted]
     if required:
         schema["required"] = required
     return schema
 
 
-def _define(node: _Node, defs: dict[str, Any]) -> str:
+def _define(node: _Node, defs: dict[str, Any], context: dict[str, str]) -> str:
     name = class_name(node.path)
-    defs[name] = _object_schema(node, defs)
+    defs[name] = _object_schema(node, defs, context)
     return name
 
 
-def _attribute_schema(attribute: Attribute, defs: dict[str, Any]) -> dict[str, Any]:
+def _attribute_schema(attribute: Attribute, defs: dict[str, Any], context: dict[str, str]) -> dict[str, Any]:
     c = attribute.constraints
     top = next((leaf for leaf in attribute.leaves if leaf.path == attribute.name), None)
     if top is not None:  # an array of scalars at the top level
-        items = _leaf_schema(Leaf(**{**top.__dict__, "multiple": False}))
+        items = _value_schema(top, in_array=True)
     else:
-        items = {"$ref": f"#/$defs/{_define(_item_tree(attribute), defs)}"}
+        items = {"$ref": f"#/$defs/{_define(_item_tree(attribute), defs, context)}"}
     schema: dict[str, Any] = {"type": "array", "items": items}
     if attribute.title:
         schema["description"] = attribute.title
@@ -228,12 +254,12 @@ def root_class_name(product_type: ProductType, taken: Iterable[str] = ()) -> str
 def normalized_schema(product_type: ProductType) -> dict[str, Any]:
     """The JSON Schema datamodel-code-generator reads, derived from the attribute model only."""
     defs: dict[str, Any] = {}
-    properties = {a.name: _attribute_schema(a, defs) for a in product_type.attributes}
+    context = dict(zip(CONTEXT_PROPERTIES, (product_type.marketplace_id, product_type.locale), strict=True))
+    properties = {a.name: _attribute_schema(a, defs, context) for a in product_type.attributes}
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "title": root_class_name(product_type, defs),
         "type": "object",
-        "additionalProperties": False,
         "properties": properties,
         "$defs": dict(sorted(defs.items())),
     }
@@ -246,7 +272,11 @@ def normalized_schema(product_type: ProductType) -> dict[str, Any]:
 
 
 def generate_classes(schema: dict[str, Any]) -> str:
-    """Run datamodel-code-generator on a normalized schema; returns its module text."""
+    """Run datamodel-code-generator on a normalized schema; returns its module text.
+
+    `strict_nullable`: a member with a default is not nullable; `reuse_model` with
+    `collapse_reuse_models`: an object identical to an earlier one is that class, not a copy.
+    """
     from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import StrictTypes
 
@@ -265,6 +295,9 @@ def generate_classes(schema: dict[str, Any]) -> str:
         disable_timestamp=True,
         base_class=f"generated.models.{VALUES_MODULE}.AmazonValue",
         base_class_map={root: f"generated.models.{VALUES_MODULE}.AmazonListing"},
+        strict_nullable=True,
+        reuse_model=True,
+        collapse_reuse_models=True,
         formatters=[],
     )
     if not isinstance(output, str):
@@ -381,36 +414,21 @@ def _multiples(product_type: ProductType) -> dict[str, float]:
     }
 
 
+def _array_bounds(product_type: ProductType) -> dict[str, tuple[float | None, ...]]:
+    """Bounds of the numbers that are array items (the normalized schema leaves them out)."""
+    out: dict[str, tuple[float | None, ...]] = {}
+    for attribute in product_type.attributes:
+        for leaf in attribute.leaves:
+            c = leaf.constraints
+            bounds = (c.minimum, c.maximum, c.exclusive_minimum, c.exclusive_maximum)
+            in_array = leaf.multiple or leaf.path == attribute.name
+            if in_array and leaf.value_type in _NUMBER_TYPES and any(b is not None for b in bounds):
+                out[leaf.path] = bounds
+    return out
+
+
 def _enums(product_type: ProductType) -> dict[str, tuple[Any, ...]]:
     return {leaf.path: values for leaf in product_type.leaves if (values := _json_enum(leaf)) is not None}
-
-
-def _number_types(body: str, imports: dict[str, set[str]]) -> tuple[str, dict[str, set[str]]]:
-    """StrictInt / StrictFloat -> the JSON Schema number types of the shared module, imports adjusted."""
-    imports = {m: set(n) for m, n in imports.items()}
-    for strict, ours in _NUMBER_TYPES.items():
-        if re.search(rf"\b{strict}\b", body):
-            body = re.sub(rf"\b{strict}\b", ours, body)
-            imports.setdefault(f"generated.models.{VALUES_MODULE}", set()).add(ours)
-        imports.get("pydantic", set()).discard(strict)
-    return body, imports
-
-
-_CONTEXT_FIELD = re.compile(r"^(    (marketplace_id|language_tag)): StrictStr$", re.MULTILINE)
-_CONTEXT_CONSTANTS = {"marketplace_id": "MARKETPLACE_ID", "language_tag": "LANGUAGE_TAG"}
-
-
-def _context_defaults(body: str, product_type: ProductType) -> str:
-    """Required `marketplace_id` / `language_tag` fields default to the definition's marketplace and
-    language (the module's `MARKETPLACE_ID` / `LANGUAGE_TAG`) when a model is built in Python code;
-    parsing a payload still requires them (`ListingRules`)."""
-    known = {"marketplace_id": product_type.marketplace_id, "language_tag": product_type.locale}
-
-    def default(match: re.Match[str]) -> str:
-        name = match.group(2)
-        return f"{match.group(1)}: StrictStr = {_CONTEXT_CONSTANTS[name]}" if known[name] else match.group(0)
-
-    return _CONTEXT_FIELD.sub(default, body)
 
 
 def _record_types(value: Any, found: dict[str, set[str]]) -> None:
@@ -465,9 +483,6 @@ def render_module(product_type: ProductType) -> str:
     """The complete, formatted source of `generated/models/<product_type>.py`."""
     schema = normalized_schema(product_type)
     imports, body = _split_generated(generate_classes(schema))
-    # Optional means "may be absent", never null: Amazon's schemas have no null type.
-    body = _context_defaults(body.replace(" | None", ""), product_type)
-    body, imports = _number_types(body, imports)
     conditions = list(product_type.conditions)
     names = _condition_names(conditions)
     text = _environment().get_template("product_type.py.jinja2").render(
@@ -487,6 +502,7 @@ def render_module(product_type: ProductType) -> str:
         formats={k: _py(v) for k, v in sorted(_formats(product_type).items())},
         multiples={k: _py(v) for k, v in sorted(_multiples(product_type).items())},
         enums={k: _py(v) for k, v in sorted(_enums(product_type).items())},
+        bounds={k: _py(v) for k, v in sorted(_array_bounds(product_type).items())},
         py=_py,
     )
     return _format(text)

@@ -11,6 +11,8 @@ class; the shared base class `AmazonListing` runs it as a model validator. It co
 - `uniqueItems`, closed lists of non-text values and `multipleOf`, with JSON Schema's equality and
   the reference validator's arithmetic (pydantic's Literal takes `true` for 1, its multiple_of has a
   tolerance the reference has not);
+- the bounds of numbers that are array items (the generated type of a number carries no bounds
+  there);
 - the `date` / `date-time` formats Amazon asserts (`transpiler.amazon.formats`), values kept as text
   so a listing serializes back unchanged;
 - context properties (`marketplace_id`, `language_tag`) required in items and nested objects.
@@ -19,12 +21,13 @@ class; the shared base class `AmazonListing` runs it as a model validator. It co
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from transpiler.amazon import keywords
 from transpiler.amazon.formats import ASSERTED
@@ -61,6 +64,8 @@ class ListingRules:
     multiples: Mapping[str, float] = field(default_factory=dict)
     #: leaves with a closed list of non-text values -> the values
     enums: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: number leaves inside arrays -> (minimum, maximum, exclusiveMinimum, exclusiveMaximum)
+    bounds: Mapping[str, tuple[float | None, float | None, float | None, float | None]] = field(default_factory=dict)
     _opaque: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def _opaque_validator(self, condition: Condition) -> Any:
@@ -121,10 +126,15 @@ class ListingRules:
                 if not keywords.is_multiple(value, divisor):
                     yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » n'est pas un multiple de "
                                                   f"{divisor}.")
-        for path, allowed in self.enums.items():
-            keys = {json_key(v) for v in allowed}
+        for path, limits in self.bounds.items():
             for loc, value in walk(data, path.split(".")):
-                if json_key(value) not in keys:
+                broken = _out_of_bounds(value, limits)
+                if broken is not None:
+                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » est hors limites ({broken}).")
+        for path, allowed in self.enums.items():
+            allowed_keys = {json_key(v) for v in allowed}
+            for loc, value in walk(data, path.split(".")):
+                if json_key(value) not in allowed_keys:
                     yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » ne fait pas partie des valeurs "
                                                   "autorisées.")
 
@@ -148,7 +158,7 @@ class ListingRules:
 
     def apply(self, model_class: type[BaseModel], data: Any, handler: Any) -> Any:
         """Run the generated validation (`handler`) and these rules; raise one ValidationError for all."""
-        errors: list[dict[str, Any]] = []
+        errors: list[InitErrorDetails] = []
         model = None
         try:
             model = handler(data)
@@ -179,6 +189,20 @@ def _arrays(data: Mapping[str, Any], path: str) -> Iterator[tuple[Loc, list[Any]
     for loc, parent in parents(data, path):
         if isinstance(parent.get(name), list):
             yield (*loc, name), parent[name]
+
+
+_BOUND_NAMES = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _out_of_bounds(value: Any, limits: tuple[float | None, ...]) -> str | None:
+    """`keyword limit` of the first bound a number breaks (None when it keeps them or is no number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    for name, limit, ok in zip(_BOUND_NAMES, limits, (operator.ge, operator.le, operator.gt, operator.lt),
+                               strict=True):
+        if limit is not None and not ok(value, limit):
+            return f"{name} {limit}"
+    return None
 
 
 def _escape(message: str) -> str:
