@@ -155,11 +155,11 @@ def test_sample_table_meaning(sample_xml: str) -> None:
                                                                        "HEADPHONES"]
     assert schema.find(".//Category[@key='HEADPHONES']/Title").text == "Casque audio"
     assert [i.get("key") for i in schema.iterfind("Identifiers/Identifier")] == ["SKU", "EAN"]
-    # value + unit: one NUMBER with French-titled suffixes, metric default
+    # value + unit: one NUMBER with short French unit titles, the default that fits the product
     weight = fields["item_package_weight"]
     assert weight.get("type") == "NUMBER"
     suffixes = {s.get("key"): s for s in weight.iterfind("Suffixes/Suffix")}
-    assert suffixes["kilograms"].get("default") == "true" and "pounds" in suffixes
+    assert suffixes["grams"].get("default") == "true" and "pounds" in suffixes  # small electronics weigh grams
     # bullet points numbered up to Amazon's maximum (5)
     assert [k for k in fields if k.startswith("bullet_point_")] == [f"bullet_point_{i}" for i in range(1, 6)]
     assert "language_tag" not in " ".join(fields) and "marketplace_id" not in " ".join(fields)
@@ -223,7 +223,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
     assert len(s.findall("Fields/Field")) == 258  # 7 publication fields
     assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3220
     rules = [r for r in s.iterfind("Conditional-Formattings//Rules//*") if r.tag.startswith("Rule-")]
-    assert len(rules) == 722
+    assert len(rules) == 754
     assert len(s.findall("Matrix/Common/Field")) == 39
     # a case lists up to 20 compatible phone models: 20 numbered fields, none dropped
     models = [f.get("key") for f in s.findall("Fields/Field") if f.get("key").startswith("compatible_phone_models_")]
@@ -235,7 +235,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
 def test_report_counts(corpus_guard) -> None:
     types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
     report = build_report(types)
-    assert (report["fields"], report["options"], report["rules"]) == (258, 3220, 722)
+    assert (report["fields"], report["options"], report["rules"]) == (258, 3220, 754)
     phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
     assert phone["conditions"] == {"native": 21, "partial": 0, "publisher": 0} and phone["native_share"] == 1.0
     us = next(t for t in report["product_types"] if t["category"] == "PRODUCT_ATVPDKIKX0DER")

@@ -56,7 +56,7 @@ def test_sample_keys_and_layouts() -> None:
     ean = phone.field(EAN)
     assert ean.role == "identifier" and ean.slot_value == "ean"
     weight = phone.field("item_package_weight")
-    assert weight.transform == "unit" and weight.default_suffix == "kilograms"
+    assert weight.transform == "unit" and weight.default_suffix == "grams"  # a phone weighs grams
     assert [c.title for c in phone.field("batteries_required").options] == ["Oui", "Non"]
     assert phone.field("connectivity_technology").type == "MULTIPLE-SELECT"
     assert set(publication.KEYS).isdisjoint(keys)

@@ -214,7 +214,8 @@ class _Builder:
         scope = condition.scope
         paths = effect_paths(effect)
         sources = {a.source for g in groups for a in g}
-        candidates = [f.key for p in paths for f in _fields_at(self.view.mapping, f"{scope}.{p}" if scope else p)]
+        candidates = [f.key for p in paths for f in _fields_at(self.view.mapping, f"{scope}.{p}" if scope else p)
+                      if f.key in sources]
         candidates += sorted(sources, key=lambda k: self.order.get(k, len(self.order)))
         for key in candidates:
             if key in sources and key in self.roles:
@@ -245,25 +246,47 @@ class _Builder:
         reasons = []
         for n, (effect, otherwise) in enumerate(effects, start=1):
             try:
-                groups = self.translator.broken(condition, effect, otherwise)
+                parts = self._parts(condition, effect, otherwise, f"{slug(condition.source)}-{n}")
             except NotExpressible as exc:
                 reasons.append(exc.reason)
                 continue
-            done += 1
-            if not groups:
-                continue  # the fields cannot break it
-            key = self.target(condition, effect, groups)
-            if key is None:
-                reasons.append("no field to attach the rule to")
-                done -= 1
-                continue
             status = INCOMPLETE if isinstance(effect, (Require, RequireOneOf)) else INVALID
-            title = _identity_title(condition, effect) or condition_fr(condition, self.mapping, effect, otherwise)
-            self.add_groups(status, key, f"{slug(condition.source)}-{n}", title, groups)
+            attached = True
+            for rule_key, groups, mapping in parts:
+                key = self.target(condition, effect, groups)
+                if key is None:
+                    attached = False
+                    continue
+                # a rule on the items of an attribute is worded for the one item it checks
+                title = _identity_title(condition, effect) or condition_fr(condition, mapping, effect, otherwise,
+                                                                           per_item=bool(condition.scope))
+                self.add_groups(status, key, rule_key, title, groups)
+            if attached:
+                done += 1
+            else:
+                reasons.append("no field to attach the rule to")
         if done < len(effects):
             outcome.native = "partial" if done else "publisher"
             outcome.reason = "; ".join(dict.fromkeys(reasons))
         self._count(outcome, count)
+
+    def _parts(self, condition: Condition, effect: Effect, otherwise: bool, rule_key: str
+               ) -> list[tuple[str, list[frozenset[Atom]], Mapping]]:
+        """(rule key, groups, mapping to word it with) per rule: one for a rule on the listing, one per
+        item for a rule on the items of a repeated attribute (its own fields and titles)."""
+        slots = self.translator.scope_slots(condition) if condition.scope else []
+        if len(slots) < 2:
+            groups = self.translator.broken(condition, effect, otherwise)
+            return [(rule_key, groups, self.mapping)] if groups else []
+        out = []
+        for index, slot in enumerate(slots, start=1):
+            groups = self.translator.broken_in(condition, effect, otherwise, slot)
+            if groups:
+                own = {f.key for f in slot.fields}
+                mapping = replace(self.mapping, fields=tuple(
+                    f for f in self.mapping.fields if f.attribute != slot.attribute or f.key in own))
+                out.append((f"{rule_key}-{index}", groups, mapping))
+        return out
 
     def _count(self, outcome: ConditionOutcome, count: bool) -> None:
         if count:

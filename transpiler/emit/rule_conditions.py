@@ -380,18 +380,26 @@ class Translator:
         if not condition.scope:
             return simplify(_and(self.predicate(condition.when, not otherwise, "", None),
                                  self.violated(effect, "", None)), self.view.multi)
+        out: Dnf = []
+        for slot in self.scope_slots(condition):
+            out.extend(self.broken_in(condition, effect, otherwise, slot))
+        return simplify(out, self.view.multi)
+
+    def scope_slots(self, condition: Condition) -> list[Slot]:
+        """The items a scoped rule is checked in, one by one."""
         attribute = condition.scope.split(".")[0]
         layout = self.view.layout(attribute)
         if layout is None:
-            return FALSE
+            return []
         if layout.layout == "items_select":
             raise NotExpressible("per-item rule on a multiple select")
-        out: Dnf = []
-        for slot in self.view.slots(attribute):
-            out.extend(_and(self.view.present(condition.scope, slot),
-                            self.predicate(condition.when, not otherwise, condition.scope, slot),
-                            self.violated(effect, condition.scope, slot)))
-        return simplify(out, self.view.multi)
+        return self.view.slots(attribute)
+
+    def broken_in(self, condition: Condition, effect: Effect, otherwise: bool, slot: Slot) -> Dnf:
+        """Groups under which a scoped rule is broken in the item of `slot`."""
+        return simplify(_and(self.view.present(condition.scope, slot),
+                             self.predicate(condition.when, not otherwise, condition.scope, slot),
+                             self.violated(effect, condition.scope, slot)), self.view.multi)
 
 
 def simplify(groups: Dnf, multi: set[str]) -> Dnf:

@@ -157,7 +157,8 @@ def _fields(mappings: Sequence[Mapping], level: str) -> tuple[dict[str, TableFie
             known_units = {s.key for s in tf.suffixes}
             for c in fm.suffixes:
                 if c.key not in known_units:
-                    tf.suffixes.append(Suffix(c.key, c.title, first_units and c.key == fm.default_suffix))
+                    tf.suffixes.append(Suffix(c.key, c.title, first_units and c.key == fm.default_suffix,
+                                              c.description))
                     known_units.add(c.key)
     for f in fields.values():
         if f.suffixes and not any(s.default for s in f.suffixes):

@@ -18,6 +18,14 @@ from transpiler.compiler.model import Attribute, Kind, Leaf, ProductType
 from transpiler.config import CONTEXT_PROPERTIES
 from transpiler.mapping.identifiers import EAN, EXTERNAL_IDENTIFIER, IDENTITY_ATTRIBUTES, SKU
 from transpiler.mapping.keys import clip_title, field_key, option_key, slug, unique
+from transpiler.mapping.labels import (
+    attribute_title,
+    default_unit,
+    fournisseur,
+    image_description,
+    numbered_description,
+    unit_title,
+)
 from transpiler.mapping.types import AttributeLayout, AttributeRules, Choice, FieldMapping, Mapping, item_path
 
 #: Cap on numbered slots: values beyond it are not represented (listed in the mapping's `unmapped`).
@@ -27,18 +35,16 @@ KEYED_MAX_OPTIONS = 30  # a selector with more options is numbered instead
 LONG_TEXT_OVER = 1000  # texts allowed more characters than this are LONG-TEXT
 _DESCRIPTIVE = ("description", "instructions", "warning", "disclaimer", "legal", "notes")
 
-#: Preferred default units (metric first); the first one present in a unit enum is the default.
-METRIC_UNITS = (
-    "centimeters", "millimeters", "meters", "kilograms", "grams", "milligrams", "liters", "milliliters",
-    "GB", "gigabytes", "MB", "TB", "watt_hours", "milliamp_hours", "watts", "volts", "hertz", "hours",
-    "minutes", "seconds", "degrees_celsius", "inches",
-)
-
 BOOLEAN_TITLES = {True: "Oui", False: "Non"}
 
 
+def _is_image(leaf: Leaf, attribute: Attribute) -> bool:
+    return leaf.kind == Kind.URL and "image" in attribute.name
+
+
 def _title(leaf: Leaf, attribute: Attribute) -> str:
-    return clip_title(leaf.title or attribute.title or leaf.path)
+    return clip_title(attribute_title(attribute.name, leaf.title or attribute.title or leaf.path,
+                                      _is_image(leaf, attribute)))
 
 
 def _choices(leaf: Leaf) -> tuple[Choice, ...]:
@@ -49,16 +55,14 @@ def _choices(leaf: Leaf) -> tuple[Choice, ...]:
     for option in leaf.options:
         key = unique(option_key(option.value), seen)
         seen.add(key)
-        out.append(Choice(key, option.value, clip_title(option.label or str(option.value)) or key))
+        out.append(Choice(key, option.value, clip_title(fournisseur(option.label or str(option.value))) or key))
     return tuple(out)
 
 
-def _default_suffix(suffixes: Sequence[Choice]) -> str | None:
-    keys = [s.key for s in suffixes]
-    for unit in METRIC_UNITS:
-        if unit in keys:
-            return unit
-    return keys[0] if keys else None
+def _units(leaf: Leaf) -> tuple[Choice, ...]:
+    """Unit suffixes: the short French symbol as title, Amazon's long name as description."""
+    return tuple(replace(c, title=unit_title(str(c.value), c.title), description=c.title)
+                 if unit_title(str(c.value), None) != str(c.value) else c for c in _choices(leaf))
 
 
 def _precision(leaf: Leaf) -> int:
@@ -152,12 +156,14 @@ def _leaf_field(
 ) -> FieldMapping | None:
     """The field of one leaf (before slots are applied); None for leaves that are not fields."""
     unit = _unit_sibling(leaf, attribute)
+    description = leaf.description or attribute.description
     common = dict(
         attribute=attribute.name,
         path=leaf.path,
         amazon_path=leaf.path,
         title=_title(leaf, attribute),
-        description=leaf.description or attribute.description,
+        description=image_description(description) if _is_image(leaf, attribute)
+        else fournisseur(description) if description else None,
         section=attribute.group or "other",
         value_type=leaf.value_type,
     )
@@ -166,9 +172,10 @@ def _leaf_field(
         return FieldMapping(key=key, type="MULTIPLE-SELECT", transform="items_select", options=_choices(leaf),
                             limits=_limits(leaf, attribute, "items_select"), **common)
     if unit is not None:
-        suffixes = _choices(unit)
+        suffixes = _units(unit)
+        default = default_unit(product_type.name, leaf.path, [c.key for c in suffixes])
         return FieldMapping(key=key, type="NUMBER", transform="unit", unit_path=unit.path, suffixes=suffixes,
-                            default_suffix=_default_suffix(suffixes), precision=_precision(leaf),
+                            default_suffix=default, precision=_precision(leaf),
                             limits=_limits(leaf, attribute, "unit"), **common)
     kind = leaf.kind
     if kind == Kind.OPEN_ENUM:
@@ -225,6 +232,7 @@ def _slotted(fm: FieldMapping, layout: AttributeLayout, leaf: Leaf, attribute: A
                 key=f"{fm.key}_{i + 1}",
                 amazon_path=f"{attribute.name}[{i}].{rel}" if rel else f"{attribute.name}[{i}]",
                 title=clip_title(f"{fm.title} {i + 1}"),
+                description=numbered_description(fm.description, i + 1, layout.slots),
                 slot_index=i,
                 required=required_here and i == 0,
             )

@@ -31,9 +31,15 @@ def _rules_doc(rules: AttributeRules) -> dict[str, Any]:
 
 def _field_doc(fm: FieldMapping) -> dict[str, Any]:
     doc = asdict(fm)
-    doc["options"] = [[c.key, c.value, c.title] for c in fm.options]
-    doc["suffixes"] = [[c.key, c.value, c.title] for c in fm.suffixes]
+    doc["options"] = [_choice_doc(c) for c in fm.options]
+    doc["suffixes"] = [_choice_doc(c) for c in fm.suffixes]
     return {k: v for k, v in doc.items() if v not in (None, [], {}) and not (k == "required" and v is False)}
+
+
+def _choice_doc(choice: Choice) -> list[Any]:
+    """`[key, value, title]`, plus the description when there is one (units: the long name)."""
+    out = [choice.key, choice.value, choice.title]
+    return [*out, choice.description] if choice.description else out
 
 
 def mapping_from_document(doc: MappingABC[str, Any]) -> Mapping:

@@ -46,6 +46,7 @@ class Choice:
     key: str
     value: Any
     title: str
+    description: str | None = None  # a unit's long name (the title is its symbol)
 
 
 @dataclass(frozen=True)

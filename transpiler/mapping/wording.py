@@ -89,9 +89,10 @@ def value_title(mapping: Mapping | None, path: str, value: Any) -> str:
 
 
 def _values(mapping: Mapping | None, path: str, values: Sequence[Any], joiner: str = "ou") -> str:
-    titles = [quote(value_title(mapping, path, v)) for v in values[:5]]
-    if len(values) > 5:
-        titles.append(f"{len(values) - 5} autres valeurs")
+    shown = values if len(values) <= 4 else values[:3]
+    titles = [quote(value_title(mapping, path, v)) for v in shown]
+    if len(values) > len(shown):
+        titles.append(f"{len(values) - len(shown)} autres valeurs")
     if len(titles) == 1:
         return titles[0]
     return f"{', '.join(titles[:-1])} {joiner} {titles[-1]}"
@@ -176,8 +177,12 @@ def _number(value: Any) -> str:
 
 
 def condition_fr(condition: Condition, mapping: Mapping | None, effect: Effect | None = None,
-                 otherwise: bool = False) -> str:
-    """One French sentence for a rule (or for one of its effects): `Quand …, … est obligatoire.`"""
+                 otherwise: bool = False, per_item: bool = False) -> str:
+    """One French sentence for a rule (or for one of its effects): `Quand …, … est obligatoire.`
+
+    `per_item`: the sentence is about one item of a repeated attribute (`mapping` holds that item's
+    fields only), so it does not start with "Pour chaque".
+    """
     scope = condition.scope
     if not condition.expressible:
         names = ", ".join(quote(path_title(mapping, n)) for n in condition.attributes) or "l'annonce"
@@ -191,7 +196,7 @@ def condition_fr(condition: Condition, mapping: Mapping | None, effect: Effect |
         if otherwise:
             when = f"il est faux que {when}" if " et " in when or " ou " in when else _negate(when)
         text = f"Quand {when} : {asks}"
-    if scope:
+    if scope and not per_item:
         text = f"Pour chaque {quote(path_title(mapping, scope))}, {text[0].lower()}{text[1:]}"
     return clip(text + ".")
 
