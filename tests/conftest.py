@@ -2,6 +2,19 @@
 
 Real-corpus tests read ../shared/amazon (override with PL_AMAZON_SHARED). In CI a missing corpus
 is a failure; elsewhere those tests are skipped with the reason.
+
+Keeping the suite fast and deterministic (it runs on a loaded, shared machine):
+
+- The SP-API sandbox: use the `sandbox` / `api` fixtures of `tests/sandbox_fixtures.py` (in process,
+  manual clock; read its docstring). Drive time with `sandbox.advance_clock()` and give the code
+  under test `sandbox.sleep` / `sandbox.now`: never `time.sleep` or wall-clock assertions. Ask for
+  `served_sandbox` only when a socket is needed (another process, a browser, a non-httpx client).
+- Compile schemas in fixtures (module or session scope), never at import time: list files with
+  `sample_schema_files()` / `real_schema_files()` for parametrization (cheap), and compile them
+  when a test first asks. Expensive results shared by several tests of a module (rendered
+  modules, mappings) go in a module-scoped fixture too.
+- Mark tests that run `pl-amazon` in a child process `subprocess`, browser tests `browser`; users of
+  `served_sandbox` are marked `socket` automatically.
 """
 
 from __future__ import annotations

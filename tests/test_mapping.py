@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,14 +27,28 @@ SETTINGS = Settings()
 CONTEXT = {"marketplace_id": SETTINGS.marketplace_id, "language_tag": SETTINGS.language_tag}
 
 
-def _types(paths) -> list[ProductType]:
-    return [load_product_type(p) for p in paths]
+#: Schema files, listed without compiling them: the compiled types come from the fixtures below,
+#: built once when a test first asks (never at import time, so collecting this module is cheap).
+SAMPLE_FILES = sample_schema_files()
+ALL_FILES = SAMPLE_FILES + real_schema_files()
 
 
-SAMPLES = _types(sample_schema_files())
-ALL = SAMPLES + _types(real_schema_files())
-MAPPINGS = dict(zip((m.category for m in build_mappings(ALL)), zip(ALL, build_mappings(ALL), strict=True),
-                    strict=True))
+@pytest.fixture(scope="module")
+def samples() -> list[ProductType]:
+    """The sample product types, compiled once for the module (CELLULAR_PHONE first)."""
+    return [load_product_type(p) for p in SAMPLE_FILES]
+
+
+@pytest.fixture(scope="module")
+def mappings(samples: list[ProductType]) -> dict[str, tuple[ProductType, Mapping]]:
+    """Every sample and real schema file -> its product type and mapping (built together, as regenerate does)."""
+    types = samples + [load_product_type(p) for p in ALL_FILES[len(SAMPLE_FILES):]]
+    return {_file_id(path): pair for path, pair in zip(ALL_FILES, zip(types, build_mappings(types), strict=True),
+                                                        strict=True)}
+
+
+def _file_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
 
 
 def test_keys_come_from_paths() -> None:
@@ -47,8 +62,8 @@ def test_keys_come_from_paths() -> None:
     assert len(clip_title("é" * 400)) == 255
 
 
-def test_sample_keys_and_layouts() -> None:
-    phone = build_mapping(SAMPLES[0])
+def test_sample_keys_and_layouts(samples: list[ProductType]) -> None:
+    phone = build_mapping(samples[0])
     keys = set(phone.keys)
     assert {f"bullet_point_{i}" for i in range(1, 6)} <= keys and "bullet_point_6" not in keys
     assert "item_package_dimensions_length" in keys
@@ -62,16 +77,17 @@ def test_sample_keys_and_layouts() -> None:
     assert set(publication.KEYS).isdisjoint(keys)
 
 
-@pytest.mark.parametrize("product_type", SAMPLES, ids=lambda pt: pt.name)
-def test_example_payloads_round_trip(product_type: ProductType) -> None:
+@pytest.mark.parametrize("index", range(len(SAMPLE_FILES)), ids=[p.stem for p in SAMPLE_FILES])
+def test_example_payloads_round_trip(index: int, samples: list[ProductType]) -> None:
+    product_type = samples[index]
     mapping = build_mapping(product_type)
     payload = json.loads((REPO / "tests" / "data" / "payloads" / f"{product_type.name}.valid.json").read_text())
     fields = attributes_to_fields(mapping, payload)
     assert fields_to_attributes(mapping, fields, SETTINGS) == payload
 
 
-def test_value_encodings_on_the_phone_example() -> None:
-    mapping = build_mapping(SAMPLES[0])
+def test_value_encodings_on_the_phone_example(samples: list[ProductType]) -> None:
+    mapping = build_mapping(samples[0])
     payload = json.loads((REPO / "tests" / "data" / "payloads" / "CELLULAR_PHONE.valid.json").read_text())
     fields = attributes_to_fields(mapping, payload)
     assert fields[EAN] == "8806095299686"
@@ -81,8 +97,8 @@ def test_value_encodings_on_the_phone_example() -> None:
     assert fields["batteries_required"] in ("true", "false")
 
 
-def test_unknown_option_names_the_field() -> None:
-    mapping = build_mapping(SAMPLES[0])
+def test_unknown_option_names_the_field(samples: list[ProductType]) -> None:
+    mapping = build_mapping(samples[0])
     with pytest.raises(ValueError, match="country_of_origin"):
         fields_to_attributes(mapping, {"country_of_origin": "ATLANTIS"}, SETTINGS)
 
@@ -92,16 +108,17 @@ def test_number_text_has_no_exponent() -> None:
     assert number_text(2.5) == "2.5" and number_text(3.0) == "3" and number_text(12) == "12"
 
 
-def test_mapping_json_round_trips_and_generated_files_are_loadable() -> None:
-    for _, mapping in MAPPINGS.values():
+def test_mapping_json_round_trips_and_generated_files_are_loadable(
+        samples: list[ProductType], mappings: dict[str, tuple[ProductType, Mapping]]) -> None:
+    for _, mapping in mappings.values():
         assert mapping_from_document(json.loads(json.dumps(mapping_document(mapping)))) == mapping
     generated = load_mapping(DEFAULT_GENERATED / "mapping", "CELLULAR_PHONE")
-    assert generated == build_mappings(SAMPLES)[0]
+    assert generated == build_mappings(samples)[0]
 
 
-def test_the_mapping_carries_what_the_publisher_needs_to_patch() -> None:
+def test_the_mapping_carries_what_the_publisher_needs_to_patch(samples: list[ProductType]) -> None:
     """Selectors, editable and identity flags per attribute, hidden ones included, in the file."""
-    phone = SAMPLES[0]
+    phone = samples[0]
     mapping = load_mapping(DEFAULT_GENERATED / "mapping", phone.name)
     assert [rules.name for rules in mapping.attributes] == [a.name for a in phone.attributes]
     for attribute in phone.attributes:
@@ -217,11 +234,11 @@ def payloads(draw, product_type: ProductType, mapping: Mapping) -> dict[str, Any
     return out
 
 
-@pytest.mark.parametrize("category", list(MAPPINGS), ids=str)
+@pytest.mark.parametrize("schema", [_file_id(p) for p in ALL_FILES])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
-def test_round_trip_is_identity(category: str, data) -> None:
-    product_type, mapping = MAPPINGS[category]
+def test_round_trip_is_identity(schema: str, mappings: dict[str, tuple[ProductType, Mapping]], data) -> None:
+    product_type, mapping = mappings[schema]
     payload = data.draw(payloads(product_type, mapping))
     fields = attributes_to_fields(mapping, payload)
     assert fields_to_attributes(mapping, fields, SETTINGS) == payload
