@@ -95,14 +95,53 @@ def test_file_level_errors_say_what_is_wrong(document: bytes, message: str) -> N
 def test_item_level_problems_do_not_stop_the_next_items() -> None:
     data = _xml(
         '<Item><Identifier key="SKU">LONG</Identifier><Field key="item_name">' + "x" * 50 + "</Field></Item>"
-        '<Item><Identifier key="SKU">NESTED</Identifier><Item><Identifier key="SKU">CHILD</Identifier></Item></Item>'
-        '<Item><Identifier key="SKU">FINE</Identifier><Field key="item_name">ok</Field></Item>'
+        '<Item><Identifier key="SKU">BAD</Identifier><Field key="a">1</Field>' + '<Field key="b">2</Field>' * 3
+        + '</Item><Item><Identifier key="SKU">FINE</Identifier><Field key="item_name">ok</Field></Item>'
     )
-    items = list(read_items(io.BytesIO(data), Limits(max_value_chars=20)))
-    assert [i.identifier("SKU") for i in items] == ["LONG", "NESTED", "FINE"]
+    items = list(read_items(io.BytesIO(data), Limits(max_value_chars=20, max_values_per_item=3)))
+    assert [i.identifier("SKU") for i in items] == ["LONG", "BAD", "FINE"]
     assert items[0].problems and items[0].problems[0].field_key == "item_name"
     assert "item_name" not in items[0].fields
     assert items[1].problems and not items[2].problems
+
+
+def test_nested_items_are_the_next_levels_of_a_multi_level_table() -> None:
+    """Product-Live nests the items of the next level inside their parent, without partition."""
+    data = _xml(
+        '<Item partition="ACTIVE"><Identifier key="PARENT_SKU">GS24</Identifier><Field key="brand">Samsung</Field>'
+        '<Item created="2026-01-02T10:00:00.000Z"><Identifier key="COLOR_CODE">NOIR</Identifier>'
+        '<Field key="color">Noir</Field>'
+        '<Item><Identifier key="SKU">GS24-NOIR-128</Identifier><Field key="memory_storage_capacity">128</Field></Item>'
+        '<Item><Identifier key="SKU">GS24-NOIR-256</Identifier></Item>'
+        '</Item>'
+        '<Item><Identifier key="COLOR_CODE">VIOLET</Identifier>'
+        '<Item><Identifier key="SKU">GS24-VIOLET-256</Identifier></Item></Item>'
+        '</Item>'
+        '<Item><Identifier key="SKU">LONE</Identifier></Item>'
+    )
+    model, lone = list(read_items(io.BytesIO(data)))
+    assert (model.level, model.partition, model.index, model.fields["brand"][0].value) == (1, "ACTIVE", 1, "Samsung")
+    assert [c.identifier("COLOR_CODE") for c in model.children] == ["NOIR", "VIOLET"]
+    noir = model.children[0]
+    assert noir.level == 2 and noir.partition is None and noir.fields["color"][0].value == "Noir"
+    assert [(a.identifier("SKU"), a.level, a.index) for a in noir.children] == [
+        ("GS24-NOIR-128", 3, 3), ("GS24-NOIR-256", 3, 4)]
+    assert noir.children[0].fields["memory_storage_capacity"][0].value == "128"
+    assert [i.identifier("SKU") for i in model.descendants() if i.identifier("SKU")] == [
+        "GS24-NOIR-128", "GS24-NOIR-256", "GS24-VIOLET-256"]
+    assert (lone.index, lone.children, lone.problems) == (7, [], [])
+
+
+def test_nesting_is_bounded() -> None:
+    deep = '<Item><Identifier key="K">L1</Identifier><Item><Identifier key="K">L2</Identifier><Item>' \
+           '<Identifier key="K">L3</Identifier></Item></Item></Item>'
+    (item,) = list(read_items(io.BytesIO(_xml(deep)), Limits(max_levels=2)))
+    assert item.children[0].children[0].problems and "niveau 3" in item.children[0].children[0].problems[0].message
+    wide = '<Item><Identifier key="K">M</Identifier>' + '<Item><Identifier key="K">A</Identifier></Item>' * 5 \
+           + '</Item><Item><Identifier key="K">NEXT</Identifier></Item>'
+    model, following = list(read_items(io.BytesIO(_xml(wide)), Limits(max_family_items=3)))
+    assert len(model.children) == 3 and "5 articles imbriqués" in model.problems[0].message
+    assert following.identifier("K") == "NEXT" and not following.problems
 
 
 def test_too_many_items_is_a_file_error() -> None:

@@ -26,7 +26,15 @@ from transpiler.mapping.labels import (
     numbered_description,
     unit_title,
 )
-from transpiler.mapping.types import AttributeLayout, AttributeRules, Choice, FieldMapping, Mapping, item_path
+from transpiler.mapping.types import (
+    AttributeLayout,
+    AttributeRules,
+    Choice,
+    FamilyRules,
+    FieldMapping,
+    Mapping,
+    item_path,
+)
 
 #: Cap on numbered slots: values beyond it are not represented (listed in the mapping's `unmapped`).
 NUMBERED_CAP_SINGLE = 20  # single-leaf attributes (bullet_point, compatible_phone_models, generic_keyword)
@@ -306,6 +314,32 @@ def build_mapping(product_type: ProductType, *, category: str | None = None) -> 
         layouts=tuple(layouts),
         unmapped=tuple(unmapped),
         attributes=tuple(attribute_rules(a) for a in product_type.attributes),
+        family=family_rules(product_type),
+    )
+
+
+def family_rules(product_type: ProductType) -> FamilyRules | None:
+    """The family rules of a product type whose schema has parentage, a parent SKU and themes."""
+    v = product_type.variations
+    if not (v.supported and v.parentage_path and v.parent_sku_path and v.theme_path):
+        return None
+    names = (v.parentage, v.relationship, v.theme)
+    attributes = {name: product_type.attribute(name) for name in names if name}
+    constants: list[tuple[str, Any]] = []
+    relationship = attributes.get(v.relationship or "")
+    for leaf in relationship.leaves if relationship else ():
+        if leaf.path != v.parent_sku_path and leaf.required and len(leaf.options) == 1:
+            constants.append((item_path(leaf.path), leaf.options[0].value))
+    contexts = tuple(
+        (name, tuple(item_path(p) for p in attribute.context_paths if p.count(".") == 1))
+        for name, attribute in attributes.items() if attribute is not None
+    )
+    return FamilyRules(
+        parentage=v.parentage or "", parentage_leaf=item_path(v.parentage_path),
+        relationship=v.relationship or "", parent_sku_leaf=item_path(v.parent_sku_path),
+        theme=v.theme or "", theme_leaf=item_path(v.theme_path),
+        relationship_constants=tuple(constants), contexts=contexts,
+        themes=tuple((t.name, t.attributes) for t in v.themes),
     )
 
 

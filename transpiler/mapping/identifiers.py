@@ -11,6 +11,10 @@ from __future__ import annotations
 SKU = "SKU"
 #: Identifier holding the EAN (the `ean` slot of `externally_assigned_product_identifier`).
 EAN = "EAN"
+#: Identifier of a model (first level of a multi-level table): the SKU of the family's parent listing.
+PARENT_SKU = "PARENT_SKU"
+#: Identifier of a colour (middle level, when the themes need one): the colour's code in the model.
+COLOR_CODE = "COLOR_CODE"
 #: Classification whose category key names the Amazon product type.
 CLASSIFICATION_KEY = "AMAZON_PRODUCT_TYPE"
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from transpiler.mapping.types import AttributeLayout, AttributeRules, Choice, FieldMapping, Mapping
+from transpiler.mapping.types import AttributeLayout, AttributeRules, Choice, FamilyRules, FieldMapping, Mapping
 
 
 def mapping_document(mapping: Mapping) -> dict[str, Any]:
@@ -20,6 +20,14 @@ def mapping_document(mapping: Mapping) -> dict[str, Any]:
     ]
     doc["unmapped"] = [{"path": p, "reason": r} for p, r in mapping.unmapped]
     doc["attributes"] = {rules.name: _rules_doc(rules) for rules in mapping.attributes}
+    if mapping.family is None:
+        doc.pop("family")
+    else:
+        family = mapping.family
+        doc["family"] = {**asdict(family),
+                         "relationship_constants": dict(family.relationship_constants),
+                         "contexts": {name: list(paths) for name, paths in family.contexts},
+                         "themes": {name: list(axes) for name, axes in family.themes}}
     return doc
 
 
@@ -73,6 +81,19 @@ def mapping_from_document(doc: MappingABC[str, Any]) -> Mapping:
             AttributeRules(name, **{**data, "selectors": tuple(data.get("selectors", ()))})
             for name, data in (doc.get("attributes") or {}).items()
         ),
+        family=_family(doc.get("family")),
+    )
+
+
+def _family(doc: Any) -> FamilyRules | None:
+    if not isinstance(doc, MappingABC):
+        return None
+    return FamilyRules(
+        **{k: doc[k] for k in ("parentage", "parentage_leaf", "relationship", "parent_sku_leaf", "theme",
+                               "theme_leaf")},
+        relationship_constants=tuple((doc.get("relationship_constants") or {}).items()),
+        contexts=tuple((name, tuple(paths)) for name, paths in (doc.get("contexts") or {}).items()),
+        themes=tuple((name, tuple(axes)) for name, axes in (doc.get("themes") or {}).items()),
     )
 
 

@@ -66,4 +66,20 @@ FIELDS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] = (
     (PUBLISHED_AT, "DATE-TIME", "Date de publication", "Date et heure de la dernière soumission à Amazon.", ()),
 )
 
+#: The same fields on the model level of a multi-level table, for the family's parent listing: a
+#: field belongs to one level, so the parent's answer has keys of its own (`amazon_parent_status`).
+PARENT_PREFIX = "amazon_parent_"
+
+
+def parent_key(key: str) -> str:
+    """The model-level key of a publication field (`amazon_status` -> `amazon_parent_status`)."""
+    return PARENT_PREFIX + key.removeprefix("amazon_")
+
+
+PARENT_FIELDS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] = tuple(
+    (parent_key(key), ftype, f"{title} (parent)", f"{description} Pour l'annonce parent de la famille.", options)
+    for key, ftype, title, description, options in FIELDS
+)
+
 KEYS: tuple[str, ...] = tuple(f[0] for f in FIELDS)
+PARENT_KEYS: tuple[str, ...] = tuple(f[0] for f in PARENT_FIELDS)

@@ -114,6 +114,40 @@ class AttributeRules:
 
 
 @dataclass(frozen=True)
+class FamilyRules:
+    """How the publisher writes a variation family of this product type (Amazon's parentage).
+
+    Attribute names and the relative paths of their values (`parentage_level[0].value`,
+    `child_parent_sku_relationship[0].parent_sku`, `variation_theme[0].name`), the constants the
+    relationship always carries (`child_relationship_type` = `variation`), each attribute's context
+    properties, and every theme with the attributes it varies (the family's axes).
+    """
+
+    parentage: str
+    parentage_leaf: str
+    relationship: str
+    parent_sku_leaf: str
+    theme: str
+    theme_leaf: str
+    relationship_constants: tuple[tuple[str, Any], ...] = ()
+    contexts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    themes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def axes(self, theme: str) -> tuple[str, ...] | None:
+        """The attributes a theme varies; None for a theme the product type does not accept."""
+        for name, axes in self.themes:
+            if name == theme:
+                return axes
+        return None
+
+    def context(self, attribute: str) -> tuple[str, ...]:
+        for name, paths in self.contexts:
+            if name == attribute:
+                return paths
+        return ()
+
+
+@dataclass(frozen=True)
 class Mapping:
     """Everything needed to go between one product type's attributes and Product-Live values."""
 
@@ -129,6 +163,8 @@ class Mapping:
     unmapped: tuple[tuple[str, str], ...] = ()  # (path, reason)
     #: Every attribute of the product type (hidden ones too), by schema order.
     attributes: tuple[AttributeRules, ...] = ()
+    #: Variation families, when the product type has parentage and themes.
+    family: FamilyRules | None = None
 
     def field(self, key: str) -> FieldMapping | None:
         for f in self.fields:

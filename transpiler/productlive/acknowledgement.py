@@ -132,6 +132,12 @@ class Acknowledgement:
     note: str | None = None  # French: what the publisher decided and why
     unchanged: bool = False  # taken from the journal: same payload already answered by Amazon
     listing_status: tuple[str, ...] = ()  # Amazon's summary status once processed (DISCOVERABLE, BUYABLE)
+    #: where the item sits in a multi-level export: the identifier key naming it (SKU, or PARENT_SKU
+    #: for a model), and the identifiers (key, value) of the items around it, outermost first
+    identifier: str | None = None
+    path: tuple[tuple[str, str], ...] = ()
+    family: str | None = None  # the parent SKU of its variation family
+    role: str | None = None  # parent | child
 
     def with_(self, **values: Any) -> Acknowledgement:
         return replace(self, **values)
@@ -151,6 +157,9 @@ class Acknowledgement:
             "unchanged": self.unchanged,
             "listingStatus": list(self.listing_status),
             "issues": [issue.as_json() for issue in self.issues],
+            **({"family": self.family, "role": self.role} if self.family or self.role else {}),
+            **({"identifier": self.identifier} if self.identifier else {}),
+            **({"path": [list(step) for step in self.path]} if self.path else {}),
         }
 
     @classmethod
@@ -169,4 +178,8 @@ class Acknowledgement:
             note=data.get("note"),
             unchanged=bool(data.get("unchanged")),
             listing_status=tuple(str(s) for s in data.get("listingStatus") or ()),
+            identifier=data.get("identifier"),
+            path=tuple((str(k), str(v)) for k, v in data.get("path") or ()),
+            family=data.get("family"),
+            role=data.get("role"),
         )

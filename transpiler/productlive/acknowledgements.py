@@ -5,6 +5,11 @@ One `<Item>` per acknowledged SKU fills the "Publication Amazon" fields of the g
 incrementally with lxml's `xmlfile`, so a 100,000-item acknowledgement never sits in memory.
 Fields that have nothing to say are cleared (`delete="true"`) so an old issue list or submission id
 does not survive a new publication; an ASIN already known is never cleared.
+
+Items of a multi-level export are answered in the same hierarchy, as Product-Live imports them: the
+model (`PARENT_SKU`, with the parent listing's answer in its `amazon_parent_*` fields), its colours
+(identifier only) and its articles nested inside. They are kept until the file is closed (a family
+is answered over the whole run: parent first, children later, follow-up reads last).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from lxml import etree
 
 from transpiler.config import TABLE_KEY
 from transpiler.mapping import publication
-from transpiler.mapping.identifiers import SKU
+from transpiler.mapping.identifiers import PARENT_SKU, SKU
 from transpiler.productlive.acknowledgement import Acknowledgement
 
 #: Product-Live LONG-TEXT values are not meant to be novels: the issue list is cut there.
@@ -51,6 +56,7 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
         self._xf: etree.xmlfile | None = None
         self._contexts: list[AbstractContextManager[object]] = []
         self._writer: object = None
+        self._tree = _Node()  # nested answers, written when the file is closed
 
     def __enter__(self) -> AcknowledgementWriter:
         if isinstance(self.target, str | Path):
@@ -73,16 +79,26 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
         return self
 
     def write(self, ack: Acknowledgement) -> bool:
-        """Write one item; False (and nothing written) when the acknowledgement has no SKU."""
-        if not ack.sku:
+        """Write one item; False (and nothing written) when the acknowledgement has no SKU (or is an
+        article whose model has no identifier: it could not be placed)."""
+        if not ack.sku or (ack.role == "child" and not ack.path):
             self.skipped += 1
             return False
-        self._writer.write("\n    ")
-        element = _item(ack)
-        etree.indent(element, space="  ", level=2)
-        self._writer.write(element)
+        if ack.path or (ack.identifier or SKU) != SKU:
+            node = self._tree
+            for step in (*ack.path, (ack.identifier or SKU, ack.sku)):
+                node = node.child(step)
+            node.ack = ack
+            self.written += 1
+            return True
+        self._put(_item(ack))
         self.written += 1
         return True
+
+    def _put(self, element: etree._Element) -> None:
+        self._writer.write("\n    ")
+        etree.indent(element, space="  ", level=2)
+        self._writer.write(element)
 
     def write_all(self, acks: Iterable[Acknowledgement]) -> None:
         for ack in acks:
@@ -91,6 +107,8 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        for node in sorted(self._tree.children.values(), key=_Node.first):
+            self._put(node.element())
         items, table = self._contexts.pop(), self._contexts.pop()
         self._writer.write("\n  ")
         items.__exit__(None, None, None)
@@ -101,22 +119,59 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
             self._file.close()
 
 
-def _item(ack: Acknowledgement) -> etree._Element:
+class _Node:
+    """One item of the nested answer: its identifier, its own answer (if any), the items inside it."""
+
+    def __init__(self, step: tuple[str, str] | None = None):
+        self.step = step
+        self.ack: Acknowledgement | None = None
+        self.children: dict[tuple[str, str], _Node] = {}
+
+    def child(self, step: tuple[str, str]) -> _Node:
+        if step not in self.children:
+            self.children[step] = _Node(step)
+        return self.children[step]
+
+    def first(self) -> int:
+        """The smallest position in the export of the answers it holds (file order)."""
+        own = [self.ack.index] if self.ack else []
+        return min(own + [c.first() for c in self.children.values()] or [0])
+
+    def element(self) -> etree._Element:
+        assert self.step is not None
+        item = _item(self.ack) if self.ack else _bare(*self.step)
+        for child in sorted(self.children.values(), key=_Node.first):
+            item.append(child.element())
+        return item
+
+
+def _bare(key: str, value: str) -> etree._Element:
     item = etree.Element("Item")
-    _child(item, "Identifier", SKU, ack.sku)
-    _field(item, publication.STATUS, ack.status.value)
+    _child(item, "Identifier", key, value)
+    return item
+
+
+def _item(ack: Acknowledgement) -> etree._Element:
+    identifier = ack.identifier or SKU
+    item = _bare(identifier, ack.sku or "")
+    key = publication.parent_key if identifier == PARENT_SKU else _same
+    _field(item, key(publication.STATUS), ack.status.value)
     if ack.mode in (publication.MODE_CREATE, publication.MODE_ENRICH):
-        _field(item, publication.MODE, ack.mode)
-    _field(item, publication.SUBMISSION_ID, ack.submission_id)
+        _field(item, key(publication.MODE), ack.mode)
+    _field(item, key(publication.SUBMISSION_ID), ack.submission_id)
     if ack.asin:
-        _field(item, publication.ASIN, ack.asin)
+        _field(item, key(publication.ASIN), ack.asin)
     for status in ack.listing_status:  # known once Amazon processed the listing; never cleared before
         if status in _LISTING_STATUSES:
-            _field(item, publication.LISTING_STATUS, status)
-    _field(item, publication.ISSUES, issues_text(ack) or None)
+            _field(item, key(publication.LISTING_STATUS), status)
+    _field(item, key(publication.ISSUES), issues_text(ack) or None)
     if ack.published_at:
-        _field(item, publication.PUBLISHED_AT, ack.published_at)
+        _field(item, key(publication.PUBLISHED_AT), ack.published_at)
     return item
+
+
+def _same(key: str) -> str:
+    return key
 
 
 _LISTING_STATUSES = frozenset(key for key, _ in publication.LISTING_STATUS_OPTIONS)

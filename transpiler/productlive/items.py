@@ -8,7 +8,11 @@ memory stays flat whatever the file size.
 
 Problems are reported where they belong: a broken file raises `ItemsFileError` (items read before
 the break have already been yielded and are processed normally); a problem inside one item (text
-too long, too many values, nested items) is recorded on that `Item` and the next items are read.
+too long, too many values, too many levels) is recorded on that `Item` and the next items are read.
+
+A multi-level table (model ▸ colour ▸ article) exports each item with the items of the next level
+nested inside it, without `partition` (Product-Live's items XML). A top-level item is yielded with
+its nested items in `children`, each nested item freed as soon as it is read.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ class Limits:
     max_values_per_item: int = 5_000
     max_value_chars: int = 100_000  # Amazon's longest texts are a few thousand characters
     max_key_chars: int = 255  # Product-Live's key limit
+    max_levels: int = 3  # Product-Live tables have a few levels (model ▸ colour ▸ article)
+    max_family_items: int = 10_000  # items nested in one top-level item (Amazon caps families lower)
 
 
 @dataclass(frozen=True)
@@ -73,12 +79,14 @@ class ItemProblem:
 
 @dataclass
 class Item:
-    """One level-1 item of the export: identifiers, classifications and field values by key.
+    """One item of the export: identifiers, classifications, field values by key, nested items.
 
     A field key may repeat (multi-valued fields): `fields[key]` keeps every value in file order.
+    `level` is 1 for a top-level item, 2 for an item nested in it, and so on; `children` are the
+    items of the next level, in file order.
     """
 
-    index: int  # 1-based position in the file
+    index: int  # 1-based position in the file (nested items counted, in document order)
     line: int | None
     partition: str | None = None
     identifiers: dict[str, str] = field(default_factory=dict)
@@ -87,6 +95,14 @@ class Item:
     problems: list[ItemProblem] = field(default_factory=list)
     #: the status of each conditional formatting as Product-Live exported it (key -> status key)
     statuses: dict[str, str] = field(default_factory=dict)
+    level: int = 1
+    children: list[Item] = field(default_factory=list)
+
+    def descendants(self) -> Iterator[Item]:
+        """Every nested item, depth first in file order."""
+        for child in self.children:
+            yield child
+            yield from child.descendants()
 
     def identifier(self, key: str) -> str | None:
         value = self.identifiers.get(key)
@@ -182,23 +198,49 @@ class ItemsReader:
                     self._check_root(element)
                 elif state.depth == 2:
                     state.in_items = element.tag == "Items"
+                elif state.in_items and element.tag == "Item" and state.depth - 2 == len(state.open) + 1:
+                    self._open(element, state)
                 continue
             # "end": every element directly under <Items> (or under the root) is freed once read,
-            # <Item> or not, so memory stays flat whatever the file holds.
-            if state.depth == 3 and state.in_items:
-                if element.tag == "Item":
-                    self.count += 1
-                    if self.count > self.limits.max_items:
-                        raise ItemsFileError(self.name, f"more than {self.limits.max_items} items",
-                                             element.sourceline)
-                    item = self._item(element)
+            # <Item> or not, so memory stays flat whatever the file holds; a nested <Item> is
+            # read into its parent and freed at once.
+            level = state.depth - 2
+            if state.in_items and element.tag == "Item" and state.open and level == len(state.open):
+                item = self._close(element, state)
+                if level == 1:
                     _forget(element)
                     yield item
                 else:
-                    _forget(element)
-            elif state.depth == 2:
+                    element.clear(keep_tail=False)
+            elif (state.depth == 3 and state.in_items) or state.depth == 2:
                 _forget(element)
             state.depth -= 1
+
+    def _open(self, element: etree._Element, state: _Walk) -> None:
+        """An <Item> starts: number it (document order), and note the family it belongs to."""
+        self.count += 1
+        if self.count > self.limits.max_items:
+            raise ItemsFileError(self.name, f"more than {self.limits.max_items} items", element.sourceline)
+        level = len(state.open) + 1
+        if level == 1:
+            state.family = 0
+        else:
+            state.family += 1
+        state.open.append(_Open(self.count, level, state.family > self.limits.max_family_items))
+
+    def _close(self, element: etree._Element, state: _Walk) -> Item:
+        opened = state.open.pop()
+        item = self._item(element, opened.index, opened.level)
+        item.children = opened.children
+        if opened.level > self.limits.max_levels:
+            item.problems.append(ItemProblem(None, f"article imbriqué au niveau {opened.level} : la table n'a que "
+                                                   f"{self.limits.max_levels} niveaux au plus"))
+        if opened.level > 1 and state.open and not opened.over_limit:
+            state.open[-1].children.append(item)
+        if opened.level == 1 and state.family > self.limits.max_family_items:
+            item.problems.append(ItemProblem(None, f"{state.family} articles imbriqués : au plus "
+                                                   f"{self.limits.max_family_items} par article de premier niveau"))
+        return item
 
     def _check_root(self, root: etree._Element) -> None:
         docinfo = root.getroottree().docinfo
@@ -211,8 +253,8 @@ class ItemsReader:
             raise ItemsFileError(self.name, "<Table> has no key attribute", root.sourceline)
         self.table_key = key
 
-    def _item(self, element: etree._Element) -> Item:
-        item = Item(index=self.count, line=element.sourceline, partition=element.get("partition"))
+    def _item(self, element: etree._Element, index: int, level: int) -> Item:
+        item = Item(index=index, line=element.sourceline, partition=element.get("partition"), level=level)
         values = 0
         for child in element:
             tag = child.tag
@@ -221,9 +263,7 @@ class ItemsReader:
                     item.problems.append(ItemProblem(None, "référence d'entité XML non autorisée"))
                 continue
             if tag == "Item":
-                item.problems.append(ItemProblem(None, "les articles imbriqués (plusieurs niveaux) ne sont pas "
-                                                       "pris en charge par la table Amazon"))
-                continue
+                continue  # read on its own (its end event came first) and attached to `item.children`
             if tag not in ("Identifier", "Classification", "Field", "Conditional-Formatting"):
                 continue  # unknown elements are ignored, as Product-Live's own parser does
             key = (child.get("key") or "").strip()
@@ -256,12 +296,24 @@ class ItemsReader:
 
 
 @dataclass
+class _Open:
+    """An <Item> whose end has not been read yet, and the nested items read so far."""
+
+    index: int
+    level: int
+    over_limit: bool = False
+    children: list[Item] = field(default_factory=list)
+
+
+@dataclass
 class _Walk:
-    """Where the event walk is: element depth, and whether it is inside `<Items>`."""
+    """Where the event walk is: element depth, whether it is inside `<Items>`, the open items."""
 
     depth: int = 0
     in_items: bool = False
     line: int | None = None  # of the last element opened
+    open: list[_Open] = field(default_factory=list)
+    family: int = 0  # items nested in the current top-level item so far
 
 
 class _Prolog:

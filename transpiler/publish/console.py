@@ -73,12 +73,19 @@ def render_summary(console: Console, summary: dict[str, Any], report: dict[str, 
             first = issues[0]["message"] if issues else ""
             more = f" (+{len(issues) - 1})" if len(issues) > 1 else ""
             style = STATUS_STYLE.get(item["status"], "")
-            table.add_row(item.get("sku") or "—", item.get("productType") or "—", item.get("mode") or "—",
+            sku = item.get("sku") or "—"
+            if item.get("role") == "parent":
+                sku = f"{sku} (parent)"
+            elif item.get("role") == "child":
+                sku = f"  ↳ {sku}"
+            table.add_row(sku, item.get("productType") or "—", item.get("mode") or "—",
                           f"[{style}]{item['status']}[/]", item.get("asin") or "—", (first[:90] + more))
         console.print(table)
     statuses = summary["statuses"]
     parts = [f"[{STATUS_STYLE[s]}]{n} {STATUS_FR[s]}[/]" for s, n in statuses.items() if n]
     console.print(f"{summary['items']} articles via {summary['via']} en {summary['seconds']} s : " + ", ".join(parts))
+    if summary.get("families"):
+        console.print(f"{summary['families']} famille(s) de variations (parent puis enfants)")
     if summary.get("unchanged"):
         console.print(f"{summary['unchanged']} inchangés depuis la dernière soumission (non renvoyés)")
     for error in summary.get("fileErrors", []):

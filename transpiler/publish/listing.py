@@ -17,6 +17,7 @@ from typing import Any
 from transpiler.amazon.numbers import NumberTextError, parse_decimal
 from transpiler.config import Settings
 from transpiler.mapping import publication
+from transpiler.mapping.family_codec import FamilyRole, family_attributes
 from transpiler.mapping.field_codec import fields_to_attributes
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
 from transpiler.mapping.types import FieldMapping, Mapping, Quantity
@@ -41,6 +42,7 @@ PL_VALUE = "PL_VALUE"
 PL_EAN = "PL_EAN"
 PL_ASIN = "PL_ASIN"
 PL_NO_ASIN = "PL_NO_ASIN"
+PL_FAMILY = "PL_FAMILY"
 
 Validate = Callable[[str, dict[str, Any]], Sequence[Any]]
 
@@ -58,6 +60,7 @@ class Listing:
     attributes: dict[str, Any] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     note: str | None = None
+    family: FamilyRole | None = None  # its place in a variation family (multi-level item)
 
     @property
     def sendable(self) -> bool:
@@ -97,7 +100,7 @@ def field_values(item: Item, mapping: Mapping, table: MappingSet) -> tuple[dict[
         present = [e for e in entries if not e.delete and e.value is not None and e.value.strip() != ""]
         fm = mapping.field(key)
         if fm is None:
-            if key in publication.KEYS:
+            if key in publication.KEYS or key in publication.PARENT_KEYS:
                 continue
             if not table.known_key(key):
                 issues.append(_problem(PL_UNKNOWN_FIELD, f"le champ « {key} » n'existe pas dans la table Amazon",
@@ -162,10 +165,14 @@ def _first_value(attributes: dict[str, Any], name: str, leaf: str = "value") -> 
 
 
 def prepare(item: Item, table: MappingSet, settings: Settings, *, mode: str = AUTO,
-            validate: Validate | None = None) -> Listing:
-    """The listing for one item, with every issue found before sending (see module docstring)."""
+            validate: Validate | None = None, family: FamilyRole | None = None) -> Listing:
+    """The listing for one item, with every issue found before sending (see module docstring).
+
+    `family` places it in a variation family (`transpiler.publish.family` builds such items from a
+    multi-level export): its parentage attributes are then written from that place.
+    """
     sku = item.identifier(SKU)
-    listing = Listing(index=item.index, sku=sku)
+    listing = Listing(index=item.index, sku=sku, family=family)
     for problem in item.problems:
         fields = [problem.field_key] if problem.field_key else []
         listing.issues.append(_problem(PL_ITEM, problem.message, fields))
@@ -192,6 +199,12 @@ def prepare(item: Item, table: MappingSet, settings: Settings, *, mode: str = AU
         listing.issues.append(_problem(PL_VALUE, f"valeur non convertible : {text}", [key] if key else []))
         return listing
     listing.attributes = attributes
+    if family is not None:
+        if mapping.family is None:
+            listing.issues.append(_problem(PL_FAMILY, f"le type de produit {mapping.product_type} n'a pas de "
+                                                      "familles de variations sur Amazon", [CLASSIFICATION_KEY]))
+            return listing
+        attributes.update(family_attributes(mapping.family, family, settings.context))
     _identity(listing, item, settings, mode)
     if validate is not None and listing.mode is not None:
         for issue in validate(mapping.product_type, listing.attributes):

@@ -5,6 +5,11 @@ once (invalid, unchanged) or sent. Every item that enters leaves with exactly on
 written to `acknowledgements.xml` (Product-Live `table-import-items`) and `report.json`. The
 journal is written before and after each submission, so a run killed at any moment can be
 resumed (`resume=True`) without sending an accepted item twice.
+
+A multi-level item is a variation family (`transpiler.publish.family`): its parent listing is sent
+first and its children only once the parent is accepted (in feed mode: parents in the first feeds,
+children in the next ones); when the parent is refused, each child is acknowledged NOT_SENT with the
+parent's reason. Answers keep the export's hierarchy (model ▸ colour ▸ article).
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from transpiler.config import TABLE_KEY, Settings
 from transpiler.errors import ConfigError, PlAmazonError
 from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
+from transpiler.publish.family import Family, Placement, Single, Unit, units
 from transpiler.publish.journal import SENDING, Journal, JournalError, Run, payload_hash, target_name
-from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing, prepare
+from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
 from transpiler.publish.reconcile import Reconciler, settled
-from transpiler.publish.submission import PUB_NETWORK, FeedSubmitter, ListingsSubmitter, Sent, batches
+from transpiler.publish.submission import PUB_NETWORK, PUB_PARENT, FeedSubmitter, ListingsSubmitter, Sent, batches
 
 LISTINGS = "listings"
 FEED = "feed"
@@ -142,8 +148,13 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
         stream = publisher.guarded(itertools.chain([first], listings) if first is not None else iter(()))
         via = options.via
         if via == "auto":
-            head = list(itertools.islice(stream, options.feed_threshold))
-            via = FEED if len(head) >= options.feed_threshold and not options.preview else LISTINGS
+            head: list[Unit] = []
+            for unit in stream:  # as many listings as the threshold (a family counts all its listings)
+                head.append(unit)
+                if sum(_size(u) for u in head) >= options.feed_threshold:
+                    break
+            big = sum(_size(u) for u in head) >= options.feed_threshold
+            via = FEED if big and not options.preview else LISTINGS
             stream = itertools.chain(head, stream)
         if via == FEED:
             publisher.by_feed(stream)
@@ -165,6 +176,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
         "via": via,
         "preview": options.preview,
         "feeds": list(publisher.feed_ids) if publisher is not None else [],
+        "families": publisher.families if publisher is not None else 0,
         "fileErrors": file_errors,
         "itemsFile": str(items_path),
         "seconds": round(elapsed, 3),
@@ -199,20 +211,42 @@ class _Publisher:
         self.feed_ids: list[str] = []
         self.file_error: ItemsFileError | None = None
         self.listings = ListingsSubmitter(client, table, settings.marketplace_id, preview=options.preview)
+        #: where each answer goes in the acknowledgement file, by item position in the export
+        self.placements: dict[int, Placement] = {}
+        #: the latest answer for each listing (by position): a family's children wait on their parent's
+        self.answers: dict[int, Acknowledgement] = {}
+        self.families = 0
 
     # -- preparation ----------------------------------------------------------------------------
-    def prepared(self, reader: ItemsReader) -> Iterator[Listing]:
+    def prepared(self, reader: ItemsReader) -> Iterator[Unit]:
         for item in reader:
             self.progress.item()
-            yield prepare(item, self.table, self.settings, mode=self.options.mode, validate=self.validate)
+            unit = units(item, self.table, self.settings, mode=self.options.mode, validate=self.validate)
+            if isinstance(unit, Family):
+                self.families += 1
+                self.placements.update(unit.placements)
+            elif unit.placement != Placement():
+                self.placements[unit.listing.index] = unit.placement
+            yield unit
 
     def digest(self, listing: Listing) -> str:
         return payload_hash({"productType": listing.product_type, "mode": listing.mode,
                              "attributes": listing.attributes})
 
     def emit(self, ack: Acknowledgement) -> None:
+        """The final answer for one item, placed where its item sits in the export."""
         assert self.output is not None
+        placement = self.placements.get(ack.index)
+        if placement is not None:
+            ack = ack.with_(identifier=placement.identifier, path=placement.path, family=placement.family,
+                            role=placement.role)
+        self.answers[ack.index] = ack
         self.output.emit(ack)
+
+    def hold(self, ack: Acknowledgement, digest: str) -> None:
+        """An accepted answer whose follow-up read (ASIN, late issues) comes at the end of the run."""
+        self.answers[ack.index] = ack
+        self.pending_follow_up.append((ack, digest))
 
     def early(self, listing: Listing) -> tuple[str, bool]:
         """Acknowledge at once what is not to be sent; returns (digest, handled)."""
@@ -229,11 +263,47 @@ class _Publisher:
             ack = entry.ack.with_(index=listing.index, unchanged=True)
             if ack.status == Status.ACCEPTED and not settled(ack) and self.options.follow_up_delay > 0:
                 # accepted by a run that ended before its follow-up read (killed): read it now
-                self.pending_follow_up.append((ack, digest))
+                self.hold(ack, digest)
             else:
                 self.emit(ack)
             return digest, True
         return digest, False
+
+    # -- families -------------------------------------------------------------------------------
+    def ready(self, parent: Listing) -> bool:
+        """Whether a parent listing is on Amazon (accepted, unchanged, or already up to date), so its
+        children may be sent; in a preview, whether Amazon would accept it."""
+        ack = self.answers.get(parent.index)
+        if ack is None:
+            return False
+        if ack.status in (Status.ACCEPTED, Status.VALID):
+            return True
+        return ack.status == Status.NOT_SENT and not any(i.is_error for i in ack.issues)
+
+    def not_sent(self, child: Listing, parent: Listing) -> Acknowledgement:
+        """A child left unsent because its parent is not on Amazon, with the parent's reason in French."""
+        ack = self.answers.get(parent.index)
+        state = {Status.INVALID: "a été refusée", Status.ERROR: "n'a pas pu être envoyée",
+                 Status.NOT_SENT: "n'a pas été envoyée"}.get(ack.status if ack else Status.NOT_SENT,
+                                                            "n'a pas été acceptée")
+        reasons = [i.line() for i in (ack.issues if ack else ()) if i.is_error][:2]
+        why = f" : {' ; '.join(reasons)}" if reasons else ""
+        message = (f"non envoyé : l'annonce parent {parent.sku or '(sans SKU)'} {state}{why}. Les articles d'une "
+                   "famille ne sont envoyés qu'une fois leur parent accepté par Amazon ; corrigez le modèle puis "
+                   "republiez.")
+        issue = Issue(PUB_PARENT, "ERROR", message, source="publisher")
+        return Acknowledgement(index=child.index, sku=child.sku, status=Status.NOT_SENT,
+                               product_type=child.product_type, mode=child.mode, asin=child.asin,
+                               issues=(*child.issues, issue), note=child.note)
+
+    def children_after(self, family: Family) -> Iterator[Listing]:
+        """The children to send now that the parent was answered; the others are acknowledged."""
+        parent_ok = self.ready(family.parent)
+        for child in family.children:
+            if child.sendable and not parent_ok:
+                self.emit(self.not_sent(child, family.parent))
+            else:
+                yield child
 
     def guarded(self, stream: Iterator[Listing]) -> Iterator[Listing]:
         """The stream, ended cleanly when the file breaks (the error is kept for the summary), so
@@ -244,21 +314,30 @@ class _Publisher:
             self.file_error = exc
 
     # -- Listings Items API ---------------------------------------------------------------------
-    def by_listings(self, stream: Iterator[Listing]) -> None:
-        for listing in stream:
-            digest, handled = self.early(listing)
-            if handled:
+    def by_listings(self, stream: Iterator[Unit]) -> None:
+        for unit in stream:
+            if isinstance(unit, Single):
+                self.send(unit.listing)
                 continue
-            sku = listing.sku or ""
-            if self.run is not None:
-                entry = self.journal.entry(sku)
-                if (self.options.resume and entry is not None and entry.state == SENDING
-                        and entry.payload_hash == digest and self._recover(listing, digest)):
-                    continue
-                self.journal.mark_sending(self.run, sku, digest, "PATCH" if listing.mode == ENRICH else "PUT")
-            sent = self.listings.submit(listing)
-            self.last_sent = self.clock()
-            self._finish(listing, digest, sent)
+            self.send(unit.parent)
+            for child in self.children_after(unit):
+                self.send(child)
+
+    def send(self, listing: Listing) -> None:
+        """One listing through the Listings Items API (or its answer from the journal)."""
+        digest, handled = self.early(listing)
+        if handled:
+            return
+        sku = listing.sku or ""
+        if self.run is not None:
+            entry = self.journal.entry(sku)
+            if (self.options.resume and entry is not None and entry.state == SENDING
+                    and entry.payload_hash == digest and self._recover(listing, digest)):
+                return
+            self.journal.mark_sending(self.run, sku, digest, "PATCH" if listing.mode == ENRICH else "PUT")
+        sent = self.listings.submit(listing)
+        self.last_sent = self.clock()
+        self._finish(listing, digest, sent)
 
     def _recover(self, listing: Listing, digest: str) -> bool:
         """A SKU left 'sending' by a killed run: if Amazon holds exactly the payload, it was accepted."""
@@ -280,7 +359,7 @@ class _Publisher:
         if self.run is not None and ack.operation is not None:
             self.journal.record(self.run, listing.sku or "", digest, ack, sent.attributes)
         if ack.status == Status.ACCEPTED and self.options.follow_up_delay > 0 and not self.options.preview:
-            self.pending_follow_up.append((ack, digest))
+            self.hold(ack, digest)
         else:
             self.emit(ack)
 
@@ -311,11 +390,27 @@ class _Publisher:
             self.emit(ack)
 
     # -- JSON_LISTINGS_FEED ---------------------------------------------------------------------
-    def by_feed(self, stream: Iterator[Listing]) -> None:
+    def by_feed(self, stream: Iterator[Unit]) -> None:
+        """Lone listings and parents first; then, in the next feeds, the children of accepted parents."""
+        families: list[Family] = []
+
+        def first() -> Iterator[Listing]:
+            for unit in stream:
+                if isinstance(unit, Single):
+                    yield unit.listing
+                else:
+                    families.append(unit)
+                    yield unit.parent
+
+        self._feeds(first())
+        if families:
+            self._feeds(child for family in families for child in self.children_after(family))
+
+    def _feeds(self, stream: Iterator[Listing]) -> None:
         submitter = FeedSubmitter(self.client, self.table, self.settings.seller_id, self.settings.marketplace_id,
                                   self.settings.locale, poll_first=self.options.feed_poll,
                                   timeout=self.options.feed_timeout, clock=self.clock, sleep=self.sleep)
-        self.feed_ids = submitter.feed_ids
+        submitter.feed_ids = self.feed_ids
         waiting: dict[str, dict[int, tuple[Listing, str]]] = {}  # resumed feeds: feed id -> messages
         counter = itertools.count(1)
         to_send: dict[int, tuple[Listing, str]] = {}
@@ -371,7 +466,7 @@ class _Publisher:
         if self.run is not None and ack.sku:
             self.journal.record(self.run, ack.sku, digest, ack, sent.attributes)
         if ack.status == Status.ACCEPTED and self.options.follow_up_delay > 0 and not settled(ack):
-            self.pending_follow_up.append((ack, digest))
+            self.hold(ack, digest)
             self.last_sent = self.clock()
         else:
             self.emit(ack)
@@ -380,6 +475,11 @@ class _Publisher:
 def _join(*notes: str | None) -> str | None:
     parts = [n for n in notes if n]
     return " ; ".join(parts) if parts else None
+
+
+def _size(unit: Unit) -> int:
+    """How many listings a unit sends (a family: its parent and its children)."""
+    return 1 if isinstance(unit, Single) else 1 + len(unit.children)
 
 
 __all__ = ["FEED", "LISTINGS", "JournalError", "PublishOptions", "PublishResult", "publish"]

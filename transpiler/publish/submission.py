@@ -33,6 +33,7 @@ PUB_HTTP = "PUB_HTTP_ERROR"
 PUB_NETWORK = "PUB_NETWORK"
 PUB_FEED = "PUB_FEED"
 PUB_NOT_EDITABLE = "PUB_NOT_EDITABLE"
+PUB_PARENT = "PUB_PARENT_NOT_ACCEPTED"  # a child not sent because its family's parent is not on Amazon
 
 
 def now_iso() -> str:

@@ -81,16 +81,19 @@ class Listings:
 
     # -- submissions --------------------------------------------------------------------------
     def judge_listing(self, seller_id: str, sku: str, entry: ProductTypeEntry, attributes: dict[str, Any],
-                      marketplace_id: str, locale: str | None) -> list[dict[str, Any]]:
-        """The schema's issues, then (when it passes) the listing's place in its variation family."""
+                      marketplace_id: str, locale: str | None, *, preview: bool = False) -> list[dict[str, Any]]:
+        """The schema's issues, then (when it passes) the listing's place in its variation family.
+
+        A preview judges the listing alone: its family is judged when it is really submitted (a
+        family is previewed before any of it exists)."""
         issues = self.judge(entry, attributes, marketplace_id, locale)
-        if not any(i["severity"] == "ERROR" for i in issues):
+        if not preview and not any(i["severity"] == "ERROR" for i in issues):
             issues.extend(Families(self.state).judge(seller_id, sku, entry, attributes, marketplace_id, locale))
         return issues
 
     def put(self, seller_id: str, sku: str, marketplace_id: str, entry: ProductTypeEntry, requirements: str,
             attributes: dict[str, Any], *, preview: bool, locale: str | None) -> Submission:
-        issues = self.judge_listing(seller_id, sku, entry, attributes, marketplace_id, locale)
+        issues = self.judge_listing(seller_id, sku, entry, attributes, marketplace_id, locale, preview=preview)
         asin = self.known_asin(attributes)
         if any(i["severity"] == "ERROR" for i in issues):
             return Submission(sku, "INVALID", issues, None, marketplace_id)
@@ -118,7 +121,7 @@ class Listings:
         for patch in patches:
             issues.extend(self._apply(entry, attributes, patch, locale, marketplace_id))
         if not issues:
-            issues = self.judge_listing(seller_id, sku, entry, attributes, marketplace_id, locale)
+            issues = self.judge_listing(seller_id, sku, entry, attributes, marketplace_id, locale, preview=preview)
         if any(i["severity"] == "ERROR" for i in issues):
             return Submission(sku, "INVALID", issues, None, marketplace_id)
         asin = listing.get("asin") or self.known_asin(attributes)
