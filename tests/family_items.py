@@ -15,7 +15,7 @@ from lxml import etree
 from transpiler.mapping.field_codec import attributes_to_fields
 from transpiler.mapping.json_codec import load_mapping
 from transpiler.mapping.types import Quantity
-from transpiler.publish.ean import check_digit
+from transpiler.productlive.gtin import check_digit
 from transpiler.workspace import DEFAULT_GENERATED
 
 PAYLOADS = Path(__file__).parent / "data" / "payloads"
