@@ -220,11 +220,11 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
     s = root.find("Schema")
     assert [c.get("key") for c in s.iterfind(".//Category")] == [
         "CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES", "PRODUCT_A1F83G8C2ARO7P", "PRODUCT_ATVPDKIKX0DER"]
-    assert len(s.findall("Fields/Field")) == 258  # 7 publication fields
-    assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3220
+    assert len(s.findall("Fields/Field")) == 261  # 10 publication fields
+    assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3224
     rules = [r for r in s.iterfind("Conditional-Formattings//Rules//*") if r.tag.startswith("Rule-")]
-    assert len(rules) == 754
-    assert len(s.findall("Matrix/Common/Field")) == 39
+    assert len(rules) == 758
+    assert len(s.findall("Matrix/Common/Field")) == 42
     # a case lists up to 20 compatible phone models: 20 numbered fields, none dropped
     models = [f.get("key") for f in s.findall("Fields/Field") if f.get("key").startswith("compatible_phone_models_")]
     assert models == [f"compatible_phone_models_{i}" for i in range(1, 21)]
@@ -235,7 +235,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
 def test_report_counts(corpus_guard) -> None:
     types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
     report = build_report(types)
-    assert (report["fields"], report["options"], report["rules"]) == (258, 3220, 754)
+    assert (report["fields"], report["options"], report["rules"]) == (261, 3224, 758)
     phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
     assert phone["conditions"] == {"native": 21, "partial": 0, "publisher": 0} and phone["native_share"] == 1.0
     us = next(t for t in report["product_types"] if t["category"] == "PRODUCT_ATVPDKIKX0DER")
@@ -311,7 +311,8 @@ def test_screens_by_task_with_the_identification_fixed(sample_xml: str) -> None:
         columns = [(c.tag, c.get("key")) for c in first]
         assert columns == [("Column-Identifier", "SKU"), ("Column-Identifier", "EAN"),
                            ("Column-Classification", "AMAZON_PRODUCT_TYPE"),
-                           ("Column-Conditional-Formatting", "AMAZON_READINESS")]
+                           ("Column-Conditional-Formatting", "AMAZON_READINESS"),
+                           ("Column-Conditional-Formatting", "AMAZON_STATUS")]
         assert all(c.get("fixed") == "true" for c in first)
         assert first.find("Column-Identifier[@key='SKU']").get("read-only") == "true"
         assert first.find("Column-Identifier[@key='EAN']").get("read-only") is None  # the EAN is typed in
@@ -374,3 +375,19 @@ def test_classification_is_required_and_a_leaf(sample_xml: str) -> None:
     invalid = cf.find("Statuses/Status[@key='INVALID']/Rules/Common/Classification[@key='AMAZON_PRODUCT_TYPE']")
     assert incomplete.find("Rule-Required") is not None
     assert invalid.find("Rule-Is-Leaf") is not None
+
+
+def test_statut_amazon_indicator_and_product_page_link(sample_xml: str) -> None:
+    schema = _doc(sample_xml).find("Schema")
+    cf = schema.find("Conditional-Formattings/Conditional-Formatting[@key='AMAZON_STATUS']")
+    assert cf.findtext("Title") == "Statut Amazon" and cf.find("Default-Status").get("key") == "NOT_PUBLISHED"
+    statuses = [(s.get("key"), s.findtext("Title"), s.findtext("Color"), s.findtext("Priority"))
+                for s in cf.iterfind("Statuses/Status")]
+    assert statuses == [("REFUSED", "Refusé", "RED", "1"), ("PROBLEM", "Problème après publication", "ORANGE", "2"),
+                        ("PENDING", "En attente", "YELLOW", "3"), ("ACCEPTED", "Accepté", "GREEN", "4")]
+    for status in cf.iterfind("Statuses/Status"):
+        condition = status.find("Rules/Common/Field[@key='amazon_result']/Rule-Condition//Condition")
+        assert condition.get("operator") == "IN" and condition.findtext("Value") == status.get("key")
+    link = schema.find("Formulas/Field[@key='amazon_product_page']/Rule")
+    assert link.find(".//Condition").get("source") == "amazon_asin"
+    assert link.findtext("Action/Template") == 'https://www.amazon.fr/dp/{{source("amazon_asin")}}'

@@ -147,7 +147,7 @@ def check(schema: str, payload: str, as_json: bool) -> None:
         for issue in issues:
             names = ", ".join(issue.attribute_names) or "-"
             click.echo(f"  {issue.severity} {issue.code} [{', '.join(issue.categories)}] {names} {issue.path or '/'}: "
-                       f"{issue.message}")
+                       f"{issue.text}")
     sys.exit(1 if issues else 0)
 
 

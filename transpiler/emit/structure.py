@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from transpiler.compiler.model import ProductType
 from transpiler.config import TABLE_KEY
-from transpiler.emit import readiness
+from transpiler.emit import amazon_status, readiness
 from transpiler.emit.formulas import option_formulas
 from transpiler.emit.readiness import TypeRules
 from transpiler.emit.screens import IDENTIFICATION, build_screens
@@ -94,6 +94,7 @@ def build_structure(product_types: Sequence[ProductType]) -> Structure:
 
     type_rules = {m.category: readiness.rules_for(m, by_name[m.category], fields) for m in mappings}
     indicator = readiness.conditional_formatting(mappings, type_rules, level)
+    status = amazon_status.conditional_formatting(level)
 
     identifiers = [Identifier(SKU, "SKU", 1, level, "Référence de l'article chez Modelabs (SKU fournisseur sur "
                                                     "Amazon).")]
@@ -103,6 +104,7 @@ def build_structure(product_types: Sequence[ProductType]) -> Structure:
     fixed = [Column("Column-Identifier", i.key, "MEDIUM", fixed=True, read_only=i.key == SKU) for i in identifiers]
     fixed.append(Column("Column-Classification", CLASSIFICATION_KEY, "LARGE", fixed=True))
     fixed.append(Column("Column-Conditional-Formatting", indicator.key, "SMALL", fixed=True))
+    fixed.append(Column("Column-Conditional-Formatting", status.key, "SMALL", fixed=True))
     category_titles = [(m.category, m.title) for m in mappings]
     screens, type_sections = build_screens(
         level=level, fixed=fixed, sections=sections, fields=ordered, common=common, specific=specific,
@@ -120,8 +122,8 @@ def build_structure(product_types: Sequence[ProductType]) -> Structure:
         fields=ordered,
         matrix_common=common,
         matrix_specific=[(c, keys) for c, keys in specific if keys],
-        formulas=option_formulas(ordered, mappings),
-        conditional_formattings=[indicator],
+        formulas=[*option_formulas(ordered, mappings), amazon_status.product_page_formula()],
+        conditional_formattings=[indicator, status],
         sections=[IDENTIFICATION, *sections, *type_sections],
         screens=screens,
     )

@@ -16,6 +16,12 @@ ISSUES = "amazon_issues"
 PUBLISHED_AT = "amazon_published_at"
 MODE = "amazon_publication_mode"
 LISTING_STATUS = "amazon_listing_status"
+RESULT = "amazon_result"
+NOTE = "amazon_publication_note"
+PRODUCT_PAGE = "amazon_product_page"
+
+#: The product page of an ASIN on the marketplace of the table (Amazon France).
+PRODUCT_PAGE_URL = "https://www.amazon.fr/dp/{asin}"
 
 #: Status option keys (Amazon's submission statuses plus NOT_SENT) with their French titles.
 STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
@@ -24,6 +30,15 @@ STATUS_OPTIONS: tuple[tuple[str, str], ...] = (
     ("INVALID", "Refusée"),
     ("ERROR", "Erreur"),
     ("NOT_SENT", "Non envoyée"),
+)
+
+#: Amazon's verdict on the listing, as the "Statut Amazon" indicator shows it (option key, French title).
+RESULT_ACCEPTED, RESULT_PENDING, RESULT_REFUSED, RESULT_PROBLEM = "ACCEPTED", "PENDING", "REFUSED", "PROBLEM"
+RESULT_OPTIONS: tuple[tuple[str, str], ...] = (
+    (RESULT_ACCEPTED, "Accepté"),
+    (RESULT_PENDING, "En attente"),
+    (RESULT_REFUSED, "Refusé"),
+    (RESULT_PROBLEM, "Problème après publication"),
 )
 
 #: Colours of the status options in Product-Live's grid (Product-Live's colour names).
@@ -35,6 +50,9 @@ OPTION_COLORS: dict[str, str] = {
     "NOT_SENT": "NONE",
     "DISCOVERABLE": "GREEN",
     "BUYABLE": "GREEN",
+    RESULT_PENDING: "YELLOW",
+    RESULT_REFUSED: "RED",
+    RESULT_PROBLEM: "ORANGE",
 }
 
 #: Amazon's listing status once processed (ItemSummaryByMarketplace.status; BUYABLE does not apply to vendors)
@@ -54,15 +72,26 @@ MODE_OPTIONS: tuple[tuple[str, str], ...] = (
 FIELDS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] = (
     (MODE, "SINGLE-SELECT", "Mode de publication",
      "Création d'une fiche complète ou enrichissement d'un produit déjà présent sur Amazon.", MODE_OPTIONS),
-    (STATUS, "SINGLE-SELECT", "Statut Amazon", "Résultat de la dernière publication sur Amazon.", STATUS_OPTIONS),
+    (RESULT, "SINGLE-SELECT", "Verdict d'Amazon",
+     "Ce qu'Amazon a répondu pour ce SKU : accepté, en attente de traitement, refusé, ou problème signalé après "
+     "publication. Inchangé quand rien n'a été envoyé.", RESULT_OPTIONS),
+    (STATUS, "SINGLE-SELECT", "Résultat de la soumission",
+     "Résultat de la dernière publication : acceptée, refusée (par Amazon ou avant l'envoi), erreur d'envoi, non "
+     "envoyée.", STATUS_OPTIONS),
     (LISTING_STATUS, "MULTIPLE-SELECT", "État de l'annonce sur Amazon",
      "Après traitement par Amazon : visible (et achetable) ; vide tant que l'annonce n'est pas visible.",
      LISTING_STATUS_OPTIONS),
     (SUBMISSION_ID, "SINGLE-LINE-TEXT", "Identifiant de soumission Amazon",
      "Identifiant renvoyé par Amazon pour la dernière soumission.", ()),
-    (ASIN, "SINGLE-LINE-TEXT", "ASIN", "Identifiant Amazon du produit (ASIN).", ()),
-    (ISSUES, "LONG-TEXT", "Problèmes signalés par Amazon",
-     "Messages d'Amazon de la dernière soumission, un par ligne, avec le champ concerné.", ()),
+    (ASIN, "SINGLE-LINE-TEXT", "ASIN", "Identifiant Amazon du produit (ASIN), tel qu'Amazon l'a renvoyé pour ce "
+                                        "SKU.", ()),
+    (PRODUCT_PAGE, "SINGLE-LINE-TEXT", "Page produit sur amazon.fr",
+     "Lien vers la page du produit sur amazon.fr, dès que l'ASIN est connu.", ()),
+    (ISSUES, "LONG-TEXT", "Problèmes signalés",
+     "Problèmes de la dernière publication, un par ligne, avec le champ concerné : ceux d'Amazon (son message), "
+     "ceux trouvés avant l'envoi. Vide quand il n'y en a aucun.", ()),
+    (NOTE, "LONG-TEXT", "Détail de la publication",
+     "Ce que la publication a fait : attributs modifiés, produit inchangé non renvoyé, traitement en cours…", ()),
     (PUBLISHED_AT, "DATE-TIME", "Date de publication", "Date et heure de la dernière soumission à Amazon.", ()),
 )
 

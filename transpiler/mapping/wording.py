@@ -177,16 +177,17 @@ def _number(value: Any) -> str:
 
 
 def condition_fr(condition: Condition, mapping: Mapping | None, effect: Effect | None = None,
-                 otherwise: bool = False, per_item: bool = False) -> str:
-    """One French sentence for a rule (or for one of its effects): `Quand …, … est obligatoire.`
+                 otherwise: bool = False, per_item: bool = False, limit: int | None = MAX_TITLE) -> str:
+    """One French sentence for a rule, or for one of its effects: `Quand …, … est obligatoire.`
 
-    `per_item`: the sentence is about one item of a repeated attribute (`mapping` holds that item's
-    fields only), so it does not start with "Pour chaque".
+    Without `effect`, the whole rule (with its "sinon" branch). `per_item`: the sentence is about one
+    item of a repeated attribute (`mapping` holds that item's fields only), so it does not start with
+    "Pour chaque". Clipped to `limit` characters (a Product-Live title) unless `limit` is None.
     """
     scope = condition.scope
     if not condition.expressible:
         names = ", ".join(quote(path_title(mapping, n)) for n in condition.attributes) or "l'annonce"
-        return clip(f"Règle d'Amazon non respectée sur {names}.")
+        return clip(f"Règle d'Amazon non respectée sur {names}.", limit)
     effects = (effect,) if effect is not None else (condition.otherwise if otherwise else condition.then)
     asks = " ; ".join(effect_fr(e, mapping, scope) for e in effects) or "rien"
     if condition.when is None:
@@ -196,9 +197,11 @@ def condition_fr(condition: Condition, mapping: Mapping | None, effect: Effect |
         if otherwise:
             when = f"il est faux que {when}" if " et " in when or " ou " in when else _negate(when)
         text = f"Quand {when} : {asks}"
+        if effect is None and not otherwise and condition.otherwise:
+            text += " ; sinon : " + " ; ".join(effect_fr(e, mapping, scope) for e in condition.otherwise)
     if scope and not per_item:
         text = f"Pour chaque {quote(path_title(mapping, scope))}, {text[0].lower()}{text[1:]}"
-    return clip(text + ".")
+    return clip(text + ".", limit)
 
 
 def _negate(sentence: str) -> str:
@@ -212,6 +215,22 @@ def _abs(path: str, scope: str) -> str:
     return f"{scope}.{path}" if scope else path
 
 
-def clip(text: str, limit: int = MAX_TITLE) -> str:
-    """Product-Live titles hold 255 characters: longer sentences end with `…`."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+_QUOTED_PATH = re.compile(r"« ([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*) »")
+
+
+def titled(message: str, mapping: Mapping | None) -> str:
+    """`message` with each quoted Amazon path (`« battery.weight »`) replaced by its field's title."""
+    if mapping is None:
+        return message
+
+    def title(match: re.Match[str]) -> str:
+        path = match.group(1)
+        known = fields_at(mapping, path) or mapping.rules(path.split(".")[0]).title
+        return quote(path_title(mapping, path)) if known else match.group(0)
+
+    return _QUOTED_PATH.sub(title, message)
+
+
+def clip(text: str, limit: int | None = MAX_TITLE) -> str:
+    """Product-Live titles hold 255 characters: longer sentences end with `…` (no limit: None)."""
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -61,6 +61,8 @@ class Issue:
     categories: tuple[str, ...] = ()  # Amazon's (INVALID_ATTRIBUTE, MISSING_IMAGE...)
     #: Amazon's `enforcements` as sent: {"actions": [{"action"}], "exemption": {"status", "expiryDate"}}
     enforcements: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
+    #: `processing` for an issue Amazon raised after accepting the submission (read back later)
+    stage: str = "submission"
 
     @property
     def is_error(self) -> bool:
@@ -85,6 +87,8 @@ class Issue:
             out["categories"] = list(self.categories)
         if self.enforcements:
             out["enforcements"] = dict(self.enforcements)
+        if self.stage != "submission":
+            out["stage"] = self.stage
         return out
 
     @classmethod
@@ -98,11 +102,19 @@ class Issue:
             source=str(data.get("source", "amazon")),
             categories=tuple(str(c) for c in data.get("categories") or ()),
             enforcements=data.get("enforcements") if isinstance(data.get("enforcements"), Mapping) else None,
+            stage=str(data.get("stage") or "submission"),
         )
 
-    def line(self) -> str:
-        """One line for the Product-Live issues field: `[ERREUR 90220] champ1, champ2 : message`."""
-        where = ", ".join(self.fields or self.attribute_names)
+    def line(self, titles: Mapping[str, str] | None = None) -> str:
+        """One line for the Product-Live issues field: `[ERREUR 90220] « Titre 1 », « Titre 2 » : message`.
+
+        Fields are named by their French title (`titles`: field key -> title); the keys stay in the
+        JSON report.
+        """
+        if self.fields and titles is not None:
+            where = ", ".join(f"« {titles.get(k, k)} »" for k in self.fields)
+        else:
+            where = ", ".join(self.fields or self.attribute_names)
         head = f"[{SEVERITY_FR.get(self.severity.upper(), self.severity)} {self.code}]"
         text = f"{head} {where} : {self.message}" if where else f"{head} {self.message}"
         context = [CATEGORY_FR.get(c, c) for c in self.categories]

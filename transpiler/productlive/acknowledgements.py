@@ -3,8 +3,21 @@
 One `<Item>` per acknowledged SKU fills the "Publication Amazon" fields of the generated table
 (keys from `transpiler.mapping.publication`, so the table and the import always agree). Written
 incrementally with lxml's `xmlfile`, so a 100,000-item acknowledgement never sits in memory.
-Fields that have nothing to say are cleared (`delete="true"`) so an old issue list or submission id
-does not survive a new publication; an ASIN already known is never cleared.
+
+Every field says something about this publication or is cleared (`delete="true"`), so nothing of an
+older one survives beside the new status:
+
+- `amazon_status`, always; `amazon_publication_mode`, `amazon_submission_id`,
+  `amazon_published_at` (set only when the item was sent), `amazon_issues` (the issues only, so an
+  empty field means "no problem"), `amazon_publication_note` (what the publisher did): set or cleared;
+- `amazon_asin` and `amazon_product_page`: only from Amazon's answer for this SKU; a submission
+  Amazon refused does not take an ASIN away from a product Amazon already lists, so they are left
+  as they are when Amazon gave none;
+- `amazon_result` ("Statut Amazon"): set when Amazon answered about this SKU (accepted, pending,
+  refused, problem after publication), left as it is when nothing reached Amazon;
+- `amazon_listing_status`: set once Amazon has processed the listing.
+
+Fields are named by their French title in the issue lines (`titles`); the keys stay in report.json.
 
 Items of a multi-level export are answered in the same hierarchy, as Product-Live imports them: the
 model (`PARENT_SKU`, with the parent listing's answer in its `amazon_parent_*` fields), its colours
@@ -14,7 +27,7 @@ is answered over the whole run: parent first, children later, follow-up reads la
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
@@ -25,31 +38,51 @@ from lxml import etree
 from transpiler.config import TABLE_KEY
 from transpiler.mapping import publication
 from transpiler.mapping.identifiers import PARENT_SKU, SKU
-from transpiler.productlive.acknowledgement import Acknowledgement
+from transpiler.productlive.acknowledgement import Acknowledgement, Status
 
 #: Product-Live LONG-TEXT values are not meant to be novels: the issue list is cut there.
 MAX_ISSUES_CHARS = 20_000
 
 
-def issues_text(ack: Acknowledgement) -> str:
-    """The issue list as Modelabs staff read it in Product-Live: one issue per line, French."""
-    lines = [issue.line() for issue in ack.issues]
-    if ack.note:
-        lines.insert(0, ack.note)
-    if ack.unchanged:
-        lines.insert(0, f"inchangé depuis la soumission du {ack.published_at or '?'} : non renvoyé")
-    text = "\n".join(lines)
+def issues_text(ack: Acknowledgement, titles: Mapping[str, str] | None = None) -> str:
+    """The issue list as Modelabs staff read it in Product-Live: one issue per line, French, fields
+    named by their title; empty when nothing was found."""
+    text = "\n".join(issue.line(titles) for issue in ack.issues)
     if len(text) > MAX_ISSUES_CHARS:
         text = text[: MAX_ISSUES_CHARS - 40].rsplit("\n", 1)[0] + "\n[… liste tronquée, voir le rapport JSON]"
     return text
 
 
+def note_text(ack: Acknowledgement) -> str:
+    """What the publisher did with the item (not a problem: its own field)."""
+    lines = [ack.note] if ack.note else []
+    if ack.unchanged:
+        lines.insert(0, f"inchangé depuis la soumission du {ack.published_at or '?'} : non renvoyé")
+    return "\n".join(lines)
+
+
+def amazon_result(ack: Acknowledgement) -> str | None:
+    """Amazon's verdict on the SKU (`publication.RESULT_OPTIONS`), None when nothing reached Amazon."""
+    late = [i for i in ack.issues if i.stage == "processing" and i.source == "amazon"]
+    if ack.status == Status.INVALID and ack.operation is not None:
+        return publication.RESULT_PROBLEM if any(i.is_error for i in late) else publication.RESULT_REFUSED
+    if ack.status != Status.ACCEPTED:
+        return None
+    if late:
+        return publication.RESULT_PROBLEM
+    if ack.asin and ack.listing_status:
+        return publication.RESULT_ACCEPTED
+    return publication.RESULT_PENDING
+
+
 class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
     """`with AcknowledgementWriter(path) as w: w.write(ack)` — items without SKU are skipped (counted)."""
 
-    def __init__(self, target: str | Path | IO[bytes], table_key: str = TABLE_KEY):
+    def __init__(self, target: str | Path | IO[bytes], table_key: str = TABLE_KEY,
+                 titles: Mapping[str, str] | None = None):
         self.target = target
         self.table_key = table_key
+        self.titles = titles
         self.written = 0
         self.skipped = 0
         self._file: IO[bytes] | None = None
@@ -91,7 +124,7 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
             node.ack = ack
             self.written += 1
             return True
-        self._put(_item(ack))
+        self._put(_item(ack, self.titles))
         self.written += 1
         return True
 
@@ -108,7 +141,7 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         for node in sorted(self._tree.children.values(), key=_Node.first):
-            self._put(node.element())
+            self._put(node.element(self.titles))
         items, table = self._contexts.pop(), self._contexts.pop()
         self._writer.write("\n  ")
         items.__exit__(None, None, None)
@@ -137,11 +170,11 @@ class _Node:
         own = [self.ack.index] if self.ack else []
         return min(own + [c.first() for c in self.children.values()] or [0])
 
-    def element(self) -> etree._Element:
+    def element(self, titles: Mapping[str, str] | None = None) -> etree._Element:
         assert self.step is not None
-        item = _item(self.ack) if self.ack else _bare(*self.step)
+        item = _item(self.ack, titles) if self.ack else _bare(*self.step)
         for child in sorted(self.children.values(), key=_Node.first):
-            item.append(child.element())
+            item.append(child.element(titles))
         return item
 
 
@@ -151,22 +184,27 @@ def _bare(key: str, value: str) -> etree._Element:
     return item
 
 
-def _item(ack: Acknowledgement) -> etree._Element:
+def _item(ack: Acknowledgement, titles: Mapping[str, str] | None = None) -> etree._Element:
     identifier = ack.identifier or SKU
     item = _bare(identifier, ack.sku or "")
     key = publication.parent_key if identifier == PARENT_SKU else _same
+    result = amazon_result(ack)
+    if result is not None:
+        _field(item, key(publication.RESULT), result)
     _field(item, key(publication.STATUS), ack.status.value)
-    if ack.mode in (publication.MODE_CREATE, publication.MODE_ENRICH):
-        _field(item, key(publication.MODE), ack.mode)
+    _field(item, key(publication.MODE), ack.mode if ack.mode in (publication.MODE_CREATE, publication.MODE_ENRICH)
+           else None)
     _field(item, key(publication.SUBMISSION_ID), ack.submission_id)
-    if ack.asin:
+    if ack.asin:  # from Amazon's answer for this SKU only
         _field(item, key(publication.ASIN), ack.asin)
+        _field(item, key(publication.PRODUCT_PAGE), publication.PRODUCT_PAGE_URL.format(asin=ack.asin))
     for status in ack.listing_status:  # known once Amazon processed the listing; never cleared before
         if status in _LISTING_STATUSES:
             _field(item, key(publication.LISTING_STATUS), status)
-    _field(item, key(publication.ISSUES), issues_text(ack) or None)
-    if ack.published_at:
-        _field(item, key(publication.PUBLISHED_AT), ack.published_at)
+    _field(item, key(publication.ISSUES), issues_text(ack, titles) or None)
+    _field(item, key(publication.NOTE), note_text(ack) or None)
+    sent = ack.operation is not None or ack.unchanged
+    _field(item, key(publication.PUBLISHED_AT), ack.published_at if sent else None)
     return item
 
 
@@ -195,9 +233,10 @@ def _clean(text: str) -> str:
 
 
 def write_acknowledgements(
-    path: str | Path | IO[bytes], acks: Iterable[Acknowledgement], table_key: str = TABLE_KEY
+    path: str | Path | IO[bytes], acks: Iterable[Acknowledgement], table_key: str = TABLE_KEY,
+    titles: Mapping[str, str] | None = None,
 ) -> int:
     """Write every acknowledgement with a SKU; returns how many items were written."""
-    with AcknowledgementWriter(path, table_key) as writer:
+    with AcknowledgementWriter(path, table_key, titles) as writer:
         writer.write_all(acks)
     return writer.written

@@ -21,6 +21,7 @@ from transpiler.mapping.family_codec import FamilyRole, family_attributes
 from transpiler.mapping.field_codec import fields_to_attributes
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
 from transpiler.mapping.types import FieldMapping, Mapping, Quantity
+from transpiler.mapping.wording import condition_fr, titled
 from transpiler.productlive.acknowledgement import Issue
 from transpiler.productlive.gtin import gtin_problem, gtin_type
 from transpiler.productlive.items import Item
@@ -108,7 +109,8 @@ def field_values(item: Item, mapping: Mapping, table: MappingSet) -> tuple[dict[
             elif present:
                 issues.append(_problem(
                     PL_OTHER_TYPE_FIELD,
-                    f"le champ « {key} » ne s'applique pas au type de produit {mapping.product_type} : ignoré",
+                    f"le champ « {table.title(key)} » ne s'applique pas au type de produit « {mapping.title} » : "
+                    "ignoré",
                     [key], severity="WARNING"))
             continue
         if not present:
@@ -219,10 +221,7 @@ def _identity(listing: Listing, item: Item, settings: Settings, mode: str) -> No
     asin = _first_value(attributes, "merchant_suggested_asin") or item.first(publication.ASIN)
     asin = str(asin).strip().upper() if asin else None
     chosen = mode if mode in (CREATE, ENRICH) else (ENRICH if asin else CREATE)
-    listing.mode = chosen
-    if mode == AUTO:
-        listing.note = ("mode automatique : enrichissement de l'ASIN " + asin if chosen == ENRICH
-                        else "mode automatique : création (aucun ASIN connu)")
+    listing.mode = chosen  # written to its own field (amazon_publication_mode), not as a note
     ean_value = _first_value(attributes, "externally_assigned_product_identifier")
     ean_fields = [EAN] if item.identifier(EAN) else list(_fields_of(listing, "externally_assigned_product_identifier"))
     if ean_value is not None:
@@ -258,19 +257,25 @@ def _from_validation(issue: Any, mapping: Mapping, table: MappingSet) -> Issue:
     """A `transpiler.validation.Issue` as an acknowledgement issue, with its Product-Live fields."""
     names = tuple(getattr(issue, "attribute_names", ()) or ())
     path = getattr(issue, "path", None)
+    message = titled(str(issue.message), mapping)
+    rule = getattr(issue, "rule", None)
+    if rule is not None:  # the rule in words, with the fields' titles and the options' titles
+        message += f" Règle d'Amazon : {condition_fr(rule, mapping, limit=None)}"
     return Issue(
         code=str(issue.code),
         severity=str(getattr(issue, "severity", "ERROR")),
-        message=str(issue.message),
+        message=message,
         attribute_names=names,
         fields=table.fields_for(mapping, names, path),
         source="validation",
     )
 
 
-def amazon_issue(data: dict[str, Any], mapping: Mapping | None, table: MappingSet) -> Issue:
+def amazon_issue(data: dict[str, Any], mapping: Mapping | None, table: MappingSet,
+                 stage: str = "submission") -> Issue:
     """An issue from Amazon's answer (`{code, message, severity, attributeNames, categories, enforcements}`),
-    the Product-Live fields attached; Amazon's categories and enforcements are kept as given."""
+    the Product-Live fields attached; Amazon's message, categories and enforcements are kept as given.
+    `stage="processing"`: raised after Amazon accepted the submission."""
     names = tuple(str(n) for n in data.get("attributeNames") or ())
     return Issue(
         code=str(data.get("code", "")),
@@ -281,4 +286,5 @@ def amazon_issue(data: dict[str, Any], mapping: Mapping | None, table: MappingSe
         source="amazon",
         categories=tuple(str(c) for c in data.get("categories") or () if isinstance(c, str)),
         enforcements=data.get("enforcements") if isinstance(data.get("enforcements"), dict) else None,
+        stage=stage,
     )

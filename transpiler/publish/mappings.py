@@ -16,7 +16,7 @@ from pathlib import Path
 
 from transpiler.errors import ConfigError
 from transpiler.mapping import publication
-from transpiler.mapping.identifiers import EAN, SKU
+from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
 from transpiler.mapping.json_codec import mapping_from_document
 from transpiler.mapping.types import FieldMapping, Mapping
 from transpiler.workspace import DEFAULT_GENERATED
@@ -27,6 +27,7 @@ class MappingSet:
     mappings: dict[str, Mapping]  # by category key (= product type name unless duplicated)
     _by_type: dict[str, Mapping] = field(default_factory=dict)
     _keys: set[str] = field(default_factory=set)
+    _titles: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_type = {m.product_type: m for m in self.mappings.values()}
@@ -51,6 +52,21 @@ class MappingSet:
     @property
     def categories(self) -> list[str]:
         return sorted(self.mappings)
+
+    def titles(self) -> dict[str, str]:
+        """French title of every field and identifier key of the table (acknowledgements name fields so)."""
+        if not self._titles:
+            self._titles = {key: title for key, _, title, _, _ in publication.FIELDS}
+            for mapping in self.mappings.values():
+                for f in mapping.fields:
+                    self._titles.setdefault(f.key, f.title)
+            self._titles.setdefault(SKU, "SKU")
+            self._titles[CLASSIFICATION_KEY] = "Type de produit Amazon"
+        return dict(self._titles)
+
+    def title(self, key: str) -> str:
+        """The French title of one key (the key itself when the table does not know it)."""
+        return self.titles().get(key, key)
 
     def known_key(self, key: str) -> bool:
         """True when the table has a field (or identifier) with this key, for any product type."""

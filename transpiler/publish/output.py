@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,14 @@ class Progress:
 class AcknowledgementOutput:
     """Streams acknowledgements to the XML and JSON files and counts them."""
 
-    def __init__(self, out_dir: Path, table_key: str, progress: Progress):
+    def __init__(self, out_dir: Path, table_key: str, progress: Progress, titles: Mapping[str, str] | None = None):
         out_dir.mkdir(parents=True, exist_ok=True)
         self.xml_path = out_dir / "acknowledgements.xml"
         self.report_path = out_dir / "report.json"
         # private names until complete: a reader (or a concurrent run) never sees a half-written file
         self._xml_tmp = out_dir / f".acknowledgements.xml.{os.getpid()}.part"
         self._json_tmp = out_dir / f".report.json.{os.getpid()}.part"
-        self.writer = AcknowledgementWriter(self._xml_tmp, table_key).__enter__()
+        self.writer = AcknowledgementWriter(self._xml_tmp, table_key, titles).__enter__()
         self._json = self._json_tmp.open("w", encoding="utf-8")
         self._json.write('{\n  "items": [')
         self._first = True

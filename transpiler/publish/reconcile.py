@@ -68,7 +68,8 @@ def refreshed(ack: Acknowledgement, item: Mapping[str, Any], table: MappingSet, 
     asin, statuses, product_type = listing_state(item, marketplace_id)
     mapping = table.for_category(ack.product_type or product_type or "")
     known = {(i.code, i.message) for i in ack.issues}
-    late = [amazon_issue(dict(i), mapping, table) for i in item.get("issues") or () if isinstance(i, Mapping)]
+    late = [amazon_issue(dict(i), mapping, table, stage="processing") for i in item.get("issues") or ()
+            if isinstance(i, Mapping)]
     late = [i for i in late if (i.code, i.message) not in known]
     updated = ack.with_(asin=asin or ack.asin, listing_status=statuses, issues=(*ack.issues, *late),
                         product_type=ack.product_type or product_type)
@@ -195,7 +196,7 @@ def reconcile(settings: Settings, options: ReconcileOptions | None = None, *, cl
     started = time.monotonic()
     with Journal(path, target) as journal:
         entries = journal.followed(options.skus)
-        output = AcknowledgementOutput(options.out_dir, TABLE_KEY, progress)
+        output = AcknowledgementOutput(options.out_dir, TABLE_KEY, progress, table.titles())
         errors: list[str] = []
         final_count = 0
         try:

@@ -143,7 +143,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
         publisher = _Publisher(settings, options, client, table, validate, journal, run, progress, clock, sleep)
         listings = publisher.prepared(reader)
         first = next(listings, None)
-        output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress)
+        output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress, table.titles())
         publisher.output = output
         stream = publisher.guarded(itertools.chain([first], listings) if first is not None else iter(()))
         via = options.via
@@ -166,7 +166,7 @@ def publish(items_path: Path, settings: Settings, options: PublishOptions, *, cl
     except ItemsFileError as exc:
         file_errors.append(exc.one_line())
         if output is None:
-            output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress)
+            output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress, table.titles())
     finally:
         if owns_client:
             client.close()
@@ -252,7 +252,7 @@ class _Publisher:
         """Acknowledge at once what is not to be sent; returns (digest, handled)."""
         if not listing.sendable:
             self.emit(Acknowledgement(index=listing.index, sku=listing.sku, status=Status.INVALID,
-                                      product_type=listing.product_type, mode=listing.mode, asin=listing.asin,
+                                      product_type=listing.product_type, mode=listing.mode,
                                       issues=tuple(listing.issues), note=listing.note))
             return "", True
         digest = self.digest(listing)
@@ -286,14 +286,14 @@ class _Publisher:
         state = {Status.INVALID: "a été refusée", Status.ERROR: "n'a pas pu être envoyée",
                  Status.NOT_SENT: "n'a pas été envoyée"}.get(ack.status if ack else Status.NOT_SENT,
                                                             "n'a pas été acceptée")
-        reasons = [i.line() for i in (ack.issues if ack else ()) if i.is_error][:2]
+        reasons = [i.line(self.table.titles()) for i in (ack.issues if ack else ()) if i.is_error][:2]
         why = f" : {' ; '.join(reasons)}" if reasons else ""
         message = (f"non envoyé : l'annonce parent {parent.sku or '(sans SKU)'} {state}{why}. Les articles d'une "
                    "famille ne sont envoyés qu'une fois leur parent accepté par Amazon ; corrigez le modèle puis "
                    "republiez.")
         issue = Issue(PUB_PARENT, "ERROR", message, source="publisher")
         return Acknowledgement(index=child.index, sku=child.sku, status=Status.NOT_SENT,
-                               product_type=child.product_type, mode=child.mode, asin=child.asin,
+                               product_type=child.product_type, mode=child.mode,
                                issues=(*child.issues, issue), note=child.note)
 
     def children_after(self, family: Family) -> Iterator[Listing]:
@@ -348,7 +348,7 @@ class _Publisher:
             return False
         ack = Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ACCEPTED,
                               product_type=listing.product_type, mode=listing.mode, operation="PUT",
-                              asin=listing.asin, issues=tuple(listing.issues), published_at=None,
+                              issues=tuple(listing.issues), published_at=None,
                               note=_join(listing.note, "soumission d'une exécution interrompue retrouvée sur Amazon "
                                                        ": non renvoyée"))
         self._finish(listing, digest, Sent(ack, listing.attributes))

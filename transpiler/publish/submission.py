@@ -60,7 +60,7 @@ def error_ack(listing: Listing, exc: Exception, operation: str | None) -> Acknow
                       if isinstance(exc, PlAmazonError) else f"Amazon injoignable : {type(exc).__name__}",
                       source="publisher")
     return Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ERROR, product_type=listing.product_type,
-                           mode=listing.mode, operation=operation, asin=listing.asin, issues=(*listing.issues, issue),
+                           mode=listing.mode, operation=operation, issues=(*listing.issues, issue),
                            note=listing.note)
 
 
@@ -127,7 +127,7 @@ class ListingsSubmitter:
         have = current.get("attributes") or {}
         listing.issues.extend(_held_back_issues(have, listing, self.table, self.marketplace_id))
         patches = _patches(have, listing, self.marketplace_id)
-        asin = _asin(current, self.marketplace_id) or listing.asin
+        asin = _asin(current, self.marketplace_id)  # Amazon's, for this SKU
         if not patches:
             note = "déjà à jour sur Amazon : aucune modification à envoyer"
             return Sent(Acknowledgement(index=listing.index, sku=listing.sku, status=Status.NOT_SENT,
@@ -157,7 +157,7 @@ class ListingsSubmitter:
         ack = Acknowledgement(index=listing.index, sku=listing.sku, status=status, product_type=listing.product_type,
                               mode=listing.mode, operation=operation,
                               submission_id=str(response.get("submissionId") or "") or None,
-                              asin=_asin(response, self.marketplace_id) or listing.asin, issues=tuple(issues),
+                              asin=_asin(response, self.marketplace_id), issues=tuple(issues),
                               published_at=now_iso(), note=note)
         return Sent(ack, attributes if status == Status.ACCEPTED else None)
 
@@ -275,7 +275,7 @@ class FeedSubmitter:
                                              f"(flux {feed_id})", source="publisher")
             return [Sent(Acknowledgement(index=lst.index, sku=lst.sku, status=Status.ERROR,
                                          product_type=lst.product_type, mode=lst.mode, operation="FEED",
-                                         submission_id=feed_id, asin=lst.asin, issues=(*lst.issues, issue),
+                                         submission_id=feed_id, issues=(*lst.issues, issue),
                                          note=lst.note), None)
                     for lst in listings.values()]
         results, general = read_report(report, sent)
@@ -292,7 +292,7 @@ class FeedSubmitter:
                 note = _join(note, "acceptée puis refusée par Amazon lors du traitement : voir les problèmes")
             ack = Acknowledgement(index=listing.index, sku=listing.sku, status=status_,
                                   product_type=listing.product_type, mode=listing.mode, operation="FEED",
-                                  submission_id=feed_id, asin=result.asin or listing.asin, issues=tuple(issues),
+                                  submission_id=feed_id, asin=result.asin, issues=tuple(issues),
                                   published_at=now_iso(), note=note)
             out.append(Sent(ack, listing.attributes if status_ == Status.ACCEPTED else None))
         return out

@@ -44,6 +44,7 @@ class Problem:
     loc: Loc
     kind: str
     message: str
+    rule: str | None = None  # the source (JSON pointer) of the schema rule broken, if one is
 
 
 @dataclass(frozen=True)
@@ -144,16 +145,16 @@ class ListingRules:
                 return []
             names = condition.attributes
             loc: Loc = (names[0],) if len(names) == 1 else ()
-            return [Problem(loc, "invalid", f"La règle conditionnelle {condition.source} n'est pas respectée "
-                                            f"(attributs : {', '.join(names) or 'listing'}).")]
+            return [Problem(loc, "invalid", f"Une règle d'Amazon n'est pas respectée "
+                                            f"(attributs : {', '.join(names) or 'annonce'}).", condition.source)]
         out = []
         for path in broken(condition, data):
             loc = tuple(path.split("."))
             if present(data, path):
-                message = f"« {path} » n'est pas autorisé ou a une valeur interdite ici (règle {condition.source})."
-                out.append(Problem(loc, "invalid", message))
+                message = f"« {path} » n'est pas autorisé ou a une valeur interdite ici."
+                out.append(Problem(loc, "invalid", message, condition.source))
             else:
-                out.append(Problem(loc, "missing", f"« {path} » est obligatoire ici (règle {condition.source})."))
+                out.append(Problem(loc, "missing", f"« {path} » est obligatoire ici.", condition.source))
         return out
 
     def apply(self, model_class: type[BaseModel], data: Any, handler: Any) -> Any:
@@ -173,8 +174,9 @@ class ListingRules:
         if plain is not None:
             for problem in self.problems(plain):
                 kind = "amazon_missing" if problem.kind == "missing" else "amazon_invalid"
-                errors.append({"type": PydanticCustomError(kind, _escape(problem.message)), "loc": problem.loc,
-                               "input": None})
+                context = {"rule": problem.rule} if problem.rule else None
+                errors.append({"type": PydanticCustomError(kind, _escape(problem.message), context),
+                               "loc": problem.loc, "input": None})
         if errors:
             raise ValidationError.from_exception_data(model_class.__name__, errors)
         return model

@@ -9,8 +9,11 @@ values, 4000001 for any other invalid value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from transpiler.mapping.wording import condition_fr
+from transpiler.rules.conditions import Condition
 
 MISSING_ATTRIBUTE = "MISSING_ATTRIBUTE"
 INVALID_ATTRIBUTE = "INVALID_ATTRIBUTE"
@@ -23,7 +26,13 @@ CODE_INVALID = "4000001"
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem of a listing. `path` is the JSON pointer in the `attributes` payload ("" = root)."""
+    """One problem of a listing. `path` is the JSON pointer in the `attributes` payload ("" = root).
+
+    `message` says what is wrong, in French, naming Amazon paths; `rule` is the schema rule broken,
+    when the problem comes from one (a conditional requirement, a value a rule forbids), so that
+    whoever shows the issue can say the rule in words (`text`, or with Product-Live's field titles
+    `transpiler.mapping.wording.condition_fr`).
+    """
 
     code: str
     message: str
@@ -31,12 +40,20 @@ class Issue:
     categories: tuple[str, ...]
     severity: str = "ERROR"
     path: str = ""
+    rule: Condition | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The message and, when a rule was broken, the rule in words (Amazon's paths and values)."""
+        if self.rule is None:
+            return self.message
+        return f"{self.message} Règle d'Amazon : {condition_fr(self.rule, None, limit=None)}"
 
     def as_amazon(self) -> dict[str, Any]:
         """The issue as Amazon writes it in a listings response (camelCase keys)."""
         return {
             "code": self.code,
-            "message": self.message,
+            "message": self.text,
             "severity": self.severity,
             "attributeNames": list(self.attribute_names),
             "categories": list(self.categories),

@@ -21,7 +21,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 from transpiler.amazon import definitions
 from transpiler.amazon.json_text import JsonDocument, JsonTextError, read_json
 from transpiler.compiler.model import ProductType
+from transpiler.rules.conditions import Condition
 from transpiler.validation import issues as I
 from transpiler.validation.issues import Issue
 from transpiler.validation.keywords import compiled_validator
@@ -106,7 +107,19 @@ class ListingValidator:
 
     # --- issue builders -------------------------------------------------------------------------
 
+    def _rule_at(self, schema_path: Any) -> Condition | None:
+        """The schema rule a structural error sits in (the longest rule pointer its schema path starts with)."""
+        where = I.pointer(tuple(schema_path or ()))
+        found = [c for c in self.product_type.conditions
+                 if c.source.startswith("/") and (where == c.source or where.startswith(c.source + "/"))]
+        return max(found, key=lambda c: len(c.source)) if found else None
+
     def _structural_issue(self, error: Any) -> Issue:
+        issue = self._structural_words(error)
+        rule = self._rule_at(error.schema_path)
+        return replace(issue, rule=rule) if rule is not None else issue
+
+    def _structural_words(self, error: Any) -> Issue:
         parts = tuple(error.instance_path)
         kind = error.kind
         keyword = kind.name
@@ -132,24 +145,31 @@ class ListingValidator:
             return I.invalid(parts, f"« {path} » dépasse {kind.limit} caractères.")
         if keyword == "minLength":
             return I.invalid(parts, f"« {path} » doit faire au moins {kind.limit} caractère(s).")
-        if keyword in {"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf"}:
-            return I.invalid(parts, f"La valeur {_show(error.instance)} de « {path} » est hors limites ({keyword} "
-                                    f"{kind.limit}).")
+        if keyword in _BOUNDS:
+            return I.invalid(parts, f"La valeur {_show(error.instance)} de « {path} » {_BOUNDS[keyword]} "
+                                    f"{_number(getattr(kind, 'limit', '?'))}.")
         if keyword == "pattern":
             return I.invalid(parts, f"La valeur {_show(error.instance)} de « {path} » n'a pas le format attendu.")
-        return I.invalid(parts, f"« {path} » est invalide : {error.message}.")
+        if keyword == "const":
+            return I.invalid(parts, f"La valeur {_show(error.instance)} de « {path} » n'est pas celle attendue.")
+        # not, anyOf, oneOf, contains, dependencies…: a rule of the schema, said in words by `rule`
+        return I.invalid(parts, f"« {path} » : cette valeur n'est pas admise ici.")
 
     def _model_issue(self, error: Mapping[str, Any]) -> Issue:
         loc = tuple(error["loc"])
         kind = error["type"]
-        if kind in {"missing", "amazon_missing"} and loc:
+        if kind == "missing" and loc:
             return I.missing(loc[:-1], str(loc[-1]))
         if kind == "extra_forbidden" and loc:
             return I.unknown(loc[:-1], str(loc[-1]), self.name)
         path = I.dotted(loc) or "attributes"
+        source = (error.get("ctx") or {}).get("rule")
+        rule = next((c for c in self.product_type.conditions if c.source == source), None) if source else None
+        if kind == "amazon_missing" and loc:
+            return replace(I.missing(loc[:-1], str(loc[-1])), rule=rule)
         if kind.startswith("amazon_"):
-            return I.invalid(loc, error["msg"])
-        return I.invalid(loc, f"« {path} » est invalide : {error['msg']}.")
+            return replace(I.invalid(loc, error["msg"]), rule=rule)
+        return I.invalid(loc, f"« {path} » n'a pas une valeur admise ({_pydantic_fr(error)}).")
 
 
 def unwrap(data: Any) -> Any:
@@ -225,6 +245,35 @@ def _expected_type(error: Any) -> str:
     expected = getattr(error.kind, "types", None) or getattr(error.kind, "value", None)
     names = expected if isinstance(expected, list) else [expected]
     return " ou ".join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
+
+
+_BOUNDS = {
+    "minimum": "est inférieure au minimum",
+    "exclusiveMinimum": "doit être strictement supérieure à",
+    "maximum": "dépasse le maximum",
+    "exclusiveMaximum": "doit être strictement inférieure à",
+    "multipleOf": "doit être un multiple de",
+}
+
+
+def _number(value: Any) -> str:
+    return str(value).replace(".", ",") if isinstance(value, (int, float)) else str(value)
+
+
+def _pydantic_fr(error: Mapping[str, Any]) -> str:
+    """What pydantic found wrong, in French (its own messages are English)."""
+    kind = str(error.get("type", ""))
+    words = {"string_type": "un texte est attendu", "int_type": "un nombre entier est attendu",
+             "int_parsing": "un nombre entier est attendu", "float_type": "un nombre est attendu",
+             "float_parsing": "un nombre est attendu", "bool_type": "oui ou non (true/false) est attendu",
+             "list_type": "une liste est attendue", "dict_type": "un objet est attendu",
+             "literal_error": "valeur hors de la liste d'Amazon", "enum": "valeur hors de la liste d'Amazon",
+             "string_too_long": "texte trop long", "string_too_short": "texte trop court",
+             "too_long": "trop de valeurs", "too_short": "pas assez de valeurs",
+             "greater_than_equal": "valeur trop petite", "greater_than": "valeur trop petite",
+             "less_than_equal": "valeur trop grande", "less_than": "valeur trop grande",
+             "multiple_of": "pas un multiple admis", "string_pattern_mismatch": "format non attendu"}
+    return words.get(kind, "valeur non admise")
 
 
 def _show(value: Any) -> str:
