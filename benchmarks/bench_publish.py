@@ -12,6 +12,7 @@ Sizes can be reduced for a quick look: BENCH_PUBLISH_SCALE=0.1.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ from lxml import etree
 
 from transpiler.config import Settings
 from transpiler.productlive.gtin import check_digit
+from transpiler.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "items.xml"
@@ -81,9 +83,9 @@ def bench_listings(tmp: Path, headroom: float | None = None) -> list[str]:
         if headroom is not None:
             client.transport.limiter = RateLimiter(headroom=headroom)
         started = time.monotonic()
-        result = publish(items, _settings(handle), PublishOptions(out_dir=tmp / "out-listings", via="listings",
-                                                                  journal=tmp / "j-listings.sqlite3",
-                                                                  follow_up_delay=0), client=client)
+        result = publish(items, Workspace.create(_settings(handle)),
+                         PublishOptions(out_dir=tmp / "out-listings", via="listings",
+                                        journal=tmp / "j-listings.sqlite3", follow_up_delay=0), client=client)
         elapsed = time.monotonic() - started
         http.close()
     accepted = result.summary["statuses"]["ACCEPTED"]
@@ -102,7 +104,7 @@ def bench_feed(tmp: Path) -> list[str]:
     from transpiler.productlive.items import read_items
     from transpiler.publish.feed import batches, feed_header, update_message
     from transpiler.publish.listing import prepare
-    from transpiler.publish.mappings import MappingSet, default_mapping_dir
+    from transpiler.publish.mappings import MappingSet
     from transpiler.publish.run import PublishOptions, publish
     from transpiler.sandbox.runner import start_sandbox
     from transpiler.spapi import client_from_settings
@@ -111,10 +113,12 @@ def bench_feed(tmp: Path) -> list[str]:
     count = max(100, int(10_000 * SCALE))
     items = tmp / "feed.xml"
     write_items(items, count, prefix="FEED")
-    table = MappingSet.load(default_mapping_dir())
     settings = Settings().with_overrides(seller_id="MODEL")
+    workspace = Workspace.create(settings)
+    table = MappingSet.load(workspace.mapping_dir)
+    check = functools.partial(validate, workspace=workspace)
     started = time.perf_counter()
-    listings = [prepare(item, table, settings, validate=validate) for item in read_items(items)]
+    listings = [prepare(item, table, settings, validate=check) for item in read_items(items)]
     prepared = time.perf_counter() - started
     messages = [update_message(i, lst.sku, lst.product_type, lst.attributes) for i, lst in enumerate(listings, 1)]
     started = time.perf_counter()
@@ -135,9 +139,9 @@ def bench_feed(tmp: Path) -> list[str]:
         http = httpx.Client(event_hooks={"response": [hook]}, timeout=120)
         client = client_from_settings(_settings(handle), http=http)
         started = time.monotonic()
-        result = publish(items, _settings(handle), PublishOptions(out_dir=tmp / "out-feed", via="feed",
-                                                                  journal=tmp / "j-feed.sqlite3",
-                                                                  feed_poll=0.5), client=client)
+        result = publish(items, Workspace.create(_settings(handle)),
+                         PublishOptions(out_dir=tmp / "out-feed", via="feed", journal=tmp / "j-feed.sqlite3",
+                                        feed_poll=0.5), client=client)
         elapsed = time.monotonic() - started
         http.close()
     size = sum(len(d.body) for d in documents)
@@ -166,16 +170,18 @@ from transpiler.config import Settings
 from transpiler.productlive.items import read_items
 from transpiler.publish.feed import batches, feed_header, update_message
 from transpiler.publish.listing import prepare
-from transpiler.publish.mappings import MappingSet, default_mapping_dir
+from transpiler.publish.mappings import MappingSet
 from transpiler.validation import validate
-table = MappingSet.load(default_mapping_dir())
+from transpiler.workspace import Workspace
 settings = Settings().with_overrides(seller_id="MODEL")
+workspace = Workspace.create(settings)
+table = MappingSet.load(workspace.mapping_dir)
 started = time.perf_counter()
 counter = {"items": 0, "sendable": 0}
 def messages():
     for item in read_items(Path(sys.argv[1])):
         counter["items"] += 1
-        listing = prepare(item, table, settings, validate=validate)
+        listing = prepare(item, table, settings, validate=lambda t, a: validate(t, a, workspace=workspace))
         if listing.sendable:
             counter["sendable"] += 1
             yield update_message(counter["items"], listing.sku, listing.product_type, listing.attributes)
@@ -195,11 +201,13 @@ from pathlib import Path
 from transpiler.config import Settings
 from transpiler.productlive.items import read_items
 from transpiler.publish.listing import prepare
-from transpiler.publish.mappings import MappingSet, default_mapping_dir
+from transpiler.publish.mappings import MappingSet
 from transpiler.validation import validate
-table = MappingSet.load(default_mapping_dir())
+from transpiler.workspace import Workspace
+workspace = Workspace.create()
+table = MappingSet.load(workspace.mapping_dir)
 for item in read_items(Path(__import__("sys").argv[1])):
-    prepare(item, table, Settings(), validate=validate)
+    prepare(item, table, Settings(), validate=lambda t, a: validate(t, a, workspace=workspace))
 print(peak_kib())
 """
     one = tmp / "one.xml"

@@ -24,6 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from transpiler.emit.models import build_model
+from transpiler.validation.validate import ListingValidator, validator_for_product_type
+from transpiler.workspace import Workspace
+
 pytest_plugins = ["tests.sandbox_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,6 +70,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "served_sandbox" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.socket)
+
+
+def validator_with_model(path: Path, workspace: Workspace | None = None) -> ListingValidator:
+    """The validator of a schema file; when generated/models has no up-to-date module for it (the
+    real corpus, a modified sample), its model is generated in memory first, as `make regenerate`
+    would write it, and registered in the workspace."""
+    return validator_for_product_type(path, workspace=workspace, generate_model=build_model)
+
+
+@pytest.fixture(scope="session")
+def workspace() -> Workspace:
+    """One workspace for the session (default settings, the checkout's assets): the product types,
+    validators and models it builds are shared by every test that asks for it."""
+    return Workspace.create()
 
 
 @pytest.fixture

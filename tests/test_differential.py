@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from tests.conftest import real_schema_files, sample_schema_files
+from tests.conftest import real_schema_files, sample_schema_files, validator_with_model
 from transpiler.amazon.vocabulary import validator_for
 from transpiler.compiler.model import Kind
 from transpiler.validation.examples import build_item, condition_values, mutated, valid_listing
-from transpiler.validation.validate import ListingValidator, validator_for_product_type
+from transpiler.validation.validate import ListingValidator
 
 MIN_PAYLOADS = 200
 #: Mutations that make any payload invalid (the others are judged by the reference only).
@@ -284,7 +284,7 @@ SCHEMAS = real_schema_files() + sample_schema_files()
 
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_verdicts_agree_with_draft_2019_09(path: Path):
-    validator = validator_for_product_type(path)
+    validator = validator_with_model(path)
     oracle = validator_for(validator.schema)
     cases = _cases(validator, random.Random(f"differential:{path.parent.name}/{path.name}"))
     assert len(cases) >= MIN_PAYLOADS, Counter(label for label, _ in cases)

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.conftest import REPO
+from tests.conftest import REPO, validator_with_model
 from transpiler.compiler.loading import load_all
 from transpiler.compiler.model import Kind
 from transpiler.emit.models import (
@@ -28,8 +28,8 @@ SAMPLES = ["CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES"]
 
 
 @pytest.fixture(scope="module")
-def product_types():
-    return {p.name: p for p in load_all()}
+def product_types(workspace):
+    return {p.name: p for p in load_all(workspace)}
 
 
 def _model(name: str):
@@ -241,9 +241,7 @@ def test_real_schema_nested_offer_schedule(amazon):
     """US PRODUCT: a discounted price's schedule requires start_at, end_at and value_with_tax, at least
     one schedule, and dates as date or date-time with an offset."""
     from transpiler.amazon.vocabulary import validator_for
-    from transpiler.validation.validate import validator_for_product_type
-
-    validator = validator_for_product_type(amazon / "product-types" / "US" / "PRODUCT.json")
+    validator = validator_with_model(amazon / "product-types" / "US" / "PRODUCT.json")
     oracle = validator_for(validator.schema)
     schedule = {"value_with_tax": 19.99, "start_at": "2026-11-28", "end_at": "2026-12-01T00:00:00+01:00"}
     offer = {"currency": "USD", "marketplace_id": "ATVPDKIKX0DER", "discounted_price": [{"schedule": [schedule]}]}
@@ -295,10 +293,9 @@ def test_real_schema_nested_offer_schedule(amazon):
         ({"value": 6, "sizes": [1, 1.0]}, False),
     ],
 )
-def test_closed_lists_of_numbers_and_unique_items_follow_json_schema(tmp_path, item, accepted):
+def test_closed_lists_of_numbers_and_unique_items_follow_json_schema(tmp_path, workspace, item, accepted):
     """Integer / boolean closed lists and uniqueItems use JSON equality (1 == 1.0, true != 1), like the schema."""
     from transpiler.amazon.vocabulary import validator_for
-    from transpiler.validation.validate import validator_for_product_type
 
     schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
     properties = {
@@ -313,7 +310,7 @@ def test_closed_lists_of_numbers_and_unique_items_follow_json_schema(tmp_path, i
     }
     path = tmp_path / "HEADPHONES_PACK.json"
     path.write_text(json.dumps(schema))
-    validator = validator_for_product_type(path)
+    validator = validator_with_model(path, workspace)  # the same schema each time: one model for all cases
     payload = {**_payload("HEADPHONES"), "pack_count": [{**item, "marketplace_id": "A13V1IB3VIYZZH"}]}
     assert validator_for(validator.schema).is_valid(payload) == accepted
     try:

@@ -12,12 +12,12 @@ import pytest
 from lxml import etree
 
 from tests.sandbox_fixtures import client_for, settings_for
-from transpiler.config import Settings
 from transpiler.mapping import publication
 from transpiler.productlive.items import read_items
 from transpiler.publish.run import PublishOptions, PublishResult, publish
 from transpiler.sandbox.runner import SandboxHandle
 from transpiler.spapi import RetryPolicy
+from transpiler.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "items.xml"
@@ -29,8 +29,8 @@ def run(handle: SandboxHandle, tmp: Path, items: Path = EXAMPLE, client: Any = N
     sandbox clock instead of sleeping."""
     values = {"out_dir": tmp / "out", "journal": tmp / "journal.sqlite3", "follow_up_delay": 0.3,
               "follow_up_timeout": 10.0, "feed_poll": 0.1, **options}
-    return publish(items, settings_for(handle), PublishOptions(**values), client=client or client_for(handle),
-                   clock=handle.now, sleep=handle.sleep)
+    return publish(items, Workspace.create(settings_for(handle)), PublishOptions(**values),
+                   client=client or client_for(handle), clock=handle.now, sleep=handle.sleep)
 
 
 def report(result: PublishResult) -> dict[str, dict[str, Any]]:
@@ -203,7 +203,7 @@ def test_settings_without_vendor_code_are_refused(tmp_path: Path) -> None:
     from transpiler.errors import ConfigError
 
     with pytest.raises(ConfigError):
-        publish(EXAMPLE, Settings(), PublishOptions(out_dir=tmp_path))
+        publish(EXAMPLE, Workspace.create(), PublishOptions(out_dir=tmp_path))
 
 
 def test_auto_switches_to_the_feed_from_the_threshold(sandbox: SandboxHandle, tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ from transpiler.productlive.gtin import check_digit, gtin_problem, gtin_type, is
 from transpiler.productlive.items import FieldValue, Item
 from transpiler.publish.feed import batches, feed_header, patch_message, read_report, update_message
 from transpiler.publish.listing import PL_EAN, PL_NO_ASIN, PL_UNKNOWN_FIELD, PL_VALUE, prepare
-from transpiler.publish.mappings import MappingSet, default_mapping_dir
+from transpiler.publish.mappings import MappingSet
 from transpiler.publish.patch import listing_patches
+from transpiler.workspace import Workspace
 
 FR = "A13V1IB3VIYZZH"
 REPO = Path(__file__).resolve().parents[1]
@@ -148,7 +149,7 @@ def test_processing_report_maps_back_to_messages() -> None:
 
 @pytest.fixture(scope="module")
 def table() -> MappingSet:
-    return MappingSet.load(default_mapping_dir())
+    return MappingSet.load(Workspace.create().mapping_dir)
 
 
 def _item(fields: dict[str, list[FieldValue]], *, ean: str | None = "4548736132610") -> Item:

@@ -12,6 +12,7 @@ from tests.conftest import REPO, amazon_dir
 from transpiler.cli import main
 from transpiler.validation import Issue, validate, validator_for_product_type
 from transpiler.validation.issues import INVALID_ATTRIBUTE, MISSING_ATTRIBUTE
+from transpiler.workspace import Workspace
 
 PAYLOADS = REPO / "tests" / "data" / "payloads"
 
@@ -21,18 +22,23 @@ def _payload(name: str = "CELLULAR_PHONE") -> dict:
 
 
 @pytest.mark.parametrize("name", ["CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES"])
-def test_sample_payloads_are_valid(name):
-    assert validate(name, _payload(name)) == []
+def test_sample_payloads_are_valid(name, workspace):
+    assert validate(name, _payload(name), workspace=workspace) == []
 
 
 def test_validator_is_compiled_once_and_cached():
-    assert validator_for_product_type("HEADPHONES") is validator_for_product_type("HEADPHONES")
+    workspace = Workspace.create()
+    assert validator_for_product_type("HEADPHONES", workspace=workspace) is validator_for_product_type(
+        "HEADPHONES", workspace=workspace)
+    assert len(workspace.validators) == 1 and len(workspace.product_types) == 1 and len(workspace.models) == 1
+    # no hidden module-level cache: another workspace builds its own
+    assert validator_for_product_type("HEADPHONES") is not validator_for_product_type("HEADPHONES", workspace=workspace)
 
 
-def test_missing_required_attribute_is_amazon_shaped():
+def test_missing_required_attribute_is_amazon_shaped(workspace):
     payload = _payload()
     del payload["brand"]
-    [issue] = validate("CELLULAR_PHONE", payload)
+    [issue] = validate("CELLULAR_PHONE", payload, workspace=workspace)
     assert issue.as_amazon() == {
         "code": "90220",
         "message": "« brand » est obligatoire mais n'a pas été fourni.",
@@ -43,61 +49,61 @@ def test_missing_required_attribute_is_amazon_shaped():
     assert issue.path == "/brand"
 
 
-def test_unknown_attribute_is_90000900():
+def test_unknown_attribute_is_90000900(workspace):
     payload = _payload()
     payload["couleur"] = [{"value": "Noir"}]
-    [issue] = validate("CELLULAR_PHONE", payload)
+    [issue] = validate("CELLULAR_PHONE", payload, workspace=workspace)
     assert (issue.code, issue.attribute_names, issue.categories) == ("90000900", ("couleur",), (INVALID_ATTRIBUTE,))
     assert "n'existe pas" in issue.message
 
 
-def test_attribute_that_is_not_an_array():
+def test_attribute_that_is_not_an_array(workspace):
     payload = _payload()
     payload["brand"] = payload["brand"][0]
-    issues = validate("CELLULAR_PHONE", payload)
+    issues = validate("CELLULAR_PHONE", payload, workspace=workspace)
     assert issues and all(i.attribute_names == ("brand",) for i in issues)
     assert any(i.path == "/brand" and "tableau" in i.message for i in issues)
 
 
 @pytest.mark.parametrize("payload", [[], "texte", 3, None])
-def test_payload_that_is_not_an_object(payload):
-    [issue] = validate("CELLULAR_PHONE", payload)
+def test_payload_that_is_not_an_object(payload, workspace):
+    [issue] = validate("CELLULAR_PHONE", payload, workspace=workspace)
     assert issue.categories == (INVALID_ATTRIBUTE,) and "objet JSON" in issue.message
 
 
-def test_non_json_text_is_an_issue_not_an_exception():
-    validator = validator_for_product_type("CELLULAR_PHONE")
+def test_non_json_text_is_an_issue_not_an_exception(workspace):
+    validator = validator_for_product_type("CELLULAR_PHONE", workspace=workspace)
     [issue] = validator.check_text('{"brand": [')
     assert "JSON valide" in issue.message and "ligne 1" in issue.message
     assert validator.check_text(json.dumps({"productType": "CELLULAR_PHONE", "attributes": _payload()})) == []
 
 
-def test_too_long_in_utf8_bytes_but_not_in_characters():
-    validator = validator_for_product_type("CELLULAR_PHONE")
+def test_too_long_in_utf8_bytes_but_not_in_characters(workspace):
+    validator = validator_for_product_type("CELLULAR_PHONE", workspace=workspace)
     leaf = validator.product_type.attribute("item_name").leaf("item_name.value")
     limit = leaf.constraints.max_utf8_bytes
     assert limit and (leaf.constraints.max_length or 10**9) >= limit // 3 + 1
     payload = _payload()
     payload["item_name"][0]["value"] = "€" * (limit // 3 + 1)  # 3 bytes per character
-    [issue] = validate("CELLULAR_PHONE", payload)
+    [issue] = validate("CELLULAR_PHONE", payload, workspace=workspace)
     assert issue.path == "/item_name/0/value" and "octets" in issue.message
     payload["item_name"][0]["value"] = "€" * (limit // 3)
-    assert validate("CELLULAR_PHONE", payload) == []
+    assert validate("CELLULAR_PHONE", payload, workspace=workspace) == []
 
 
-def test_conditional_rule_names_the_missing_attribute():
+def test_conditional_rule_names_the_missing_attribute(workspace):
     payload = _payload()
     payload["batteries_included"] = [{"value": True, "marketplace_id": "A13V1IB3VIYZZH"}]
     payload.pop("battery", None)
-    issues = validate("CELLULAR_PHONE", payload)
+    issues = validate("CELLULAR_PHONE", payload, workspace=workspace)
     assert any(i.code == "90220" and i.attribute_names == ("battery",) for i in issues)
 
 
-def test_unknown_product_type_raises_one_line_error():
+def test_unknown_product_type_raises_one_line_error(workspace):
     from transpiler.errors import UnknownProductTypeError
 
     with pytest.raises(UnknownProductTypeError):
-        validate("NO_SUCH_TYPE", {})
+        validate("NO_SUCH_TYPE", {}, workspace=workspace)
 
 
 # --- CLI ---------------------------------------------------------------------------------------------

@@ -9,11 +9,16 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from transpiler.config import FRANCE_LOCALE, FRANCE_MARKETPLACE_ID
 from transpiler.errors import PlAmazonError
+
+if TYPE_CHECKING:
+    from transpiler.config import Settings
+    from transpiler.workspace import Workspace
 
 
 class _Group(click.Group):
@@ -47,14 +52,27 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, debug: bool, config_file: str | None) -> None:
     """Bridge between Product-Live and Amazon's Selling Partner API (Vendor Central France)."""
-    from pathlib import Path
-
-    from transpiler.config import use_config_file
-
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    use_config_file(Path(config_file) if config_file else None)
-    ctx.call_on_close(lambda: use_config_file(None))  # the file belongs to this invocation only
+    ctx.obj["config"] = config_file
+
+
+def _settings() -> Settings:
+    """The settings of this invocation: `--config` file, secrets manager, environment (read once here)."""
+    from pathlib import Path
+
+    from transpiler.config import load_settings
+
+    config_file = (click.get_current_context().obj or {}).get("config")
+    return load_settings(Path(config_file) if config_file else None)
+
+
+def _workspace(settings: Settings | None = None, **roots: Any) -> Workspace:
+    """The workspace this command passes down (settings, assets and generated roots, registries)."""
+    from transpiler.workspace import Workspace
+
+    given = {name: value for name, value in roots.items() if value}
+    return Workspace.create(settings or _settings(), **given)
 
 
 @main.command()
@@ -66,7 +84,7 @@ def inspect(schema: str, as_json: bool, no_check: bool) -> None:
     from transpiler.compiler.loading import load_product_type
     from transpiler.compiler.report import product_type_document
 
-    product_type = load_product_type(schema, check=not no_check)
+    product_type = load_product_type(schema, workspace=_workspace(), check=not no_check)
     if as_json:
         click.echo(json.dumps(product_type_document(product_type), indent=2, ensure_ascii=False))
         return
@@ -89,13 +107,10 @@ def inspect(schema: str, as_json: bool, no_check: bool) -> None:
 @click.option("--force", is_flag=True, help="Ignore the cache and run every emitter.")
 def regenerate(assets: str | None, out: str | None, report: bool, as_json: bool, force: bool) -> None:
     """Write generated/ (Product-Live table XML, field mapping, models); a no-op on an unchanged tree."""
-    from pathlib import Path
-
-    from transpiler.amazon.definitions import definitions_folder
     from transpiler.emit.regenerate import regenerate as run
 
-    folder = definitions_folder(Path(assets)) if assets else None
-    result = run(folder, Path(out) if out else None, force=force)
+    workspace = _workspace(assets_root=assets, generated_root=out)
+    result = run(workspace, force=force)
     for r in result.runs:
         state = "up to date" if r.skipped else f"{len(r.written)} written, {len(r.removed)} removed"
         click.echo(f"{r.name}: {state} ({len(r.outputs)} files)", err=True)
@@ -103,7 +118,7 @@ def regenerate(assets: str | None, out: str | None, report: bool, as_json: bool,
         from transpiler.compiler.loading import load_all
         from transpiler.emit.report import build_report, render_report
 
-        product_types = result.product_types or load_all(folder)
+        product_types = result.product_types or load_all(workspace)
         document = build_report(product_types)
         click.echo(json.dumps(document, indent=2, ensure_ascii=False) if as_json else render_report(document))
 
@@ -127,7 +142,7 @@ def check(schema: str, payload: str, as_json: bool) -> None:
     from transpiler.input_files import read_regular
     from transpiler.validation.validate import MAX_PAYLOAD_BYTES, validator_for_product_type
 
-    validator = validator_for_product_type(schema)
+    validator = validator_for_product_type(schema, workspace=_workspace(), generate_model=_model_generator(schema))
     try:
         document = read_json(read_regular(payload, MAX_PAYLOAD_BYTES))
     except OSError as exc:
@@ -149,6 +164,19 @@ def check(schema: str, payload: str, as_json: bool) -> None:
             click.echo(f"  {issue.severity} {issue.code} [{', '.join(issue.categories)}] {names} {issue.path or '/'}: "
                        f"{issue.text}")
     sys.exit(1 if issues else 0)
+
+
+def _model_generator(schema: str) -> Any:
+    """For a schema given as a file, the models generator: such a file usually has no module in
+    generated/models, so its model is generated in memory. A product type name must have one (a
+    stale model then says "run make regenerate")."""
+    from pathlib import Path
+
+    if Path(schema).suffix != ".json" and not Path(schema).is_file():
+        return None
+    from transpiler.emit.models import build_model
+
+    return build_model
 
 
 @main.command()
@@ -224,10 +252,9 @@ def authorize_serve(host: str, port: int, production: bool, account_type: str | 
 
     from transpiler.authorize.server import serve
     from transpiler.authorize.store import is_production
-    from transpiler.config import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = load_settings()
+    settings = _settings()
     prod = is_production(settings, forced=production)
     click.echo(f"authorization app on http://{host}:{port}/ ({'production' if prod else 'sandbox'} mode)", err=True)
     serve(settings, host=host, port=port, production=prod, account_type=account_type)
@@ -240,9 +267,8 @@ def authorize_list(as_json: bool) -> None:
     from dataclasses import asdict
 
     from transpiler.authorize.store import TokenStore
-    from transpiler.config import load_settings
 
-    store = TokenStore.open_without_key(load_settings())
+    store = TokenStore.open_without_key(_settings())
     partners = store.partners()
     if as_json:
         click.echo(json.dumps([asdict(p) for p in partners], indent=2))
@@ -259,10 +285,9 @@ def authorize_list(as_json: bool) -> None:
 def authorize_revoke(partner: str) -> None:
     """Delete PARTNER's stored token (the partner also removes the app in Vendor/Seller Central)."""
     from transpiler.authorize.store import TokenStore
-    from transpiler.config import load_settings
     from transpiler.errors import ConfigError
 
-    if not TokenStore.open_without_key(load_settings()).revoke(partner):
+    if not TokenStore.open_without_key(_settings()).revoke(partner):
         raise ConfigError(f"no stored token for partner {partner!r}")
     click.echo(f"token of {partner} deleted; to cut access at Amazon too, remove the app under "
                "'Manage your apps' in Vendor/Seller Central")
@@ -285,8 +310,8 @@ def authorize_new_key() -> None:
 @click.option("--all", "all_types", is_flag=True, help="Pull every product type of the marketplace.")
 @click.option("--requirements", type=click.Choice(["LISTING_PRODUCT_ONLY", "LISTING", "LISTING_OFFER_ONLY"]),
               default="LISTING_PRODUCT_ONLY", show_default=True, help="Which requirements the schemas carry.")
-@click.option("--locale", help="Locale of labels and values (default: settings, fr_FR).")
-@click.option("--marketplace", "marketplace_id", help="Marketplace id (default: settings, A13V1IB3VIYZZH).")
+@click.option("--locale", help=f"Locale of labels and values (default: settings, {FRANCE_LOCALE}).")
+@click.option("--marketplace", "marketplace_id", help=f"Marketplace id (default: settings, {FRANCE_MARKETPLACE_ID}).")
 @click.option("--assets", "assets", type=click.Path(file_okay=False, path_type=str),
               help="Root of the definitions store (default: assets/amazon); files go to DIR/<marketplace>/<locale>/.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
@@ -299,20 +324,19 @@ def pull(product_types: tuple[str, ...], keywords: str | None, all_types: bool, 
 
     from rich.console import Console
 
-    from transpiler.amazon.definitions import default_assets_root
     from transpiler.amazon.pull import pull as run
     from transpiler.amazon.pull_report import RichProgress, render_result, result_document
-    from transpiler.config import load_settings
     from transpiler.spapi import client_from_settings, shared_limiter
 
-    settings = load_settings().with_overrides(locale=locale, marketplace_id=marketplace_id)
+    settings = _settings().with_overrides(locale=locale, marketplace_id=marketplace_id)
+    workspace = _workspace(settings, assets_root=assets)
     progress = RichProgress(Console(stderr=True))
     limiter = shared_limiter(Path(".cache/pl-amazon"), spapi_url=settings.spapi_url, client_id=settings.client_id,
                              seller_id=settings.seller_id)
     with client_from_settings(settings, limiter=limiter) as client:
         try:
             result = run(
-                client, product_types, assets_root=Path(assets) if assets else default_assets_root(),
+                client, product_types, assets_root=workspace.assets_root,
                 marketplace_id=settings.marketplace_id, locale=settings.locale, requirements=requirements,
                 search=keywords, all_types=all_types, workers=workers, progress=progress,
             )
@@ -333,7 +357,9 @@ def diff(old: str, new: str, as_json: bool) -> None:
     from transpiler.compiler.diff import diff_document, diff_product_types, render_diff
     from transpiler.compiler.loading import load_product_type
 
-    changes = diff_product_types(load_product_type(old, check=False), load_product_type(new, check=False))
+    workspace = _workspace()
+    changes = diff_product_types(load_product_type(old, workspace=workspace, check=False),
+                                 load_product_type(new, workspace=workspace, check=False))
     if as_json:
         click.echo(json.dumps(diff_document(changes), indent=2, ensure_ascii=False))
     else:
@@ -349,9 +375,7 @@ def config_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def config_show(as_json: bool) -> None:
     """Print the effective settings (environment, config file, secrets manager), secrets masked."""
-    from transpiler.config import load_settings
-
-    settings = load_settings().masked()
+    settings = _settings().masked()
     if as_json:
         click.echo(json.dumps(settings, indent=2, ensure_ascii=False))
         return
@@ -428,19 +452,19 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
     from rich.console import Console
 
     from transpiler.authorize.store import partner_settings
-    from transpiler.config import load_settings
     from transpiler.publish.console import RichProgress, estimate_items, render_summary
     from transpiler.publish.run import PublishOptions, check_settings
     from transpiler.publish.run import publish as run
 
-    settings = partner_settings(load_settings(), partner)
+    settings = partner_settings(_settings(), partner)
     check_settings(settings)
+    workspace = _workspace(settings)
     options = PublishOptions(mode=mode, via=via, preview=preview, resume=resume, force=force, out_dir=Path(out_dir),
                              journal=Path(journal) if journal else None, cache_dir=Path(cache_dir),
                              follow_up_delay=follow_up)
     progress = RichProgress(Console(stderr=True), estimate_items(Path(items)))
     try:
-        result = run(Path(items), settings, options, progress=progress)
+        result = run(Path(items), workspace, options, progress=progress)
     finally:
         progress.stop()
     if as_json:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,9 @@ FRANCE_LOCALE = "fr_FR"
 TABLE_KEY = "AMAZON_FR"
 #: The properties Amazon uses to scope a value to a marketplace and a language. People never edit
 #: them: the publisher fills them from the settings (`Settings.context`).
-CONTEXT_PROPERTIES = ("marketplace_id", "language_tag")
+MARKETPLACE_ID_PROPERTY = "marketplace_id"
+LANGUAGE_TAG_PROPERTY = "language_tag"
+CONTEXT_PROPERTIES = (MARKETPLACE_ID_PROPERTY, LANGUAGE_TAG_PROPERTY)
 EU_ENDPOINT = "https://sellingpartnerapi-eu.amazon.com"
 LWA_ENDPOINT = "https://api.amazon.com/auth/o2/token"
 VENDOR_CENTRAL_FR = "https://vendorcentral.amazon.fr"
@@ -84,10 +86,16 @@ _ENV = {
     "aws_region": "AWS_REGION",
     "secrets_manager_id": "SECRETS_MANAGER_ID",
     "user_agent": "USER_AGENT",
+    "assets": "ASSETS",
+    "max_schema_bytes": "MAX_SCHEMA_BYTES",
 }
 
 SECRET_SETTINGS = {"client_secret", "refresh_token", "token_key"}
 _BOOLEAN_SETTINGS = {"draft_app", "sigv4"}
+_INTEGER_SETTINGS = {"max_schema_bytes"}
+#: Amazon's largest product type schemas are around 2 MB; anything far larger is refused rather
+#: than loaded into memory and compiled.
+MAX_SCHEMA_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,8 @@ class Settings:
     aws_region: str = "eu-west-1"
     secrets_manager_id: str = ""
     user_agent: str = ""
+    assets: str = ""  # definitions store root; empty: the checkout's assets/amazon
+    max_schema_bytes: int = MAX_SCHEMA_BYTES
 
     @property
     def language_tag(self) -> str:
@@ -149,11 +159,27 @@ def _coerce(name: str, value: Any) -> Any:
         if text in {"0", "false", "no", "off", ""}:
             return False
         raise ConfigError(f"setting {name} must be a boolean, got {value!r}")
+    if name in _INTEGER_SETTINGS:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"setting {name} must be a whole number, got {value!r}") from None
+        if number <= 0:
+            raise ConfigError(f"setting {name} must be positive, got {value!r}")
+        return number
     return str(value)
 
 
-def default_config_path() -> Path:
-    return Path(os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config"))) / "pl-amazon" / "config.toml"
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CONFIG_HOME/pl-amazon/config.toml` (`~/.config/...` when the variable is not set)."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")) / "pl-amazon" / "config.toml"
+
+
+def default_token_store(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_DATA_HOME/pl-amazon/tokens.json` (`~/.local/share/...` when the variable is not set)."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")) / "pl-amazon" / "tokens.json"
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -170,15 +196,6 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"{path}: unknown settings {', '.join(unknown)}")
     return dict(section)
-
-
-#: The file given with `pl-amazon --config FILE`, seen by every load_settings() of that command.
-_CONFIG_FILE: ContextVar[Path | None] = ContextVar("pl_amazon_config_file", default=None)
-
-
-def use_config_file(path: Path | None) -> None:
-    """Make `path` the config file of this run (the CLI's global `--config`); None forgets it."""
-    _CONFIG_FILE.set(path)
 
 
 def read_secrets_manager(secret_id: str, region: str, client: Any = None) -> dict[str, Any]:
@@ -217,15 +234,19 @@ def read_secrets_manager(secret_id: str, region: str, client: Any = None) -> dic
 
 
 def load_settings(
-    config_file: Path | None = None, environ: dict[str, str] | None = None, *, secrets_client: Any = None
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None, *, secrets_client: Any = None
 ) -> Settings:
-    """Defaults, then the config file, then AWS Secrets Manager (when configured), then PL_AMAZON_* variables."""
+    """Defaults, then the config file, then AWS Secrets Manager (when configured), then PL_AMAZON_* variables.
+
+    The only place the environment is read: the result is passed down (in a Workspace) to
+    everything else. The config file is `config_file` (the CLI's `--config`), else
+    PL_AMAZON_CONFIG, else `~/.config/pl-amazon/config.toml` when it exists.
+    """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    path = config_file or _CONFIG_FILE.get()
-    path = path or (Path(env["PL_AMAZON_CONFIG"]) if env.get("PL_AMAZON_CONFIG") else None)
-    if path is None and default_config_path().exists():
-        path = default_config_path()
+    path = config_file or (Path(env["PL_AMAZON_CONFIG"]) if env.get("PL_AMAZON_CONFIG") else None)
+    if path is None and default_config_path(env).exists():
+        path = default_config_path(env)
     if path is not None:
         values.update(read_config_file(path))
     from_env: dict[str, Any] = {}
@@ -238,4 +259,6 @@ def load_settings(
         region = str(from_env.get("aws_region") or values.get("aws_region") or Settings.aws_region)
         values.update(read_secrets_manager(str(secret_id), region, secrets_client))
     values.update(from_env)
+    if not values.get("token_store"):
+        values["token_store"] = str(default_token_store(env))
     return Settings().with_overrides(**values)

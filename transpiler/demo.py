@@ -37,33 +37,35 @@ def run_demo(out_dir: Path = OUT, items: Path = EXAMPLE, expected_file: Path = E
     from transpiler.publish.console import RichProgress, estimate_items, render_summary
     from transpiler.publish.run import PublishOptions, publish
     from transpiler.sandbox.runner import start_sandbox
+    from transpiler.workspace import Workspace
 
     console = Console(width=200) if not sys.stdout.isatty() else Console()
     console.rule("1. sandbox SP-API local")
     data = Path(tempfile.mkdtemp(prefix="pl-amazon-demo-"))
     sandbox = start_sandbox(data=data)
     try:
-        console.print(f"sandbox sur {sandbox.url} (vendeur {sandbox.registration.vendor_code}, place de marché "
-                      "A13V1IB3VIYZZH, limites de débit d'Amazon)")
-        console.rule("2. régénération de la table Product-Live et du mapping")
-        result = regenerate()
-        for r in result.runs:
-            state = "à jour" if r.skipped else f"{len(r.written)} fichier(s) écrit(s)"
-            console.print(f"{r.name} : {state} ({len(r.outputs)} fichiers)")
-        console.rule(f"3. publication de {items.relative_to(REPO) if items.is_relative_to(REPO) else items}")
         registration = sandbox.registration
         settings = Settings().with_overrides(
             spapi_url=sandbox.url, lwa_url=sandbox.lwa_url, client_id=registration.client_id,
             client_secret=registration.client_secret, refresh_token=registration.refresh_token,
             seller_id=registration.vendor_code,
         )
+        workspace = Workspace.create(settings)
+        console.print(f"sandbox sur {sandbox.url} (vendeur {registration.vendor_code}, place de marché "
+                      f"{settings.marketplace_id}, limites de débit d'Amazon)")
+        console.rule("2. régénération de la table Product-Live et du mapping")
+        result = regenerate(workspace)
+        for r in result.runs:
+            state = "à jour" if r.skipped else f"{len(r.written)} fichier(s) écrit(s)"
+            console.print(f"{r.name} : {state} ({len(r.outputs)} fichiers)")
+        console.rule(f"3. publication de {items.relative_to(REPO) if items.is_relative_to(REPO) else items}")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         options = PublishOptions(out_dir=out_dir, journal=data / "journal.sqlite3", cache_dir=data, via="listings",
                                  follow_up_delay=1.0, follow_up_timeout=30.0)
         progress = RichProgress(Console(stderr=True), estimate_items(items))
         try:
-            outcome = publish(items, settings, options, progress=progress)
+            outcome = publish(items, workspace, options, progress=progress)
         finally:
             progress.stop()
         console.rule("4. accusés de réception (après traitement par Amazon)")

@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from transpiler.amazon import json_text
+from transpiler.config import MAX_SCHEMA_BYTES
 from transpiler.errors import SchemaError, UnknownProductTypeError
 from transpiler.input_files import FileTooLargeError, read_regular
-
-#: Amazon's largest product type schemas are around 2 MB; anything far larger is refused rather
-#: than loaded into memory and compiled.
-MAX_SCHEMA_BYTES = int(os.environ.get("PL_AMAZON_MAX_SCHEMA_BYTES", str(8 * 1024 * 1024)))
 
 
 @dataclass(frozen=True)
@@ -64,15 +61,16 @@ def envelope_path(schema_path: Path) -> Path:
     return schema_path.with_name(schema_path.name.removesuffix(".json") + ".definition.json")
 
 
-def load_definition(schema_path: Path) -> Definition:
-    """Load a schema file and, when present, its envelope."""
-    schema, data = read_json(schema_path)
+def load_definition(schema_path: Path, *, max_bytes: int = MAX_SCHEMA_BYTES) -> Definition:
+    """Load a schema file (refused over `max_bytes`, the `max_schema_bytes` setting) and, when
+    present, its envelope."""
+    schema, data = read_json(schema_path, max_bytes=max_bytes)
     if not isinstance(schema, dict):
         raise SchemaError(str(schema_path), "", "a product type schema must be a JSON object")
     envelope = None
     env_path = envelope_path(schema_path)
     if env_path.exists():
-        envelope, _ = read_json(env_path)
+        envelope, _ = read_json(env_path, max_bytes=max_bytes)
         if not isinstance(envelope, dict):
             raise SchemaError(str(env_path), "", "a definition envelope must be a JSON object")
     name = None
@@ -85,14 +83,6 @@ def load_definition(schema_path: Path) -> Definition:
     if not name:
         name = schema_path.name.removesuffix(".json")
     return Definition(name, schema_path, schema, envelope, md5_base64(data))
-
-
-def default_assets_root() -> Path:
-    """assets/amazon of the checkout (or PL_AMAZON_ASSETS)."""
-    env = os.environ.get("PL_AMAZON_ASSETS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "assets" / "amazon"
 
 
 def definitions_dir(root: Path, marketplace_id: str, locale: str) -> Path:
@@ -110,25 +100,16 @@ def list_schema_files(directory: Path) -> list[Path]:
     )
 
 
-def resolve(
-    name_or_path: str, *, root: Path | None = None, marketplace_id: str = "A13V1IB3VIYZZH", locale: str = "fr_FR"
-) -> Path:
-    """A schema path from a file path or a product type name known in the assets folder."""
+def resolve(name_or_path: str, directory: Path) -> Path:
+    """A schema path from a file path, or from a product type name known in `directory` (a folder of
+    definitions, e.g. `Workspace.definitions_dir`)."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".json" or os.sep in name_or_path or candidate.exists():
         if not candidate.exists():
             raise SchemaError(name_or_path, "", "no such file")
         return candidate
-    directory = definitions_dir(root or default_assets_root(), marketplace_id, locale)
     path = directory / f"{name_or_path}.json"
     if path.exists():
         return path
     known = [p.name.removesuffix(".json") for p in list_schema_files(directory)]
     raise UnknownProductTypeError(name_or_path, known)
-
-
-def definitions_folder(path: Path, marketplace_id: str = "A13V1IB3VIYZZH", locale: str = "fr_FR") -> Path:
-    """The folder holding the schemas: `path` itself, or `path/<marketplace>/<locale>` when `path` is a
-    store root (as `pull --assets` and `sandbox --definitions` take it)."""
-    nested = definitions_dir(path, marketplace_id, locale)
-    return nested if nested.is_dir() else path

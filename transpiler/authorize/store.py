@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from transpiler.config import Secret, Settings
+from transpiler.config import Secret, Settings, default_token_store
 from transpiler.errors import ConfigError
 
 STORE_VERSION = 1
@@ -62,13 +62,9 @@ def is_production(settings: Settings, forced: bool = False) -> bool:
     return forced or not (is_loopback_url(settings.consent_url) and is_loopback_url(settings.lwa_url))
 
 
-def default_store_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "pl-amazon" / "tokens.json"
-
-
 def store_path(settings: Settings) -> Path:
-    return Path(settings.token_store).expanduser() if settings.token_store else default_store_path()
+    """The token store file (`load_settings` fills `token_store` from XDG_DATA_HOME when it is unset)."""
+    return Path(settings.token_store).expanduser() if settings.token_store else default_token_store({})
 
 
 def new_key() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from transpiler.compiler.model import Attribute, Kind, Leaf, Lifecycle, Option
 from transpiler.compiler.refs import RefResolver, escape
-from transpiler.config import CONTEXT_PROPERTIES
+from transpiler.config import CONTEXT_PROPERTIES, LANGUAGE_TAG_PROPERTY, MARKETPLACE_ID_PROPERTY
 from transpiler.rules.constraints import Constraints
 
 _CONSTRAINT_KEYWORDS = {
@@ -321,8 +321,8 @@ def compile_attribute(
         leaves=leaves,
         constraints=array_constraints,
         required=required,
-        localized=f"{name}.language_tag" in context,
-        marketplace_scoped=f"{name}.marketplace_id" in context,
+        localized=f"{name}.{LANGUAGE_TAG_PROPERTY}" in context,
+        marketplace_scoped=f"{name}.{MARKETPLACE_ID_PROPERTY}" in context,
         context_paths=context,
         hidden=bool(hidden) if hidden is not None else bool(leaves) and all(leaf.hidden for leaf in leaves),
         editable=bool(editable) if editable is not None else all(leaf.editable for leaf in leaves),

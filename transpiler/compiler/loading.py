@@ -1,6 +1,7 @@
-"""Load, check and compile definitions from disk, with an in-process cache keyed by checksum.
+"""Load, check and compile definitions from disk, remembered in the workspace's registry.
 
-Not pure (reads files), so it sits beside the pure compiler rather than inside it.
+Not pure (reads files), so it sits beside the pure compiler rather than inside it. A compiled
+product type is kept under its schema path and checksum, so an updated file is compiled again.
 """
 
 from __future__ import annotations
@@ -10,40 +11,38 @@ from pathlib import Path
 from transpiler.amazon import definitions, vocabulary
 from transpiler.compiler.model import ProductType
 from transpiler.compiler.product_type import compile_definition
+from transpiler.workspace import Workspace
 
-_CACHE: dict[tuple[str, str], tuple[definitions.Definition, ProductType]] = {}
 
-
-def load_compiled(path: Path, *, check: bool = True) -> tuple[definitions.Definition, ProductType]:
-    """The definition read from `path` and its compiled product type (cached by path and checksum).
+def load_compiled(
+    path: Path, *, workspace: Workspace | None = None, check: bool = True
+) -> tuple[definitions.Definition, ProductType]:
+    """The definition read from `path` and its compiled product type (built once per workspace).
 
     Checks the schema against Amazon's meta-schema first (SchemaError with a pointer on failure).
     """
-    definition = definitions.load_definition(path)
-    key = (str(path.resolve()), definition.checksum)
-    if key not in _CACHE:
+    workspace = workspace or Workspace.create()
+    definition = definitions.load_definition(path, max_bytes=workspace.settings.max_schema_bytes)
+
+    def build() -> tuple[definitions.Definition, ProductType]:
         if check:
             vocabulary.check_schema(definition.schema, str(path), definition.name)
-        _CACHE[key] = (definition, compile_definition(definition))
-    return _CACHE[key]
+        return definition, compile_definition(definition)
+
+    return workspace.product_types.get_or_build((str(path.resolve()), definition.checksum, check), build)
 
 
 def load_product_type(
-    name_or_path: str | Path,
-    *,
-    root: Path | None = None,
-    marketplace_id: str = "A13V1IB3VIYZZH",
-    locale: str = "fr_FR",
-    check: bool = True,
+    name_or_path: str | Path, *, workspace: Workspace | None = None, check: bool = True
 ) -> ProductType:
-    """Compile a product type given by name (looked up in assets) or schema path."""
-    path = definitions.resolve(str(name_or_path), root=root, marketplace_id=marketplace_id, locale=locale)
-    return load_compiled(path, check=check)[1]
+    """Compile a product type given by name (looked up in the workspace's definitions) or schema path."""
+    workspace = workspace or Workspace.create()
+    path = definitions.resolve(str(name_or_path), workspace.definitions_dir)
+    return load_compiled(path, workspace=workspace, check=check)[1]
 
 
-def load_all(
-    directory: Path | None = None, *, marketplace_id: str = "A13V1IB3VIYZZH", locale: str = "fr_FR"
-) -> list[ProductType]:
-    """Every product type of a definitions folder (default: the project's fr_FR assets), by name."""
-    folder = directory or definitions.definitions_dir(definitions.default_assets_root(), marketplace_id, locale)
-    return [load_product_type(p) for p in definitions.list_schema_files(folder)]
+def load_all(workspace: Workspace | None = None, directory: Path | None = None) -> list[ProductType]:
+    """Every product type of a definitions folder (default: the workspace's), by name."""
+    workspace = workspace or Workspace.create()
+    folder = directory or workspace.definitions_dir
+    return [load_compiled(p, workspace=workspace)[1] for p in definitions.list_schema_files(folder)]

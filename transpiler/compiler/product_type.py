@@ -11,6 +11,7 @@ from transpiler.compiler.refs import RefResolver
 from transpiler.compiler.rule_sites import definition_conditions, root_conditions
 from transpiler.compiler.schema_shape import SchemaShape
 from transpiler.compiler.variations import variations_of
+from transpiler.config import LANGUAGE_TAG_PROPERTY, MARKETPLACE_ID_PROPERTY
 from transpiler.rules.conditions import Condition
 
 
@@ -59,8 +60,8 @@ def compile_product_type(
     return ProductType(
         name=product_type,
         display_name=envelope.get("displayName"),
-        marketplace_id=_first(envelope.get("marketplaceIds")) or _default(defs, "marketplace_id"),
-        locale=envelope.get("locale") or _default(defs, "language_tag"),
+        marketplace_id=_first(envelope.get("marketplaceIds")) or _default(defs, MARKETPLACE_ID_PROPERTY),
+        locale=envelope.get("locale") or _default(defs, LANGUAGE_TAG_PROPERTY),
         requirements=envelope.get("requirements"),
         requirements_enforced=envelope.get("requirementsEnforced"),
         version=(envelope.get("productTypeVersion") or {}).get("version"),

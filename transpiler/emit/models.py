@@ -545,6 +545,13 @@ def emit(product_types: Sequence[Any], out_dir: Path) -> list[Path]:
     return emit_models(product_types, out_dir / "models")
 
 
+def build_model(product_type: ProductType) -> Any:
+    """The root model class of a product type, generated in memory: what a tool hands validation
+    (`generate_model=`) for a schema that has no module in generated/models (a file given by path
+    to `pl-amazon check`, the real corpus in tests and benchmarks)."""
+    return build_module(product_type).MODEL
+
+
 def build_module(product_type: ProductType) -> types.ModuleType:
     """The generated module of a product type built in memory (same code path as the files).
 

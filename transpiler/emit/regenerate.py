@@ -28,12 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transpiler.amazon import definitions
-from transpiler.workspace import DEFAULT_GENERATED, REPO
+from transpiler.workspace import REPO, Workspace
 
 #: Bump when the shape of any generated file changes in a way the source digest would not catch.
 GENERATOR_VERSION = "1"
 
-DEFAULT_OUT = DEFAULT_GENERATED
 DEFAULT_CACHE = REPO / ".cache" / "regenerate"
 
 Emitter = Callable[[Sequence[object], Path], list[Path]]
@@ -184,16 +183,23 @@ def _write_stamp(stamp: Path, key: str, outputs: Sequence[Path]) -> None:
 
 
 def regenerate(
+    workspace: Workspace | None = None,
+    *,
     assets: Path | None = None,
     out_dir: Path | None = None,
-    *,
     force: bool = False,
     cache_dir: Path | None = None,
     emitters: Sequence[EmitterSpec] | None = None,
 ) -> RegenerateResult:
-    """Run the stale emitters (all of them with `force`) and return what each did."""
-    assets = assets or definitions.definitions_dir(definitions.default_assets_root(), "A13V1IB3VIYZZH", "fr_FR")
-    out_dir = out_dir or DEFAULT_OUT
+    """Run the stale emitters (all of them with `force`) and return what each did.
+
+    Reads the workspace's definitions folder (or `assets`) and writes to its generated root (or
+    `out_dir`); product types are compiled through the workspace, so a later step of the same
+    run (a report, a publication) does not compile them again.
+    """
+    workspace = workspace or Workspace.create()
+    assets = assets or workspace.definitions_dir
+    out_dir = out_dir or workspace.generated_root
     cache_dir = cache_dir or DEFAULT_CACHE
     specs = list(EMITTERS if emitters is None else emitters)
     inputs = input_files(assets)
@@ -211,7 +217,7 @@ def regenerate(
     if stale:
         from transpiler.compiler.loading import load_all
 
-        product_types = list(load_all(assets))
+        product_types = list(load_all(workspace, assets))
     for spec, key, stamp in stale:
         before = {p: p.read_bytes() for d in spec.outputs for p in _files_under(out_dir / d)}
         outputs = [Path(p) for p in spec.load()(product_types, out_dir)]

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from transpiler.config import FRANCE_LOCALE
+
 MAX_MESSAGES = 25_000
 MAX_FEED_BYTES = 10 * 1024 * 1024
 FEED_VERSION = "2.0"
@@ -22,7 +24,7 @@ API_VERSION = "2021-08-01"
 REPORT_INCLUDED_DATA = ("issues", "summaries")
 
 
-def feed_header(seller_id: str, issue_locale: str | None = "fr_FR",
+def feed_header(seller_id: str, issue_locale: str | None = FRANCE_LOCALE,
                 included_data: Iterable[str] = REPORT_INCLUDED_DATA) -> dict[str, Any]:
     header: dict[str, Any] = {"sellerId": seller_id, "version": FEED_VERSION}
     if issue_locale:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from transpiler.amazon.numbers import NumberTextError, parse_decimal
-from transpiler.config import Settings
+from transpiler.config import MARKETPLACE_ID_PROPERTY, Settings
 from transpiler.mapping import publication
 from transpiler.mapping.family_codec import FamilyRole, family_attributes
 from transpiler.mapping.field_codec import fields_to_attributes
@@ -242,7 +242,7 @@ def _identity(listing: Listing, item: Item, settings: Settings, mode: str) -> No
                                                     "chiffres)", [publication.ASIN]))
             return
         listing.asin = asin
-        attributes["merchant_suggested_asin"] = [{"value": asin, "marketplace_id": marketplace}]
+        attributes["merchant_suggested_asin"] = [{"value": asin, MARKETPLACE_ID_PROPERTY: marketplace}]
     elif _first_value(attributes, "merchant_suggested_asin"):
         listing.asin = asin
 

@@ -19,7 +19,6 @@ from transpiler.mapping import publication
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
 from transpiler.mapping.json_codec import mapping_from_document
 from transpiler.mapping.types import FieldMapping, Mapping
-from transpiler.workspace import DEFAULT_GENERATED
 
 
 @dataclass
@@ -105,8 +104,3 @@ class MappingSet:
 
 def _key(fm: FieldMapping) -> str:
     return fm.key
-
-
-def default_mapping_dir() -> Path:
-    """The mapping folder `pl-amazon regenerate` writes by default."""
-    return DEFAULT_GENERATED / "mapping"

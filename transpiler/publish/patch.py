@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from transpiler.config import CONTEXT_PROPERTIES
+from transpiler.config import CONTEXT_PROPERTIES, MARKETPLACE_ID_PROPERTY
 from transpiler.json_equality import json_equal, json_key
 
 
@@ -24,7 +24,7 @@ def _for_marketplace(items: Any, marketplace_id: str | None) -> list[Any]:
         return []
     if marketplace_id is None:
         return list(items)
-    return [i for i in items if not isinstance(i, Mapping) or i.get("marketplace_id") in (None, marketplace_id)]
+    return [i for i in items if not isinstance(i, Mapping) or i.get(MARKETPLACE_ID_PROPERTY) in (None, marketplace_id)]
 
 
 def delete_value(items: Sequence[Any], selectors: Sequence[str]) -> list[dict[str, Any]]:

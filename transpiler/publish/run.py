@@ -14,6 +14,7 @@ parent's reason. Answers keep the export's hierarchy (model ▸ colour ▸ artic
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
 from transpiler.publish.reconcile import Reconciler, settled
 from transpiler.publish.submission import PUB_NETWORK, PUB_PARENT, FeedSubmitter, ListingsSubmitter, Sent, batches
+from transpiler.workspace import Workspace
 
 LISTINGS = "listings"
 FEED = "feed"
@@ -106,26 +108,28 @@ def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str
     return journal_file(options.journal, options.cache_dir, target), target
 
 
-def publish(items_path: Path, settings: Settings, options: PublishOptions, *, client: Any = None,
+def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, client: Any = None,
             table: MappingSet | None = None, validate: Callable[[str, dict[str, Any]], Any] | None = None,
             progress: Progress | None = None, clock: Callable[[], float] = time.monotonic,
             sleep: Callable[[float], None] = time.sleep) -> PublishResult:
     """Publish an items export; see the module docstring. Raises PlAmazonError for unusable settings.
 
-    `clock` and `sleep` time the waits for Amazon's processing (follow-up reads, feed polling):
-    tests hand in a sandbox's, so waiting advances the sandbox clock instead of the wall clock.
+    The workspace gives the settings, the field mappings (`table`, default: its mapping folder) and
+    the validators (`validate`, default: `transpiler.validation.validate` in this workspace, so each
+    product type is compiled once per run). `clock` and `sleep` time the waits for Amazon's
+    processing (follow-up reads, feed polling): tests hand in a sandbox's, so waiting advances the
+    sandbox clock instead of the wall clock.
     """
+    settings = workspace.settings
     options.check()
     check_settings(settings)
     progress = progress or Progress()
     if table is None:
-        from transpiler.publish.mappings import default_mapping_dir
-
-        table = MappingSet.load(default_mapping_dir())
+        table = MappingSet.load(workspace.mapping_dir)
     if validate is None:
         from transpiler.validation import validate as validate_listing
 
-        validate = validate_listing
+        validate = functools.partial(validate_listing, workspace=workspace)
     owns_client = client is None
     if client is None:
         client = shared_client(settings, options.cache_dir)

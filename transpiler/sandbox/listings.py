@@ -11,6 +11,7 @@ import re
 import uuid
 from typing import Any
 
+from transpiler.config import CONTEXT_PROPERTIES
 from transpiler.sandbox.catalog import gtin_is_valid, new_asin
 from transpiler.sandbox.families import Families, parentage
 from transpiler.sandbox.issues import make_issue, schema_issues
@@ -20,7 +21,6 @@ from transpiler.sandbox.state import SandboxState
 PATCH_PATH = re.compile(r"^/attributes/([^/]+)$")
 IMAGE_ATTRIBUTES = ("main_product_image_locator", *(f"other_product_image_locator_{n}" for n in range(1, 9)))
 TITLE_WARNING_LENGTH = 150
-DEFAULT_SELECTORS = ("marketplace_id", "language_tag")
 
 
 class Submission:
@@ -182,7 +182,7 @@ class Listings:
     def _selectors(self, entry: ProductTypeEntry, name: str) -> tuple[str, ...]:
         prop = entry.schema.get("properties", {}).get(name, {})
         selectors = prop.get("selectors") if isinstance(prop, dict) else None
-        return tuple(selectors) if selectors else DEFAULT_SELECTORS
+        return tuple(selectors) if selectors else CONTEXT_PROPERTIES
 
     def delete(self, seller_id: str, sku: str, marketplace_id: str) -> Submission:
         self.state.store.delete_listing(seller_id, sku)

@@ -18,9 +18,9 @@ from typing import Any
 from transpiler.amazon.definitions import list_schema_files, load_definition, md5_base64
 from transpiler.amazon.vocabulary import validator_for
 from transpiler.compiler.model import Variations
+from transpiler.config import FRANCE_LOCALE, FRANCE_MARKETPLACE_ID
 
-FRANCE = "A13V1IB3VIYZZH"
-MARKETPLACE_LOCALES = {FRANCE: "fr_FR", "ATVPDKIKX0DER": "en_US", "A1F83G8C2ARO7P": "en_GB",
+MARKETPLACE_LOCALES = {FRANCE_MARKETPLACE_ID: FRANCE_LOCALE, "ATVPDKIKX0DER": "en_US", "A1F83G8C2ARO7P": "en_GB",
                        "A1PA6795UKMFR9": "de_DE", "APJ6JRA9NG5V4": "it_IT", "A1RKKUPIHCS9HS": "es_ES"}
 
 
@@ -61,7 +61,7 @@ class ProductTypes:
     def _scan(self) -> None:
         folders: list[tuple[str, str, Path]] = []
         if list_schema_files(self.root):
-            folders.append((FRANCE, "fr_FR", self.root))
+            folders.append((FRANCE_MARKETPLACE_ID, FRANCE_LOCALE, self.root))
         if self.root.is_dir():
             for market in sorted(p for p in self.root.iterdir() if p.is_dir()):
                 for locale in sorted(p for p in market.iterdir() if p.is_dir()):

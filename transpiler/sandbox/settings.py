@@ -12,13 +12,12 @@ from pathlib import Path
 
 from transpiler.sandbox.faults import Faults
 from transpiler.sandbox.registration import DEMO, Registration
+from transpiler.workspace import DEFAULT_ASSETS
 
 
 def default_definitions_root() -> Path:
     """assets/amazon of the checkout: the sample definitions the project ships."""
-    from transpiler.amazon.definitions import default_assets_root
-
-    return default_assets_root()
+    return DEFAULT_ASSETS
 
 
 @dataclass

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from transpiler.compiler.model import Attribute, Kind, Leaf, ProductType
+from transpiler.config import FRANCE_LOCALE, FRANCE_MARKETPLACE_ID, MARKETPLACE_ID_PROPERTY
 from transpiler.rules.conditions import AllOf, AllowValues, AnyOf, Not, RequireContains, ValueIn
 
 #: (location in the payload, missing property name or None) of each problem a validator reports.
@@ -148,10 +149,10 @@ def build_item(
             return value
         _put(item, leaf.path, arrays, [value] if leaf.multiple else value)
     for path in attribute.context_paths:
-        if path.endswith("marketplace_id"):
-            _put(item, path, arrays, product_type.marketplace_id or "A13V1IB3VIYZZH")
+        if path.endswith(MARKETPLACE_ID_PROPERTY):
+            _put(item, path, arrays, product_type.marketplace_id or FRANCE_MARKETPLACE_ID)
         else:
-            _put(item, path, arrays, (product_type.locale or "fr_FR").replace("-", "_"))
+            _put(item, path, arrays, (product_type.locale or FRANCE_LOCALE).replace("-", "_"))
     return item
 
 

@@ -1,15 +1,15 @@
 """`validate(product_type, attributes) -> list[Issue]`: the one validation entry point.
 
-Each product type gets a `ListingValidator`, compiled once and cached (keyed by the schema file,
+Each product type gets a `ListingValidator`, compiled once per workspace (keyed by the schema file,
 its size and modification time, so an updated definition is picked up):
 
 - the structural check: the product type's full JSON Schema compiled by jsonschema-rs (Draft
   2019-09) with Amazon's keywords (`transpiler.validation.keywords`); it decides the verdict
   exactly as the reference validator (`transpiler.amazon.vocabulary.validator_for`) does, about
   ten times faster;
-- the generated pydantic model (`generated/models/<type>.py`, or built in memory from the same
-  code when the module is missing or stale): the typed listing the publisher serializes, with the
-  conditional rules, byte lengths and selector limits as model validators.
+- the generated pydantic model (`generated/models/<type>.py`, or one registered in the workspace;
+  `transpiler.validation.models`): the typed listing, with the conditional rules, byte lengths and
+  selector limits as model validators. A missing or stale model is an error, never generated here.
 
 A payload is valid when both accept it. Issues come from the structural check when it finds any
 (they are the most precise), else from the model.
@@ -29,11 +29,14 @@ from pydantic import BaseModel, ValidationError
 
 from transpiler.amazon import definitions
 from transpiler.amazon.json_text import JsonDocument, JsonTextError, read_json
+from transpiler.compiler.loading import load_compiled
 from transpiler.compiler.model import ProductType
 from transpiler.rules.conditions import Condition
 from transpiler.validation import issues as I
 from transpiler.validation.issues import Issue
 from transpiler.validation.keywords import compiled_validator
+from transpiler.validation.models import ModelGenerator, model_for
+from transpiler.workspace import Workspace
 
 #: A listing payload is a few kilobytes; a whole feed of 25,000 listings stays under 10 MiB.
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
@@ -281,34 +284,32 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-# --- cache -----------------------------------------------------------------------------------------
-
-_CACHE: dict[tuple[str, int, int], ListingValidator] = {}
+# --- lookup ---------------------------------------------------------------------------------------
 
 
 def validator_for_product_type(
-    name_or_path: str | Path, *, root: Path | None = None, marketplace_id: str = "A13V1IB3VIYZZH",
-    locale: str = "fr_FR",
+    name_or_path: str | Path, *, workspace: Workspace | None = None, generate_model: ModelGenerator | None = None
 ) -> ListingValidator:
-    """The cached validator of a product type given by name (assets) or schema file path.
+    """The validator of a product type given by name (the workspace's definitions) or schema file path.
 
-    Raises UnknownProductTypeError / SchemaError (one line, with a pointer) for bad definitions.
+    Built once per workspace and schema file version (path, size, modification time), so an updated
+    definition is picked up. Without a workspace, a default one is made for this call only.
+    Raises UnknownProductTypeError / SchemaError (one line, with a pointer) for bad definitions and
+    StaleModelError when generated/models has no model made from this definition, unless the caller
+    hands a `generate_model` (see `transpiler.validation.models`).
     """
-    path = definitions.resolve(str(name_or_path), root=root, marketplace_id=marketplace_id, locale=locale)
+    workspace = workspace or Workspace.create()
+    path = definitions.resolve(str(name_or_path), workspace.definitions_dir)
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    cached = _CACHE.get(key)
-    if cached is None:
-        cached = _CACHE[key] = _compile(path)
-    return cached
+    return workspace.validators.get_or_build(key, lambda: _compile(path, workspace, generate_model))
 
 
-def _compile(path: Path) -> ListingValidator:
-    from transpiler.compiler.loading import load_compiled
-
-    definition, product_type = load_compiled(path)
+def _compile(path: Path, workspace: Workspace, generate_model: ModelGenerator | None) -> ListingValidator:
+    definition, product_type = load_compiled(path, workspace=workspace)
     structural = compiled_validator(structural_schema(definition.schema, product_type))
-    return ListingValidator(product_type, definition.schema, structural, model_for(product_type))
+    model = model_for(product_type, workspace=workspace, generate=generate_model)
+    return ListingValidator(product_type, definition.schema, structural, model)
 
 
 _UNIQUE = ("maxUniqueItems", "minUniqueItems")
@@ -353,34 +354,10 @@ def structural_schema(schema: Mapping[str, Any], product_type: ProductType) -> d
     return strip(schema, "")
 
 
-_BUILT: dict[tuple[str, str | None], type[BaseModel]] = {}
-
-
-def model_for(product_type: ProductType) -> type[BaseModel]:
-    """The generated root model of a product type: from generated/models when it is up to date
-    (same schema checksum and generator), else built in memory through the same emitter."""
-    from transpiler.emit.models import build_module, generator_version, module_name
-
-    try:
-        import importlib
-
-        module = importlib.import_module(f"generated.models.{module_name(product_type.name)}")
-        if (
-            getattr(module, "SCHEMA_CHECKSUM", None) == product_type.checksum
-            and getattr(module, "GENERATOR", "").endswith(generator_version())
-        ):
-            return module.MODEL
-    except ImportError:
-        pass
-    key = (product_type.name, product_type.checksum)
-    if key not in _BUILT:
-        _BUILT[key] = build_module(product_type).MODEL
-    return _BUILT[key]
-
-
-def validate(product_type: str | Path, attributes: Any) -> list[Issue]:
-    """Issues of a listing's `attributes` for a product type (name from assets or schema path).
+def validate(product_type: str | Path, attributes: Any, *, workspace: Workspace | None = None) -> list[Issue]:
+    """Issues of a listing's `attributes` for a product type (name from the workspace's definitions
+    or schema path). Pass the run's workspace: without one, the validator is built for this call only.
 
     Empty list: Amazon's schema (with its vocabulary and conditional rules) accepts the payload.
     """
-    return validator_for_product_type(product_type).check(attributes)
+    return validator_for_product_type(product_type, workspace=workspace).check(attributes)
