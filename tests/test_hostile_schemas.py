@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import ASSETS
+from tests.conftest import ASSETS, validator_with_model
 from transpiler.cli import main
 from transpiler.errors import SchemaError
-from transpiler.validation.validate import _compile
 
 Schema = dict[str, Any]
 
@@ -119,7 +118,7 @@ def _write(tmp_path: Path, name: str) -> Path:
 def test_hostile_schema_is_one_schema_error_with_its_pointer(tmp_path: Path, name: str) -> None:
     path = _write(tmp_path, name)
     with pytest.raises(SchemaError) as caught:
-        _compile(path)
+        validator_with_model(path)
     assert caught.value.source == str(path)
     assert caught.value.pointer.startswith(HOSTILE[name][1]), caught.value.pointer
 
@@ -148,7 +147,7 @@ def test_schema_file_with_non_json_numbers_or_deep_nesting(tmp_path: Path, text:
     path = tmp_path / "X.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SchemaError) as caught:
-        _compile(path)
+        validator_with_model(path)
     assert caught.value.pointer.startswith(pointer)
 
 
@@ -160,6 +159,6 @@ def test_a_deep_but_finite_schema_compiles(tmp_path: Path) -> None:
     _nested(schema, node)
     path = tmp_path / "CELLULAR_PHONE.json"
     path.write_text(json.dumps(schema), encoding="utf-8")
-    validator = _compile(path)
+    validator = validator_with_model(path)
     leaf = "item_name.nested" + ".x" * 25
     assert any(leaf_.path == leaf for leaf_ in validator.product_type.attribute("item_name").leaves)
