@@ -21,10 +21,11 @@ from transpiler.config import Settings
 from transpiler.mapping import publication
 from transpiler.productlive.acknowledgement import Acknowledgement, Status
 from transpiler.publish.journal import Journal, target_name
-from transpiler.publish.mappings import MappingSet, default_mapping_dir
+from transpiler.publish.mappings import MappingSet
 from transpiler.publish.reconcile import ReconcileOptions, reconcile, refreshed, settled
 from transpiler.sandbox.product_types import ProductTypes
 from transpiler.sandbox.runner import SandboxHandle, open_sandbox
+from transpiler.workspace import Workspace
 
 NEW = "MDL-S24-256-NOIR"  # a new EAN: Amazon creates an ASIN
 CONFLICT = "MDL-LEGION-Y70-GRIS"  # its ASIN belongs to another EAN: refused after acceptance
@@ -45,7 +46,7 @@ def slow_amazon(tmp_path: Path, sandbox_definitions: ProductTypes) -> Iterator[S
 
 def check(handle: SandboxHandle, tmp: Path, out: str, **values: Any):
     """reconcile() through the real client bound to the sandbox."""
-    return reconcile(settings_for(handle), options(tmp, out, **values), client=client_for(handle))
+    return reconcile(Workspace.create(settings_for(handle)), options(tmp, out, **values), client=client_for(handle))
 
 
 def options(tmp: Path, out: str, **values: Any) -> ReconcileOptions:
@@ -124,7 +125,7 @@ def test_an_accepted_sku_amazon_never_lists_becomes_error_after_two_days(slow_am
 
 
 def test_refreshed_keeps_amazons_categories_and_enforcements():
-    table = MappingSet.load(default_mapping_dir())
+    table = MappingSet.load(Workspace.create().mapping_dir)
     ack = Acknowledgement(index=1, sku="S", status=Status.ACCEPTED, product_type="HEADPHONES")
     item = {"sku": "S", "summaries": [{"marketplaceId": "A13V1IB3VIYZZH", "asin": "B0TEST0001",
                                        "productType": "HEADPHONES", "status": ["DISCOVERABLE"]}],
@@ -169,4 +170,4 @@ def test_reconcile_settings_errors_name_the_problem(tmp_path):
     from transpiler.errors import ConfigError
 
     with pytest.raises(ConfigError):
-        reconcile(Settings(), options(tmp_path, "x"))
+        reconcile(Workspace.create(Settings()), options(tmp_path, "x"))

@@ -500,19 +500,19 @@ def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | 
     from rich.console import Console
 
     from transpiler.authorize.store import partner_settings
-    from transpiler.config import load_settings
     from transpiler.publish.console import RichProgress, render_summary
     from transpiler.publish.reconcile import ReconcileOptions
     from transpiler.publish.reconcile import reconcile as run
     from transpiler.publish.run import check_settings
 
-    settings = partner_settings(load_settings(), partner)
+    settings = partner_settings(_settings(), partner)
     check_settings(settings)
+    workspace = _workspace(settings)
     options = ReconcileOptions(journal=Path(journal) if journal else None, out_dir=Path(out_dir),
                                cache_dir=Path(cache_dir), skus=list(skus) or None)
     progress = RichProgress(Console(stderr=True), None)
     try:
-        result = run(settings, options, progress=progress)
+        result = run(workspace, options, progress=progress)
     finally:
         progress.stop()
     if as_json:

@@ -29,13 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from transpiler.config import TABLE_KEY, Settings
+from transpiler.config import TABLE_KEY
 from transpiler.errors import PlAmazonError
 from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
 from transpiler.publish.journal import SENDING, Entry, Journal, target_name
 from transpiler.publish.listing import amazon_issue
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
+from transpiler.workspace import Workspace
 
 READ_INCLUDED = ("summaries", "issues")
 #: statuses of a processed listing (the model's ItemSummaryByMarketplace.status)
@@ -172,24 +173,24 @@ class ReconcileResult:
         return 1 if self.summary["failed"] or self.summary["readErrors"] else 0
 
 
-def reconcile(settings: Settings, options: ReconcileOptions | None = None, *, client: Any = None,
+def reconcile(workspace: Workspace, options: ReconcileOptions | None = None, *, client: Any = None,
               table: MappingSet | None = None, progress: Progress | None = None) -> ReconcileResult:
     """Read Amazon's state of every SKU the journal follows; write acknowledgements.xml + report.json.
 
-    `settings` name the target (endpoint, vendor code, marketplace) and its credentials; `client`
+    The workspace's settings name the target (endpoint, vendor code, marketplace) and its
+    credentials, its mapping folder gives the fields issues are mapped to (`table`); `client`
     (an SpApiClient) defaults to one whose rate-limit buckets are shared under `options.cache_dir`.
     Raises PlAmazonError for unusable settings or journal; Amazon failures while reading become
     ERROR acknowledgements (the next run reads those SKUs again).
     """
     from transpiler.publish.run import check_settings, journal_file, shared_client
 
+    settings = workspace.settings
     options = options or ReconcileOptions()
     check_settings(settings)
     progress = progress or Progress()
     if table is None:
-        from transpiler.publish.mappings import default_mapping_dir
-
-        table = MappingSet.load(default_mapping_dir())
+        table = MappingSet.load(workspace.mapping_dir)
     target = target_name(settings.spapi_url, settings.seller_id, settings.marketplace_id)
     path = journal_file(options.journal, options.cache_dir, target)
     owns_client = client is None
