@@ -33,6 +33,7 @@ from transpiler.productlive.table_rules import TableRules, read_table
 from transpiler.publish.listing import prepare
 from transpiler.publish.mappings import MappingSet
 from transpiler.validation import validate
+from transpiler.workspace import Workspace
 
 MUTANTS_PER_TYPE = 160
 TEXTS = ["x", "880609529968", "8806095299686", "Écran Dynamic AMOLED 2X, très lumineux", "é" * 160, "a" * 260,
@@ -134,8 +135,13 @@ def _declared_exception(item: Item, mapping: Mapping) -> bool:
     return False
 
 
+#: One workspace for the module: each product type's validator is compiled once, not per item.
+WORKSPACE = Workspace.create()
+
+
 def _errors(item: Item, mappings: MappingSet) -> list[str]:
-    listing = prepare(item, mappings, Settings(), mode="auto", validate=validate)
+    listing = prepare(item, mappings, Settings(), mode="auto",
+                      validate=lambda name, attributes: validate(name, attributes, workspace=WORKSPACE))
     return [f"{i.code} {','.join(i.fields)}: {i.message}" for i in listing.issues if i.is_error]
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from transpiler.config import FRANCE_LOCALE, FRANCE_MARKETPLACE_ID
+from transpiler.config import FRANCE_LOCALE, FRANCE_MARKETPLACE_ID, TABLE_KEY
 from transpiler.errors import PlAmazonError
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def _model_generator(schema: str) -> Any:
 @main.command()
 @click.argument("items", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--table", "table_path", type=click.Path(dir_okay=False, path_type=str),
-              help="Table structure XML (default: generated/productlive/AMAZON_FR.xml).")
+              help=f"Table structure XML (default: generated/productlive/{TABLE_KEY}.xml).")
 @click.option("--indicator", default="AMAZON_READINESS", show_default=True,
               help="Conditional formatting to evaluate.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
@@ -195,12 +195,13 @@ def readiness(items: str, table_path: str | None, indicator: str, as_json: bool)
     from collections import Counter
     from pathlib import Path
 
+    from transpiler.config import TABLE_KEY
     from transpiler.errors import PlAmazonError
     from transpiler.productlive.readiness import judge_file
     from transpiler.productlive.table_rules import read_table
-    from transpiler.workspace import DEFAULT_GENERATED
 
-    table = read_table(Path(table_path) if table_path else DEFAULT_GENERATED / "productlive" / "AMAZON_FR.xml")
+    default = _workspace().generated_root / "productlive" / f"{TABLE_KEY}.xml"
+    table = read_table(Path(table_path) if table_path else default)
     cf = table.indicator(indicator)
     if cf is None:
         raise PlAmazonError(f"the table has no conditional formatting {indicator!r} "
