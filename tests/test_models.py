@@ -408,7 +408,6 @@ def test_bounds_of_numbers_in_arrays_are_checked_by_the_model_alone(tmp_path):
     """A number that is an array item carries its bounds through ListingRules: the model alone gives
     the schema's verdict."""
     from transpiler.amazon.vocabulary import validator_for
-    from transpiler.validation.validate import validator_for_product_type
 
     schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
     schema["properties"]["driver_sizes"] = {"type": "array", "items": {"type": "object", "properties": {
@@ -417,7 +416,7 @@ def test_bounds_of_numbers_in_arrays_are_checked_by_the_model_alone(tmp_path):
     schema["properties"]["channel_counts"] = {"type": "array", "items": {"type": "integer", "maximum": 8}}
     path = tmp_path / "HEADPHONES_DRIVERS.json"
     path.write_text(json.dumps(schema))
-    validator = validator_for_product_type(path)
+    validator = validator_with_model(path)
     oracle = validator_for(validator.schema)
     base = _payload("HEADPHONES")
     for sizes, counts in (([5, 59.5], [2, 8]), ([4.9], [2]), ([60], [2]), ([40], [9]), ([40], [2.0])):
