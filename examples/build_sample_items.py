@@ -1,17 +1,26 @@
 """Rebuild examples/items.xml and examples/expected.json: the demo's Product-Live items export.
 
-The export is what Product-Live's `table-export-items` would give for the generated AMAZON_FR
-table: the valid sample payloads of tests/data/payloads turned into field values through the
-generated mapping, then varied into new products (valid EANs), enrichments of ASINs of the
-sandbox's catalog, and a few deliberately broken items. `expected.json` says which final status
-each SKU must reach in `make demo`.
+The export is what Product-Live's `table-export-items` gives for the generated AMAZON_FR table, in
+its shape: `<Item partition created updated>`, identifiers, the classification, the status of each
+conditional formatting (computed here with the table's own rules, as Product-Live shows it), then
+the fields; IMAGE values are files on Product-Live's asset host with their attributes (size,
+dimensions, hash, original file name). The values are the valid sample payloads of
+tests/data/payloads turned into field values through the generated mapping, then varied into new
+products (valid EANs), enrichments of ASINs of the sandbox's catalog, and the refusals a real
+export can carry: a required value missing, a compound rule broken (no EAN, no ASIN, no exemption),
+a value over Amazon's limit, a wrong EAN check digit, and an Amazon-side conflict (the suggested
+ASIN belongs to another EAN). `expected.json` says which final status each SKU must reach in
+`make demo`.
 
 Run: .venv/bin/python examples/build_sample_items.py
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +31,18 @@ from transpiler.mapping.field_codec import attributes_to_fields
 from transpiler.mapping.json_codec import load_mapping
 from transpiler.mapping.types import Quantity
 from transpiler.productlive.gtin import check_digit
+from transpiler.productlive.items import FieldValue, Item
+from transpiler.productlive.readiness import judge
+from transpiler.productlive.table_rules import TableRules, read_table
 from transpiler.workspace import DEFAULT_GENERATED
 
 HERE = Path(__file__).resolve().parent
 PAYLOADS = HERE.parent / "tests" / "data" / "payloads"
+#: Product-Live's asset host and the documents folder of the (fictitious) Modelabs account.
+ASSETS = "https://asset.prod.product-live.com/file-map-resize/6571c2e0a4b1d2c3e4f5a6b7_documents/redirect/"
+INDICATORS = ("AMAZON_READINESS", "AMAZON_STATUS")
+#: When the demo items were created in Product-Live, and one item every 37 minutes after that.
+CREATED = datetime(2024, 3, 4, 8, 12, 40, tzinfo=UTC)
 
 
 def ean(body12: str) -> str:
@@ -38,8 +55,28 @@ def base(product_type: str) -> dict[str, Any]:
     return attributes_to_fields(load_mapping(DEFAULT_GENERATED / "mapping", product_type), payload)
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _image(element: etree._Element, key: str, url: str) -> None:
+    """An IMAGE value as Product-Live exports it: the file on its asset host, with its attributes.
+
+    The demo's image URLs name the original file; the file hash (and so the asset URL) is derived
+    from that name so the export is reproducible.
+    """
+    name = url.rsplit("/", 1)[-1]
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    size = 180 + int(digest[:4], 16) % 240
+    etree.SubElement(element, "Field", {
+        "key": key, "width-px": "2000", "height-px": "2000", "size-kb": str(size), "mime-type": "image/jpeg",
+        "file-key": ASSETS + digest, "file-hash": digest, "original-file-name": name, "color-space": "RGB",
+        "color-profile": "NONE"}).text = ASSETS + digest
+
+
 def item(sku: str, product_type: str, values: dict[str, Any], *, identifiers: dict[str, str] | None = None,
          extra: dict[str, Any] | None = None, drop: tuple[str, ...] = ()) -> etree._Element:
+    """One item of the export; its indicators' statuses are filled in by `export`."""
     element = etree.Element("Item", partition="ACTIVE")
     etree.SubElement(element, "Identifier", key="SKU").text = sku
     values = {**values, **(extra or {})}
@@ -57,9 +94,39 @@ def item(sku: str, product_type: str, values: dict[str, Any], *, identifiers: di
         elif isinstance(value, list):
             for entry in value:
                 etree.SubElement(element, "Field", key=key).text = entry
+        elif "image_locator" in key:
+            _image(element, key, str(value))
         else:
             etree.SubElement(element, "Field", key=key).text = str(value)
     return element
+
+
+def _as_item(element: etree._Element) -> Item:
+    item_ = Item(index=0, line=None)
+    for child in element:
+        key = child.get("key", "")
+        if child.tag == "Identifier":
+            item_.identifiers[key] = child.text or ""
+        elif child.tag == "Classification":
+            item_.classifications[key] = child.text or ""
+        elif child.tag == "Field":
+            item_.fields.setdefault(key, []).append(FieldValue(child.text, child.get("suffix")))
+    return item_
+
+
+def export(elements: list[etree._Element], table: TableRules) -> None:
+    """Give each item what Product-Live's export adds: created / updated, the indicators' statuses."""
+    for n, element in enumerate(elements):
+        created = CREATED + timedelta(minutes=37 * n)
+        element.set("created", _stamp(created))
+        element.set("updated", _stamp(created + timedelta(days=9, hours=n % 5, minutes=11 * n % 60)))
+        judged = _as_item(element)
+        after = element.find("Classification")
+        position = list(element).index(after) + 1
+        for offset, indicator in enumerate(INDICATORS):
+            status = etree.Element("Conditional-Formatting", key=indicator)
+            status.text = judge(judged, table, indicator).status
+            element.insert(position + offset, status)
 
 
 def build() -> tuple[list[etree._Element], dict[str, str]]:
@@ -88,8 +155,11 @@ def build() -> tuple[list[etree._Element], dict[str, str]]:
                          extra={"merchant_suggested_asin": "B0CSB7QJ2K",
                                 "item_name": "Samsung Galaxy A55 5G, 128 Go, 8 Go de RAM, Bleu Marine",
                                 "model_name": "Galaxy A55", "model_number": "SM-A556BZKAEUB"}))
+    # published before: Amazon's ASIN and verdict are in the publication fields
     add("ACCEPTED", item("MDL-S24U-512-TITANE", "CELLULAR_PHONE", phone, identifiers={"EAN": ""},
-                         extra={publication.ASIN: "B0CSB9KD4P",
+                         extra={publication.RESULT: publication.RESULT_ACCEPTED, publication.STATUS: "ACCEPTED",
+                                publication.ASIN: "B0CSB9KD4P",
+                                publication.PRODUCT_PAGE: publication.PRODUCT_PAGE_URL.format(asin="B0CSB9KD4P"),
                                 "item_name": "Samsung Galaxy S24 Ultra, 512 Go, 12 Go de RAM, Titane Gris",
                                 "model_name": "Galaxy S24 Ultra"}, drop=("EAN",)))
     add("ACCEPTED", item("MDL-XPERIA10V-NOIR", "CELLULAR_PHONE", phone, identifiers={"EAN": "4548736192218"},
@@ -101,7 +171,7 @@ def build() -> tuple[list[etree._Element], dict[str, str]]:
                         extra={"merchant_suggested_asin": "B0CM7HJ3TQ", "brand": "Lenovo",
                                "item_name": "Lenovo Legion Y70, 256 Go, 12 Go de RAM, Gris",
                                "model_name": "Legion Y70", "model_number": "PB1J0001FR"}))
-    # deliberately invalid: wrong EAN check digit; no title (required)
+    # refused: a wrong EAN check digit (typed in); a required value missing (no title)
     add("INVALID", item("MDL-S24-BAD-EAN", "CELLULAR_PHONE", phone, identifiers={"EAN": "8806095299687"}))
     add("INVALID", item("MDL-S24-SANS-TITRE", "CELLULAR_PHONE", phone, identifiers={"EAN": ean("880609529973")},
                         drop=("item_name",)))
@@ -120,9 +190,10 @@ def build() -> tuple[list[etree._Element], dict[str, str]]:
                          extra={"merchant_suggested_asin": "B0CSC2MF8V",
                                 "item_name": "Samsung Smart View Wallet Case pour Galaxy S24, Noir",
                                 "form_factor": "flip_cover"}))
-    # deliberately invalid: a weight that is not a number
-    add("INVALID", item("MDL-COQUE-S24-POIDS", "CELLULAR_PHONE_CASE", case, identifiers={"EAN": ean("880609542702")},
-                        extra={"item_weight": Quantity("léger", "grams")}))
+    # refused: a compound rule broken, the first rule of a new product (no EAN, no ASIN, not exempt)
+    add("INVALID", item("MDL-COQUE-S24-SANS-ID", "CELLULAR_PHONE_CASE", case, identifiers={"EAN": ""},
+                        extra={"item_name": "Samsung Silicone Case pour Galaxy S24, coque en silicone, Jaune",
+                               "color": "Jaune", "color_standardized_values": "Jaune"}, drop=("EAN",)))
 
     # -- HEADPHONES
     add("ACCEPTED", item("MDL-WH1000XM5-NOIR", "HEADPHONES", headphones, identifiers={"EAN": "4548736132610"},
@@ -133,29 +204,34 @@ def build() -> tuple[list[etree._Element], dict[str, str]]:
     add("ACCEPTED", item("MDL-WH1000XM5-BLEU", "HEADPHONES", headphones, identifiers={"EAN": ean("454873613271")},
                          extra={"item_name": "Sony WH-1000XM5 Casque sans fil à réduction de bruit, Bluetooth, Bleu "
                                              "Nuit", "color": "Bleu Nuit", "color_standardized_values": "Bleu"}))
-    # accepted with a warning raised during processing: an image served over http
+    # accepted with a warning raised while Amazon processes it: a title over 150 characters
     add("ACCEPTED", item("MDL-WH1000XM5-SABLE", "HEADPHONES", headphones, identifiers={"EAN": ean("454873613272")},
-                         extra={"item_name": "Sony WH-1000XM5 Casque sans fil à réduction de bruit, Bluetooth, Sable",
-                                "color": "Sable", "color_standardized_values": "Beige",
-                                "other_product_image_locator_1_media_location":
-                                    "http://www.modelabs.fr/medias/produits/wh-1000xm5-sable.jpg"}))
-    # deliberately invalid: a field the table does not have; a product type the table does not have
+                         extra={"item_name": "Sony WH-1000XM5 Casque sans fil à réduction de bruit, Bluetooth, Sable, "
+                                             "autonomie 30 heures, charge rapide, microphones pour appels, pliable "
+                                             "avec étui de transport",
+                                "color": "Sable", "color_standardized_values": "Beige"}))
+    # refused: a value over Amazon's limit (a title of more than 200 characters)
     add("INVALID", item("MDL-WF1000XM5-NOIR", "HEADPHONES", headphones, identifiers={"EAN": "4548736144125"},
-                        extra={"merchant_suggested_asin": "B0BX4PRN6D", "couleur_principale": "noir"}))
-    add("INVALID", item("MDL-TAB-S9-GRIS", "TABLET", phone, identifiers={"EAN": ean("880609530000")}))
+                        extra={"merchant_suggested_asin": "B0BX4PRN6D",
+                               "item_name": "Sony WF-1000XM5 Écouteurs sans fil à réduction de bruit, Bluetooth, Noir, "
+                                            "jusqu'à 24 heures d'autonomie avec le boîtier de charge, résistants aux "
+                                            "éclaboussures IPX4, microphones pour des appels clairs, son haute "
+                                            "résolution"}))
     return items, expected
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write items.xml and expected.json into `out` (this folder unless a folder is given)."""
     items, expected = build()
+    export(items, read_table(DEFAULT_GENERATED / "productlive" / "AMAZON_FR.xml"))
     table = etree.Element("Table", key="AMAZON_FR")
     container = etree.SubElement(table, "Items")
     container.extend(items)
     etree.indent(table, space="  ")
-    (HERE / "items.xml").write_bytes(etree.tostring(table, xml_declaration=True, encoding="utf-8") + b"\n")
-    (HERE / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{len(items)} items written to {HERE / 'items.xml'}")
+    (out / "items.xml").write_bytes(etree.tostring(table, xml_declaration=True, encoding="utf-8") + b"\n")
+    (out / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{len(items)} items written to {out / 'items.xml'}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)

@@ -29,7 +29,7 @@ from transpiler.workspace import Workspace
 
 NEW = "MDL-S24-256-NOIR"  # a new EAN: Amazon creates an ASIN
 CONFLICT = "MDL-LEGION-Y70-GRIS"  # its ASIN belongs to another EAN: refused after acceptance
-HTTP_IMAGE = "MDL-WH1000XM5-SABLE"  # an image over http: a warning after acceptance
+LONG_TITLE = "MDL-WH1000XM5-SABLE"  # a title over 150 characters: a warning after acceptance
 HOURS = 3600.0
 
 
@@ -58,10 +58,10 @@ def items_of(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(slow_amazon, tmp_path):
-    items = subset([NEW, CONFLICT, HTTP_IMAGE], tmp_path)
+    items = subset([NEW, CONFLICT, LONG_TITLE], tmp_path)
     published = report(run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2))
     assert {sku: (i["status"], i["asin"]) for sku, i in published.items()} == {
-        NEW: ("ACCEPTED", None), CONFLICT: ("ACCEPTED", "B0CM7HJ3TQ"), HTTP_IMAGE: ("ACCEPTED", None)}
+        NEW: ("ACCEPTED", None), CONFLICT: ("ACCEPTED", "B0CM7HJ3TQ"), LONG_TITLE: ("ACCEPTED", None)}
     assert all("pl-amazon reconcile" in i["note"] for i in published.values())  # the follow-up was bounded
 
     early = check(slow_amazon, tmp_path, "early")
@@ -77,9 +77,9 @@ def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(
     assert got[CONFLICT]["status"] == "INVALID" and "refusée par Amazon lors du traitement" in got[CONFLICT]["note"]
     assert [i["code"] for i in got[CONFLICT]["issues"]] == ["8541"]
     assert got[CONFLICT]["issues"][0]["categories"] == ["INVALID_ATTRIBUTE"]
-    assert got[HTTP_IMAGE]["status"] == "ACCEPTED" and got[HTTP_IMAGE]["asin"].startswith("B0")
-    assert [i["severity"] for i in got[HTTP_IMAGE]["issues"]] == ["WARNING"]
-    assert got[HTTP_IMAGE]["issues"][0]["fields"] == ["other_product_image_locator_1_media_location"]
+    assert got[LONG_TITLE]["status"] == "ACCEPTED" and got[LONG_TITLE]["asin"].startswith("B0")
+    assert [i["severity"] for i in got[LONG_TITLE]["issues"]] == ["WARNING"]
+    assert got[LONG_TITLE]["issues"][0]["fields"] == ["item_name"]
     assert later.exit_code == 1  # an item ended INVALID
 
     xml = etree.parse(str(later.acknowledgements_path)).getroot()
@@ -93,12 +93,12 @@ def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(
     # the journal now holds the outcome: a rerun of publish on the same data sends nothing
     rerun = report(run(slow_amazon, tmp_path, items, out_dir=tmp_path / "rerun"))
     assert {sku: (i["status"], i["unchanged"]) for sku, i in rerun.items()} == {
-        NEW: ("ACCEPTED", True), CONFLICT: ("INVALID", True), HTTP_IMAGE: ("ACCEPTED", True)}
+        NEW: ("ACCEPTED", True), CONFLICT: ("INVALID", True), LONG_TITLE: ("ACCEPTED", True)}
     assert rerun[NEW]["asin"] == got[NEW]["asin"]
 
 
 def test_given_skus_are_read_whatever_their_state(slow_amazon, tmp_path):
-    items = subset([NEW, HTTP_IMAGE], tmp_path)
+    items = subset([NEW, LONG_TITLE], tmp_path)
     run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
     slow_amazon.advance_clock(HOURS + 1)
     check(slow_amazon, tmp_path, "all")

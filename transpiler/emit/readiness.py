@@ -39,10 +39,10 @@ from transpiler.emit.table_records import (
     TableField,
 )
 from transpiler.mapping import publication
-from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, EXTERNAL_IDENTIFIER, IDENTITY_ATTRIBUTES
+from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, EXTERNAL_IDENTIFIER
 from transpiler.mapping.keys import slug
 from transpiler.mapping.types import FieldMapping, Mapping
-from transpiler.mapping.wording import clip, condition_fr, limits_fr, quote
+from transpiler.mapping.wording import clip, condition_fr, identity_fr, limits_fr, quote
 from transpiler.rules.conditions import Condition, Effect, Require, RequireOneOf, effect_paths
 from transpiler.rules.describe import describe
 
@@ -51,8 +51,6 @@ READY, INCOMPLETE, INVALID = "READY", "INCOMPLETE", "INVALID"
 TITLE = "Préparation Amazon"
 DESCRIPTION = ("Prêt : toutes les règles d'Amazon que Product-Live peut vérifier sont respectées. Incomplet : une "
                "valeur obligatoire pour Amazon manque. Invalide : une valeur enfreint une règle d'Amazon.")
-IDENTITY_TITLE = ("Produit sans identifiant : renseignez l'EAN, un ASIN suggéré ou déclarez le produit exempté "
-                  "d'identifiant.")
 GTIN_PATTERN = "^([0-9]{8}|[0-9]{12,14})$"
 OTHER_OPTION_TITLE = "Option non proposée par Amazon pour ce type de produit."
 OTHER_UNIT_TITLE = "Unité non proposée par Amazon pour ce type de produit."
@@ -258,7 +256,7 @@ class _Builder:
                     attached = False
                     continue
                 # a rule on the items of an attribute is worded for the one item it checks
-                title = _identity_title(condition, effect) or condition_fr(condition, mapping, effect, otherwise,
+                title = identity_fr(condition, effect) or condition_fr(condition, mapping, effect, otherwise,
                                                                            per_item=bool(condition.scope))
                 self.add_groups(status, key, rule_key, title, groups)
             if attached:
@@ -314,17 +312,6 @@ class _Builder:
             self.out.add(Entry(INVALID, element, fm.key, ConditionRule(
                 "other-type-unit", OTHER_UNIT_TITLE,
                 tuple((Atom(fm.key, "EQUALS", (u,), "SUFFIX_KEY"),) for u in units))))
-
-
-def _identity_title(condition: Condition, effect: Effect) -> str | None:
-    """The identifier rule of a new product (an EAN, or an ASIN, or the exemption) in plain words."""
-    asked = {p.split(".")[0] for p in effect_paths(effect)}
-    tested = set(condition.attributes)
-    if not isinstance(effect, Require) or not asked <= IDENTITY_ATTRIBUTES or len(tested & IDENTITY_ATTRIBUTES) < 2:
-        return None
-    if tested - IDENTITY_ATTRIBUTES == {"parentage_level"}:
-        return IDENTITY_TITLE.removesuffix(".") + " (un produit parent de variations en est dispensé)."
-    return IDENTITY_TITLE if tested <= IDENTITY_ATTRIBUTES else None
 
 
 def _simple(group: frozenset[Atom], key: str, multi: set[str]) -> Control | None:

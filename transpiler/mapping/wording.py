@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from transpiler.json_equality import json_in
+from transpiler.mapping.identifiers import IDENTITY_ATTRIBUTES
 from transpiler.mapping.types import FieldMapping, Mapping, item_path
 from transpiler.rules.conditions import (
     AllOf,
@@ -31,6 +32,7 @@ from transpiler.rules.conditions import (
     RequireContains,
     RequireOneOf,
     ValueIn,
+    effect_paths,
 )
 
 MAX_TITLE = 255
@@ -69,7 +71,7 @@ def path_title(mapping: Mapping | None, path: str) -> str:
     if len(bases) == 1:
         return bases.pop()
     rules = mapping.rules(path.split(".")[0])
-    if rules.title and "." not in path:
+    if rules.title:  # several fields hold the attribute's values (EAN, GTIN, UPC…): its own name
         return rules.title
     return " / ".join(sorted(bases, key=[_SLOT_SUFFIX.sub("", f.title) for f in fields].index))
 
@@ -202,6 +204,24 @@ def condition_fr(condition: Condition, mapping: Mapping | None, effect: Effect |
     if scope and not per_item:
         text = f"Pour chaque {quote(path_title(mapping, scope))}, {text[0].lower()}{text[1:]}"
     return clip(text + ".", limit)
+
+
+IDENTITY_FR = ("Produit sans identifiant : renseignez l'EAN, un ASIN suggéré ou déclarez le produit exempté "
+               "d'identifiant")
+
+
+def identity_fr(condition: Condition, effect: Effect | None = None) -> str | None:
+    """The identifier rule of a new product (an EAN, or an ASIN, or the exemption) in plain words,
+    None for any other rule."""
+    effects = (effect,) if effect is not None else condition.then
+    asked = {p.split(".")[0] for e in effects for p in effect_paths(e)}
+    tested = set(condition.attributes)
+    if not effects or not all(isinstance(e, Require) for e in effects) or not asked <= IDENTITY_ATTRIBUTES \
+            or len(tested & IDENTITY_ATTRIBUTES) < 2:
+        return None
+    if tested - IDENTITY_ATTRIBUTES == {"parentage_level"}:
+        return IDENTITY_FR + " (un produit parent de variations en est dispensé)."
+    return IDENTITY_FR + "." if tested <= IDENTITY_ATTRIBUTES else None
 
 
 def _negate(sentence: str) -> str:

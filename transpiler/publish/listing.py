@@ -21,7 +21,7 @@ from transpiler.mapping.family_codec import FamilyRole, family_attributes
 from transpiler.mapping.field_codec import fields_to_attributes
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, SKU
 from transpiler.mapping.types import FieldMapping, Mapping, Quantity
-from transpiler.mapping.wording import condition_fr, titled
+from transpiler.mapping.wording import condition_fr, identity_fr, titled
 from transpiler.productlive.acknowledgement import Issue
 from transpiler.productlive.gtin import gtin_problem, gtin_type
 from transpiler.productlive.items import Item
@@ -260,7 +260,7 @@ def _from_validation(issue: Any, mapping: Mapping, table: MappingSet) -> Issue:
     message = titled(str(issue.message), mapping)
     rule = getattr(issue, "rule", None)
     if rule is not None:  # the rule in words, with the fields' titles and the options' titles
-        message += f" Règle d'Amazon : {condition_fr(rule, mapping, limit=None)}"
+        message += f" Règle d'Amazon : {identity_fr(rule) or condition_fr(rule, mapping, limit=None)}"
     return Issue(
         code=str(issue.code),
         severity=str(getattr(issue, "severity", "ERROR")),
