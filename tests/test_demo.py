@@ -1,7 +1,8 @@
 """`make demo` tells the whole story on the embedded sandbox and checks it ran as expected.
 
-The demo runs once for this module (it serves the sandbox on a socket and waits on the wall clock,
-as a person watching it would); each test reads that run.
+The demo runs once for this module, with its sandbox served on a socket as `make demo` does, on the
+sandbox's clock (`sandbox_time`: the pauses a person watching would see advance that clock instead);
+each test reads that run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.socket
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
     out = tmp_path_factory.mktemp("demo") / "demo"
-    return run_demo(out_dir=out), out
+    return run_demo(out_dir=out, sandbox_time=True), out
 
 
 def _report(out: Path) -> dict[str, Any]:
