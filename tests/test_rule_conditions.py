@@ -22,7 +22,7 @@ from transpiler.mapping.builder import build_mapping
 from transpiler.mapping.field_codec import fields_to_attributes
 from transpiler.mapping.types import Mapping, Quantity
 from transpiler.productlive.items import FieldValue, Item
-from transpiler.productlive.readiness import _Values, group_holds
+from transpiler.productlive.readiness import ItemValues, group_holds
 from transpiler.productlive.table_rules import Condition as PLCondition
 from transpiler.rules.conditions import Condition, Effect
 from transpiler.rules.evaluate import holds, violations
@@ -87,7 +87,7 @@ def _agree(product_type: ProductType, mapping: Mapping) -> tuple[int, int]:
                     values = {f.key: _value(rng, f) for f in fields if rng.random() < 0.5}
                     attributes = fields_to_attributes(mapping, values, Settings())
                     expected = _broken(condition, effect, otherwise, attributes)
-                    assert group_holds(pl_groups, _Values(_item(values))) == expected, (
+                    assert group_holds(pl_groups, ItemValues(_item(values))) == expected, (
                         product_type.name, condition.source, effect, values)
                 checked += 1
     return checked, skipped

@@ -42,7 +42,7 @@ from transpiler.mapping import publication
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, EXTERNAL_IDENTIFIER
 from transpiler.mapping.keys import slug
 from transpiler.mapping.types import FieldMapping, Mapping
-from transpiler.mapping.wording import clip, condition_fr, identity_fr, limits_fr, quote
+from transpiler.mapping.wording import clip, condition_fr, fields_at, identity_fr, limits_fr, quote
 from transpiler.rules.conditions import Condition, Effect, Require, RequireOneOf, effect_paths
 from transpiler.rules.describe import describe
 
@@ -212,7 +212,7 @@ class _Builder:
         scope = condition.scope
         paths = effect_paths(effect)
         sources = {a.source for g in groups for a in g}
-        candidates = [f.key for p in paths for f in _fields_at(self.view.mapping, f"{scope}.{p}" if scope else p)
+        candidates = [f.key for p in paths for f in fields_at(self.view.mapping, f"{scope}.{p}" if scope else p)
                       if f.key in sources]
         candidates += sorted(sources, key=lambda k: self.order.get(k, len(self.order)))
         for key in candidates:
@@ -329,12 +329,6 @@ def _simple(group: frozenset[Atom], key: str, multi: set[str]) -> Control | None
     if other.operator == "IN" and other.source not in multi:
         return Rule("Rule-Required-If-Another-Field-Has-Options", (("field", other.source),), other.values)
     return None
-
-
-def _fields_at(mapping: Mapping, path: str) -> list[FieldMapping]:
-    from transpiler.mapping.wording import fields_at
-
-    return fields_at(mapping, path)
 
 
 def _with_known_asin(mapping: Mapping) -> Mapping:

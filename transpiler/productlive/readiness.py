@@ -63,7 +63,7 @@ class Verdict:
                 "findings": [{"key": f.key, "message": f.message, "rule": f.rule} for f in self.findings]}
 
 
-class _Values:
+class ItemValues:
     """The values of one item by key, as the rules see them."""
 
     def __init__(self, item: Item):
@@ -98,7 +98,7 @@ _COMPARE = {
 }
 
 
-def holds(condition: Condition, values: _Values) -> bool:
+def holds(condition: Condition, values: ItemValues) -> bool:
     """Whether one `<Condition>` holds for the item."""
     texts = values.texts(condition.source)
     op = condition.operator
@@ -124,7 +124,7 @@ def holds(condition: Condition, values: _Values) -> bool:
     return False
 
 
-def group_holds(groups: Iterable[Iterable[Condition]], values: _Values) -> bool:
+def group_holds(groups: Iterable[Iterable[Condition]], values: ItemValues) -> bool:
     """Conditions of a group all hold (AND); the rule holds when some group does (OR)."""
     return any(all(holds(c, values) for c in group) for group in groups)
 
@@ -136,7 +136,7 @@ def _ean13_ok(text: str) -> bool:
 class _Judge:
     def __init__(self, table: TableRules, item: Item, category: str | None, classification: str | None):
         self.table = table
-        self.values = _Values(item)
+        self.values = ItemValues(item)
         self.category = category
         self.classification = classification
 
