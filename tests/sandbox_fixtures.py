@@ -12,7 +12,10 @@ Nothing happens on the sandbox until a request arrives or its clock moves, so:
 - give the code under test the sandbox's time: `client_for(sandbox)` builds the real SP-API client
   with `sleep=sandbox.sleep, clock=sandbox.now`, and `publish(..., clock=sandbox.now,
   sleep=sandbox.sleep)` makes the follow-up and feed waits advance the sandbox clock (see
-  `tests/test_publish_sandbox.py::run`). A wait of an hour then costs nothing.
+  `publish_run`). A wait of an hour then costs nothing;
+- hand `publish()` / `reconcile()` `workspace_for(sandbox)`: the session's workspace (schemas
+  compiled once) with settings pointing at the sandbox; `publish_run(sandbox, tmp_path, ...)`
+  does all of this for a whole publication.
 
 The compiled definitions (`sandbox_definitions`) are shared by every in-process sandbox of the
 session, so a schema is compiled once per run, not once per test.
@@ -26,8 +29,9 @@ it are marked `socket` automatically (`pytest -m "not socket"` skips them).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,6 +45,8 @@ from transpiler.sandbox.runner import SandboxHandle, open_sandbox, start_sandbox
 from transpiler.sandbox.settings import default_definitions_root
 
 MARKETPLACE = "A13V1IB3VIYZZH"
+#: The sample Product-Live export the demo publishes.
+EXAMPLE_ITEMS = Path(__file__).resolve().parents[1] / "examples" / "items.xml"
 
 #: Short processing delays keep IN_QUEUE / IN_PROGRESS / pending states observable; on the manual
 #: clock of an in-process sandbox they pass only when a test advances it.
@@ -84,6 +90,18 @@ def settings_for(handle: SandboxHandle, **overrides: Any) -> Settings:
     })
 
 
+@pytest.fixture(scope="session")
+def workspace_for(workspace: Any) -> Callable[..., Any]:
+    """`workspace_for(handle, **settings)`: the session's workspace (its compiled product types,
+    validators and models, built once) with settings that point at `handle`. What `publish()` and
+    `reconcile()` take; a `Workspace.create(...)` per call would compile every schema again."""
+
+    def make(handle: SandboxHandle, **overrides: Any) -> Any:
+        return dataclasses.replace(workspace, settings=settings_for(handle, **overrides))
+
+    return make
+
+
 def client_for(handle: SandboxHandle, **options: Any) -> Any:
     """The project's SP-API client bound to the sandbox and living on its clock.
 
@@ -99,6 +117,24 @@ def client_for(handle: SandboxHandle, **options: Any) -> Any:
         options.setdefault("sleep", handle.sleep)
         options.setdefault("clock", handle.now)
     return client_from_settings(settings, http, **options)
+
+
+@pytest.fixture
+def publish_run(workspace_for: Callable[..., Any]) -> Callable[..., Any]:
+    """`publish_run(handle, tmp, items=examples/items.xml, client=None, **options)`: `publish()` on the
+    sandbox through the real client (`client_for`), with the session's compiled schemas
+    (`workspace_for`) and the files under `tmp` (`out/`, `journal.sqlite3`); `options` are
+    PublishOptions. Every wait (follow-up, feed polling, rate limits) advances the sandbox clock."""
+    from transpiler.publish.run import PublishOptions, publish
+
+    def run(handle: SandboxHandle, tmp: Path, items: Path = EXAMPLE_ITEMS, client: Any = None,
+            **options: Any) -> Any:
+        values = {"out_dir": tmp / "out", "journal": tmp / "journal.sqlite3", "follow_up_delay": 0.3,
+                  "follow_up_timeout": 10.0, "feed_poll": 0.1, **options}
+        return publish(items, workspace_for(handle), PublishOptions(**values),
+                       client=client or client_for(handle), clock=handle.now, sleep=handle.sleep)
+
+    return run
 
 
 # -- contract checking: every SP-API response against the official OpenAPI models ----------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_publish_sandbox import report, run, subset
+from tests.test_publish_sandbox import report, subset
 from transpiler.mapping import publication
 from transpiler.productlive.items import Item, read_items
 from transpiler.productlive.readiness import judge
@@ -27,8 +27,8 @@ SKUS = [ACCEPTED, ENRICHED, LATE, UNTITLED]
 
 
 @pytest.fixture
-def published(sandbox: SandboxHandle, tmp_path: Path) -> tuple[dict[str, Item], dict[str, dict]]:
-    result = run(sandbox, tmp_path, items=subset(SKUS, tmp_path), via="listings")
+def published(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> tuple[dict[str, Item], dict[str, dict]]:
+    result = publish_run(sandbox, tmp_path, items=subset(SKUS, tmp_path), via="listings")
     acks = {i.identifier("SKU"): i for i in read_items(result.acknowledgements_path)}
     return acks, report(result)
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from tests.sandbox_fixtures import sandbox  # noqa: F401 - pytest fixture
-from tests.test_publish_sandbox import report, run, subset
+from tests.test_publish_sandbox import report, subset
 from transpiler.amazon.json_text import JsonTextError, read_json
 from transpiler.amazon.numbers import MAX_SAFE_INTEGER, NumberTextError, parse_decimal
 from transpiler.cli import main
@@ -194,9 +194,9 @@ def bad_number_export(tmp: Path) -> Path:
 
 
 @pytest.mark.parametrize("via", ["listings", "feed"])
-def test_bad_numbers_are_issues_and_the_run_goes_on(sandbox: SandboxHandle, tmp_path: Path,  # noqa: F811
+def test_bad_numbers_are_issues_and_the_run_goes_on(publish_run, sandbox: SandboxHandle, tmp_path: Path,  # noqa: F811
                                                     via: str) -> None:
-    result = run(sandbox, tmp_path, items=bad_number_export(tmp_path), via=via)
+    result = publish_run(sandbox, tmp_path, items=bad_number_export(tmp_path), via=via)
     items = report(result)
     assert items[GOOD]["status"] == "ACCEPTED"
     for suffix, (key, _) in BAD_VALUES.items():

@@ -11,7 +11,7 @@ from lxml import etree
 
 from tests.family_items import MODEL_TITLE, article, ean, export, model_item
 from tests.sandbox_fixtures import client_for
-from tests.test_publish_sandbox import report, run, stored
+from tests.test_publish_sandbox import report, stored
 from transpiler.mapping import publication
 from transpiler.productlive.items import read_items
 from transpiler.sandbox.runner import SandboxHandle
@@ -54,11 +54,11 @@ def acknowledgements(result: Any) -> etree._Element:
 
 
 @pytest.mark.parametrize("colours", [False, True], ids=["model-article", "model-colour-article"])
-def test_a_family_is_published_parent_first_with_an_asin_per_child(sandbox: SandboxHandle, tmp_path: Path,
+def test_a_family_is_published_parent_first_with_an_asin_per_child(publish_run, sandbox: SandboxHandle, tmp_path: Path,
                                                                     colours: bool) -> None:
     items = export(tmp_path / "famille.xml", model_item(PARENT, ARTICLES, colours=colours))
     client, recorder = recorded(sandbox)
-    result = run(sandbox, tmp_path, items, client=client, via="listings")
+    result = publish_run(sandbox, tmp_path, items, client=client, via="listings")
     answers = report(result)
     assert result.exit_code == 0
     assert {sku: a["status"] for sku, a in answers.items()} == {PARENT: "ACCEPTED",
@@ -97,11 +97,12 @@ def test_a_family_is_published_parent_first_with_an_asin_per_child(sandbox: Sand
     assert answer.identifier("PARENT_SKU") == PARENT and len(list(answer.descendants())) == (6 if colours else 4)
 
 
-def test_a_refused_parent_explains_why_its_children_were_not_sent(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_a_refused_parent_explains_why_its_children_were_not_sent(publish_run, sandbox: SandboxHandle,
+                                                                   tmp_path: Path) -> None:
     asin_key = publication.parent_key(publication.ASIN)  # an enrichment of a parent ASIN mistyped in the model
     items = export(tmp_path / "famille.xml", model_item(PARENT, ARTICLES, model_extra={asin_key: "B0PASUNASIN"}))
     client, recorder = recorded(sandbox)
-    result = run(sandbox, tmp_path, items, client=client, via="listings")
+    result = publish_run(sandbox, tmp_path, items, client=client, via="listings")
     answers = report(result)
     assert answers[PARENT]["status"] == "INVALID" and result.exit_code == 1
     assert answers[PARENT]["issues"][0]["fields"] == [asin_key]
@@ -119,10 +120,10 @@ def test_a_refused_parent_explains_why_its_children_were_not_sent(sandbox: Sandb
         "NOT_SENT"] * 4
 
 
-def test_a_duplicate_combination_is_refused_before_sending(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_a_duplicate_combination_is_refused_before_sending(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     twin = article("GS24-NOIR-256-BIS", "Noir Onyx", 256, ean("880609530104"))
     items = export(tmp_path / "famille.xml", model_item(PARENT, [*ARTICLES, twin]))
-    result = run(sandbox, tmp_path, items, via="listings")
+    result = publish_run(sandbox, tmp_path, items, via="listings")
     answers = report(result)
     assert answers["GS24-NOIR-256-BIS"]["status"] == "INVALID"
     issue = answers["GS24-NOIR-256-BIS"]["issues"][0]
@@ -133,11 +134,11 @@ def test_a_duplicate_combination_is_refused_before_sending(sandbox: SandboxHandl
     assert "GS24-NOIR-256-BIS" not in stored(sandbox)
 
 
-def test_a_model_needs_a_theme_for_several_articles_and_one_article_is_a_plain_listing(
+def test_a_model_needs_a_theme_for_several_articles_and_one_article_is_a_plain_listing(publish_run,
         sandbox: SandboxHandle, tmp_path: Path) -> None:
     no_theme = model_item("GS24-SANS-THEME", ARTICLES[:2], theme=None)
     single = model_item("GS24-SEUL", [article("GS24-SEUL-128", "Noir Onyx", 128, ean("880609530105"))], theme=None)
-    result = run(sandbox, tmp_path, export(tmp_path / "x.xml", no_theme, single), via="listings")
+    result = publish_run(sandbox, tmp_path, export(tmp_path / "x.xml", no_theme, single), via="listings")
     answers = report(result)
     assert answers["GS24-SANS-THEME"]["status"] == "INVALID"
     assert "pas de thème de variation" in answers["GS24-SANS-THEME"]["issues"][0]["message"]
@@ -162,9 +163,9 @@ def _with_asins(tree: etree._Element, answers: dict[str, Any]) -> None:
                 "asin"]
 
 
-def test_enrichment_adds_a_colour_and_moves_a_child_without_resending_relationships(
+def test_enrichment_adds_a_colour_and_moves_a_child_without_resending_relationships(publish_run,
         sandbox: SandboxHandle, tmp_path: Path) -> None:
-    first = run(sandbox, tmp_path, export(tmp_path / "v1.xml", model_item(PARENT, ARTICLES),
+    first = publish_run(sandbox, tmp_path, export(tmp_path / "v1.xml", model_item(PARENT, ARTICLES),
                                           model_item("GS24-AUTRE", [], theme="COLOR/MEMORY_STORAGE_CAPACITY")),
                 via="listings")
     answers = report(first)
@@ -177,7 +178,7 @@ def test_enrichment_adds_a_colour_and_moves_a_child_without_resending_relationsh
     for model in v2:
         _with_asins(model, answers)
     client, recorder = recorded(sandbox)
-    second = run(sandbox, tmp_path, export(tmp_path / "v2.xml", *v2), client=client, via="listings")
+    second = publish_run(sandbox, tmp_path, export(tmp_path / "v2.xml", *v2), client=client, via="listings")
     again = report(second)
     assert second.exit_code == 0, again
     assert again["GS24-CREME-256"]["status"] == "ACCEPTED" and again["GS24-CREME-256"]["mode"] == "create"
@@ -205,9 +206,9 @@ def sandbox_relationships(handle: SandboxHandle, sku: str) -> dict[str, Any]:
     return Listings(handle.state).item(listing, ["relationships"], "fr_FR")
 
 
-def test_feed_mode_sends_parents_then_children(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_feed_mode_sends_parents_then_children(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     items = export(tmp_path / "famille.xml", model_item(PARENT, ARTICLES))
-    result = run(sandbox, tmp_path, items, via="feed")
+    result = publish_run(sandbox, tmp_path, items, via="feed")
     answers = report(result)
     assert result.exit_code == 0 and len(result.summary["feeds"]) == 2
     assert {a["status"] for a in answers.values()} == {"ACCEPTED"}

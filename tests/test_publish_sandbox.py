@@ -11,7 +11,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.sandbox_fixtures import client_for, settings_for
+from tests.sandbox_fixtures import client_for
 from transpiler.mapping import publication
 from transpiler.productlive.items import read_items
 from transpiler.publish.run import PublishOptions, PublishResult, publish
@@ -22,15 +22,6 @@ from transpiler.workspace import Workspace
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "items.xml"
 EXPECTED = json.loads((REPO / "examples" / "expected.json").read_text(encoding="utf-8"))
-
-
-def run(handle: SandboxHandle, tmp: Path, items: Path = EXAMPLE, client: Any = None, **options: Any) -> PublishResult:
-    """Publish through the real client; every wait (follow-up, feed polling, rate limits) advances the
-    sandbox clock instead of sleeping."""
-    values = {"out_dir": tmp / "out", "journal": tmp / "journal.sqlite3", "follow_up_delay": 0.3,
-              "follow_up_timeout": 10.0, "feed_poll": 0.1, **options}
-    return publish(items, Workspace.create(settings_for(handle)), PublishOptions(**values),
-                   client=client or client_for(handle), clock=handle.now, sleep=handle.sleep)
 
 
 def report(result: PublishResult) -> dict[str, dict[str, Any]]:
@@ -57,8 +48,8 @@ def stored(handle: SandboxHandle) -> dict[str, dict[str, Any]]:
     return {row["sku"]: row for row in handle.state.store.listings("MODEL")}
 
 
-def test_mixed_batch_every_item_ends_as_expected(sandbox: SandboxHandle, tmp_path: Path) -> None:
-    result = run(sandbox, tmp_path, via="listings")
+def test_mixed_batch_every_item_ends_as_expected(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
+    result = publish_run(sandbox, tmp_path, via="listings")
     items = report(result)
     assert {sku: item["status"] for sku, item in items.items()} == EXPECTED
     assert result.exit_code == 1  # some items are INVALID
@@ -94,22 +85,22 @@ def test_mixed_batch_every_item_ends_as_expected(sandbox: SandboxHandle, tmp_pat
     assert "[ERREUR" in acks["MDL-S24-BAD-EAN"].first(publication.ISSUES)
 
 
-def test_rerun_on_unchanged_data_sends_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
-    first = run(sandbox, tmp_path, via="listings")
+def test_rerun_on_unchanged_data_sends_nothing(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
+    first = publish_run(sandbox, tmp_path, via="listings")
     before = {sku: row["updated"] for sku, row in stored(sandbox).items()}
-    second = run(sandbox, tmp_path, via="listings")
+    second = publish_run(sandbox, tmp_path, via="listings")
     after = {sku: row["updated"] for sku, row in stored(sandbox).items()}
     assert before == after
     sent = sum(1 for s in report(first).values() if s["operation"])
     assert second.summary["unchanged"] == sent and second.summary["operations"] == {}
     assert {k: v["status"] for k, v in report(second).items()} == EXPECTED
-    forced = run(sandbox, tmp_path, via="listings", force=True)
+    forced = publish_run(sandbox, tmp_path, via="listings", force=True)
     assert forced.summary["unchanged"] == 0 and forced.summary["operations"]
 
 
-def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_enrich_an_existing_sku_by_patch(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     sku = "MDL-A55-128-BLEU"
-    first = run(sandbox, tmp_path, items=subset([sku], tmp_path, "a.xml"), via="listings")
+    first = publish_run(sandbox, tmp_path, items=subset([sku], tmp_path, "a.xml"), via="listings")
     assert report(first)[sku]["operation"] == "PUT" and report(first)[sku]["mode"] == "enrich"
 
     def change(item: etree._Element) -> None:
@@ -117,7 +108,7 @@ def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path)
         item.remove(item.find("Field[@key='generic_keyword_1']"))
         item.find("Field[@key='brand']").text = "Samsung Electronics"  # `editable: false` in the schema
 
-    second = run(sandbox, tmp_path, items=subset([sku], tmp_path, "b.xml", change), via="listings")
+    second = publish_run(sandbox, tmp_path, items=subset([sku], tmp_path, "b.xml", change), via="listings")
     ack = report(second)[sku]
     assert ack["status"] == "ACCEPTED" and ack["operation"] == "PATCH"
     assert "item_name" in ack["note"] and "generic_keyword" in ack["note"] and "brand" not in ack["note"]
@@ -130,25 +121,25 @@ def test_enrich_an_existing_sku_by_patch(sandbox: SandboxHandle, tmp_path: Path)
     assert listing["attributes"]["brand"][0]["value"] == "Samsung"  # not editable on an existing item
 
 
-def test_enrich_by_put_when_the_sku_is_new(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_enrich_by_put_when_the_sku_is_new(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     sku = "MDL-S24U-512-TITANE"  # ASIN only in the publication field, no EAN
-    result = run(sandbox, tmp_path, items=subset([sku], tmp_path), mode="enrich", via="listings")
+    result = publish_run(sandbox, tmp_path, items=subset([sku], tmp_path), mode="enrich", via="listings")
     ack = report(result)[sku]
     assert (ack["status"], ack["operation"], ack["asin"]) == ("ACCEPTED", "PUT", "B0CSB9KD4P")
     assert stored(sandbox)[sku]["attributes"]["merchant_suggested_asin"][0]["value"] == "B0CSB9KD4P"
 
 
-def test_preview_saves_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_preview_saves_nothing(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     skus = ["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR", "MDL-S24-BAD-EAN"]
-    result = run(sandbox, tmp_path, items=subset(skus, tmp_path), preview=True, via="auto")
+    result = publish_run(sandbox, tmp_path, items=subset(skus, tmp_path), preview=True, via="auto")
     statuses = {k: v["status"] for k, v in report(result).items()}
     assert statuses == {"MDL-S24-256-NOIR": "VALID", "MDL-COQUE-S24-NOIR": "VALID", "MDL-S24-BAD-EAN": "INVALID"}
     assert stored(sandbox) == {}
     assert not (tmp_path / "journal.sqlite3").exists() or result.summary["unchanged"] == 0
 
 
-def test_feed_publishes_with_one_create_feed(sandbox: SandboxHandle, tmp_path: Path) -> None:
-    result = run(sandbox, tmp_path, via="feed")
+def test_feed_publishes_with_one_create_feed(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
+    result = publish_run(sandbox, tmp_path, via="feed")
     items = report(result)
     assert {sku: item["status"] for sku, item in items.items()} == EXPECTED
     assert len(result.summary["feeds"]) == 1
@@ -159,12 +150,12 @@ def test_feed_publishes_with_one_create_feed(sandbox: SandboxHandle, tmp_path: P
     assert set(stored(sandbox)) == {sku for sku, i in items.items() if i["operation"] == "FEED"}
 
 
-def test_broken_file_still_acknowledges_the_items_read(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_broken_file_still_acknowledges_the_items_read(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     text = subset(["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR"], tmp_path).read_text(encoding="utf-8")
     broken = tmp_path / "broken.xml"
     broken.write_text(text.replace("</Items>", "<Item><Field key='x'>a < b</Field></Item></Items>"),
                       encoding="utf-8")
-    result = run(sandbox, tmp_path, items=broken, via="listings")
+    result = publish_run(sandbox, tmp_path, items=broken, via="listings")
     assert {k: v["status"] for k, v in report(result).items()} == {"MDL-S24-256-NOIR": "ACCEPTED",
                                                                    "MDL-COQUE-S24-NOIR": "ACCEPTED"}
     assert result.file_errors and "malformed XML" in result.file_errors[0]
@@ -172,7 +163,7 @@ def test_broken_file_still_acknowledges_the_items_read(sandbox: SandboxHandle, t
 
 
 def test_faults_every_item_acknowledged_and_no_accepted_item_sent_twice(
-        sandbox: SandboxHandle, tmp_path: Path) -> None:
+        publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     sandbox.set_faults("429=0.07,503=0.07,drop=0.06,seed=11")
     accepted_answers: Counter[str] = Counter()
 
@@ -185,7 +176,7 @@ def test_faults_every_item_acknowledged_and_no_accepted_item_sent_twice(
 
     http = sandbox.client(event_hooks={"response": [count]}, timeout=10)
     client = client_for(sandbox, http=http, retry=RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2))
-    result = run(sandbox, tmp_path, client=client, via="listings")
+    result = publish_run(sandbox, tmp_path, client=client, via="listings")
     items = report(result)
     assert set(items) == set(EXPECTED)  # every item that entered left with a final acknowledgement
     assert all(i["status"] in ("ACCEPTED", "INVALID", "ERROR") for i in items.values())
@@ -194,7 +185,7 @@ def test_faults_every_item_acknowledged_and_no_accepted_item_sent_twice(
     sandbox.set_faults("")
     accepted_before = {s for s, i in items.items() if i["status"] == "ACCEPTED"}
     updated = {sku: row["updated"] for sku, row in stored(sandbox).items()}
-    again = report(run(sandbox, tmp_path, client=client, via="listings"))
+    again = report(publish_run(sandbox, tmp_path, client=client, via="listings"))
     assert {k: v["status"] for k, v in again.items()} == EXPECTED
     assert all(stored(sandbox)[sku]["updated"] == updated[sku] for sku in accepted_before)
     assert max(accepted_answers.values()) == 1
@@ -208,9 +199,9 @@ def test_settings_without_vendor_code_are_refused(tmp_path: Path) -> None:
         publish(EXAMPLE, Workspace.create(), PublishOptions(out_dir=tmp_path))
 
 
-def test_auto_switches_to_the_feed_from_the_threshold(sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_auto_switches_to_the_feed_from_the_threshold(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
     skus = ["MDL-S24-256-NOIR", "MDL-COQUE-S24-NOIR", "MDL-WH1000XM5-ARGENT"]
-    small = run(sandbox, tmp_path, items=subset(skus, tmp_path), via="auto", feed_threshold=4)
+    small = publish_run(sandbox, tmp_path, items=subset(skus, tmp_path), via="auto", feed_threshold=4)
     assert small.summary["via"] == "listings"
-    large = run(sandbox, tmp_path / "large", via="auto", feed_threshold=4)
+    large = publish_run(sandbox, tmp_path / "large", via="auto", feed_threshold=4)
     assert large.summary["via"] == "feed" and len(large.summary["feeds"]) == 1

@@ -5,7 +5,7 @@ in-process sandbox's manual clock is advanced)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from tests.sandbox_fixtures import client_for, settings_for
-from tests.test_publish_sandbox import report, run, subset
+from tests.sandbox_fixtures import client_for
+from tests.test_publish_sandbox import report, subset
 from transpiler.cli import main
 from transpiler.config import Settings
 from transpiler.mapping import publication
@@ -44,9 +44,15 @@ def slow_amazon(tmp_path: Path, sandbox_definitions: ProductTypes) -> Iterator[S
         handle.stop()
 
 
-def check(handle: SandboxHandle, tmp: Path, out: str, **values: Any):
-    """reconcile() through the real client bound to the sandbox."""
-    return reconcile(Workspace.create(settings_for(handle)), options(tmp, out, **values), client=client_for(handle))
+@pytest.fixture
+def check(workspace_for: Callable[..., Workspace]) -> Callable[..., Any]:
+    """`check(handle, tmp, out, **values)`: reconcile() through the real client bound to the sandbox,
+    with the session's compiled schemas."""
+
+    def reconcile_on(handle: SandboxHandle, tmp: Path, out: str, **values: Any) -> Any:
+        return reconcile(workspace_for(handle), options(tmp, out, **values), client=client_for(handle))
+
+    return reconcile_on
 
 
 def options(tmp: Path, out: str, **values: Any) -> ReconcileOptions:
@@ -57,9 +63,10 @@ def items_of(path: Path) -> dict[str, dict[str, Any]]:
     return {i["sku"]: i for i in json.loads(path.read_text(encoding="utf-8"))["items"]}
 
 
-def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(slow_amazon, tmp_path):
+def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(publish_run, check, slow_amazon,
+                                                                                tmp_path):
     items = subset([NEW, CONFLICT, LONG_TITLE], tmp_path)
-    published = report(run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2))
+    published = report(publish_run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2))
     assert {sku: (i["status"], i["asin"]) for sku, i in published.items()} == {
         NEW: ("ACCEPTED", None), CONFLICT: ("ACCEPTED", "B0CM7HJ3TQ"), LONG_TITLE: ("ACCEPTED", None)}
     assert all("pl-amazon reconcile" in i["note"] for i in published.values())  # the follow-up was bounded
@@ -91,15 +98,15 @@ def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(
     assert (again.summary["followed"], again.summary["items"]) == (0, 0) and again.exit_code == 0
 
     # the journal now holds the outcome: a rerun of publish on the same data sends nothing
-    rerun = report(run(slow_amazon, tmp_path, items, out_dir=tmp_path / "rerun"))
+    rerun = report(publish_run(slow_amazon, tmp_path, items, out_dir=tmp_path / "rerun"))
     assert {sku: (i["status"], i["unchanged"]) for sku, i in rerun.items()} == {
         NEW: ("ACCEPTED", True), CONFLICT: ("INVALID", True), LONG_TITLE: ("ACCEPTED", True)}
     assert rerun[NEW]["asin"] == got[NEW]["asin"]
 
 
-def test_given_skus_are_read_whatever_their_state(slow_amazon, tmp_path):
+def test_given_skus_are_read_whatever_their_state(publish_run, check, slow_amazon, tmp_path):
     items = subset([NEW, LONG_TITLE], tmp_path)
-    run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
+    publish_run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
     slow_amazon.advance_clock(HOURS + 1)
     check(slow_amazon, tmp_path, "all")
     one = check(slow_amazon, tmp_path, "one", skus=[NEW, "UNKNOWN-SKU"])
@@ -107,9 +114,9 @@ def test_given_skus_are_read_whatever_their_state(slow_amazon, tmp_path):
     assert one.summary["followed"] == 1
 
 
-def test_an_accepted_sku_amazon_never_lists_becomes_error_after_two_days(slow_amazon, tmp_path):
+def test_an_accepted_sku_amazon_never_lists_becomes_error_after_two_days(publish_run, check, slow_amazon, tmp_path):
     items = subset([NEW], tmp_path)
-    run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
+    publish_run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)
     with client_for(slow_amazon) as amazon:
         amazon.listings.delete_listings_item(NEW)  # Amazon dropped it (accepted, never listed)
     soon = check(slow_amazon, tmp_path, "soon")
@@ -146,9 +153,9 @@ def test_refreshed_keeps_amazons_categories_and_enforcements():
     assert Acknowledgement.from_json(updated.as_json()).issues[0].enforcements == issue.enforcements
 
 
-def test_reconcile_command(served_sandbox, tmp_path):
+def test_reconcile_command(publish_run, served_sandbox, tmp_path):
     items = subset([NEW], tmp_path)
-    run(served_sandbox, tmp_path, items, follow_up_delay=0)  # no follow-up: left to reconcile
+    publish_run(served_sandbox, tmp_path, items, follow_up_delay=0)  # no follow-up: left to reconcile
     served_sandbox.advance_clock(1)
     reg = served_sandbox.registration
     env = {"PL_AMAZON_SPAPI_URL": served_sandbox.url, "PL_AMAZON_LWA_URL": served_sandbox.lwa_url,
