@@ -229,12 +229,13 @@ def test_numbers_follow_json_schema_and_serialize_unchanged():
     for bad, kind in ((1.5, "int_from_float"), (True, "int_type"), ("1", "int_type")):
         payload["number_of_items"][0]["value"] = bad
         assert _errors("CELLULAR_PHONE", payload) == {(("number_of_items", 0, "value"), kind)}
-    # multipleOf with the reference validator's float arithmetic: 319.72 / 0.01 is not integral there.
+    # multipleOf on the decimal values written: prices in cents pass, a third decimal does not.
     payload = _payload("CELLULAR_PHONE")
-    payload["list_price"][0]["value_with_tax"] = 319.72
+    for price in (319.72, 19.99, 0.07, 1234.56, 319.75, 959):
+        payload["list_price"][0]["value_with_tax"] = price
+        assert _errors("CELLULAR_PHONE", payload) == set(), price
+    payload["list_price"][0]["value_with_tax"] = 19.999
     assert _errors("CELLULAR_PHONE", payload) == {(("list_price", 0, "value_with_tax"), "amazon_invalid")}
-    payload["list_price"][0]["value_with_tax"] = 319.75
-    assert _errors("CELLULAR_PHONE", payload) == set()
 
 
 def test_real_schema_nested_offer_schedule(amazon):

@@ -161,3 +161,15 @@ def test_check_with_a_real_schema_path():
         "code": i["code"], "message": i["message"], "attribute_names": tuple(i["attributeNames"]),
         "categories": tuple(i["categories"]), "severity": i["severity"], "path": i["path"],
     }), Issue) for i in document["issues"])
+
+
+@pytest.mark.parametrize("price, valid", [(19.99, True), (319.72, True), (0.07, True), (1299, True), (19.999, False)])
+def test_prices_in_cents_are_multiples_of_a_cent(price, valid, workspace):
+    """Amazon's `multipleOf: 0.01` on prices judged on the decimal written, not on binary floats
+    (19.99 / 0.01 is 1998.9999999999998 in floating point)."""
+    payload = _payload()
+    payload["list_price"][0]["value_with_tax"] = price
+    issues = validate("CELLULAR_PHONE", payload, workspace=workspace)
+    assert (issues == []) is valid, issues
+    if not valid:
+        assert [i.attribute_names for i in issues] == [("list_price",)]

@@ -5,8 +5,10 @@
   combination may appear more (fewer) times than the limit. Values are compared with JSON
   equality.
 - `maxUtf8ByteLength` / `minUtf8ByteLength`: a string's length in UTF-8 bytes.
-- `multipleOf` with the reference validator's float arithmetic (jsonschema's), so the fast
-  validators give the same verdict on values such as 319.72 / 0.01.
+- `multipleOf` on the decimal numbers the JSON text writes (19.99 is a multiple of 0.01), as a
+  validator with decimal arithmetic judges it; binary floating point would refuse most prices
+  (19.99 / 0.01 = 1998.9999999999998 in floats), and every validator of the project uses this one
+  definition so their verdicts agree.
 
 The reference validator (`transpiler.amazon.vocabulary`), the compiled structural validator
 (`transpiler.validation.keywords`) and the generated models' rules (`transpiler.rules.listing`)
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -62,19 +65,22 @@ def utf8_size(value: Any) -> int | None:
 
 
 def is_multiple(value: Any, divisor: float) -> bool:
-    """`multipleOf` exactly as the reference validator computes it (float division, then integrality).
+    """`multipleOf` on the decimal values the JSON text writes: 19.99 is a multiple of 0.01.
 
-    NaN and infinities (not JSON, but a Python caller can pass them) are multiples of nothing; a
-    huge integer is divided exactly (jsonschema raises OverflowError on both).
+    A float is read back as the shortest decimal that round-trips to it (`repr`), which is the
+    number as written in the JSON document for every value a listing carries; the division is
+    then exact (fractions), so huge integers and tiny steps are judged exactly too. NaN and
+    infinities (not JSON, but a Python caller can pass them) are multiples of nothing.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return True
     if isinstance(value, float) and not math.isfinite(value):
         return False
-    if isinstance(divisor, float):
-        try:
-            quotient = value / divisor
-            return int(quotient) == quotient
-        except OverflowError:  # a huge int, or a quotient beyond float: exact arithmetic
-            return (Fraction(value) / Fraction(divisor)).denominator == 1
-    return not value % divisor
+    if isinstance(value, int) and isinstance(divisor, int) and not isinstance(divisor, bool):
+        return value % divisor == 0
+    return (_exact(value) / _exact(divisor)).denominator == 1
+
+
+def _exact(number: int | float) -> Fraction:
+    """The exact rational value of a JSON number (a float by the decimal it was written as)."""
+    return Fraction(Decimal(repr(number))) if isinstance(number, float) else Fraction(number)

@@ -60,10 +60,19 @@ def _min_utf8(validator: Any, limit: int, instance: Any, schema: Mapping[str, An
         )
 
 
-#: The Draft 2019-09 validator class with Amazon's validation keywords added.
+def _multiple_of(validator: Any, divisor: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    """`multipleOf` on decimal values (jsonschema divides binary floats and refuses 19.99 for 0.01)."""
+    if validator.is_type(instance, "number") and not keywords.is_multiple(instance, divisor):
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor}", validator="multipleOf",
+                              validator_value=divisor)
+
+
+#: The Draft 2019-09 validator class with Amazon's validation keywords added, and `multipleOf`
+#: judged on decimal values like every other validator of the project.
 AmazonValidator = validators.extend(
     Draft201909Validator,
     {
+        "multipleOf": _multiple_of,
         "maxUniqueItems": _max_unique_items,
         "minUniqueItems": _min_unique_items,
         "maxUtf8ByteLength": _max_utf8,

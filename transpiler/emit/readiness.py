@@ -146,9 +146,10 @@ def format_rules(fm: FieldMapping) -> tuple[list[Control], list[str]]:
             places = 0
         if places is not None:
             rules.append(Rule("Rule-Decimal-Places", (("precision", str(places)),)))
-        if step is not None and not (fm.value_type == "integer" and step == 1):
-            left.append(f"multiple of {step}: decimals checked natively, Amazon's float arithmetic by the publisher"
-                        if places is not None else f"multiple of {step}: checked by the publisher")
+        # A step of 10^-k on decimal values is exactly "at most k decimal places": native. Other
+        # steps (0.05, 0.5) need the division, which only the publisher does.
+        if step is not None and places is None:
+            left.append(f"multiple of {step}: checked by the publisher")
     if fm.attribute == EXTERNAL_IDENTIFIER and fm.role == "field" and fm.path.endswith(".value"):
         # the publisher sends a GTIN only: digits, 8, 12, 13 or 14 of them (its check digit stays there)
         rules.append(Rule("Rule-Regex", (("regex", GTIN_PATTERN),)))

@@ -56,8 +56,8 @@ class MinUtf8ByteLength(_Utf8):
 
 
 class MultipleOf:
-    """`multipleOf` with the reference validator's float arithmetic (jsonschema-rs rounds differently:
-    it accepts 319.72 as a multiple of 0.01, the reference does not), so both verdicts agree."""
+    """`multipleOf` on decimal values, the one definition every validator of the project shares
+    (`transpiler.amazon.keywords.is_multiple`), so the compiled and the reference verdicts agree."""
 
     def __init__(self, parent_schema: Mapping[str, Any], value: Any, schema_path: Any) -> None:
         self.divisor = value
