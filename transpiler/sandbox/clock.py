@@ -63,9 +63,12 @@ class Clock:
         """What a caller sleeping `seconds` sees, without waiting: the clock moves to its wake-up
         time unless another sleeper already moved it past; returns the new time.
 
-        Two threads that fall asleep together for the same time wake together and move the clock
-        once. However short the sleep, the clock moves at least one step (at epoch magnitudes a
-        float step is ~0.24 microseconds), so whoever waits for time to pass always sees it pass.
+        Sleepers on several threads share the clock: a sleeper that starts after another one moved
+        it starts from there, so threads sleeping side by side advance it by somewhere between the
+        longest sleep and the sum of their sleeps (the rate limits of client and sandbox read the
+        same clock, so they agree whatever the order). However short the sleep, the clock moves at
+        least one step (at epoch magnitudes a float step is ~0.24 microseconds), so whoever waits
+        for time to pass always sees it pass.
         """
         start = self.now()
         if seconds <= 0:

@@ -50,8 +50,7 @@ def advance(state: SandboxState, seconds: float) -> float:
 def sleep(state: SandboxState, seconds: float) -> None:
     """A sleep on the sandbox clock: wake `seconds` after now, applying what became due meanwhile.
 
-    Never waits. Concurrent sleepers share the clock: each wakes at its own time, so threads that
-    sleep side by side move the clock once, not once each.
+    Never waits. Concurrent sleepers share the clock (see `Clock.sleep`).
     """
     state.clock.sleep(seconds)
     catch_up(state)
