@@ -32,8 +32,10 @@ lock: install
 test: install
 	$(BIN)/pytest -q
 
+# ruff, then the import rules of docs/architecture.md (pyproject.toml [tool.importlinter]).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # The generated models and the runtime they import, under mypy --strict (configured in pyproject.toml).
 typecheck: install

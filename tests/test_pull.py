@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from tests.conftest import ASSETS
 from tests.sandbox_fixtures import client_for as sandbox_client
 from transpiler.amazon.definitions import md5_base64
-from transpiler.amazon.pull import pull
 from transpiler.cli import main
 from transpiler.compiler.loading import load_product_type
 from transpiler.config import Secret, Settings
 from transpiler.errors import UnknownProductTypeError
+from transpiler.pull.fetch import pull
 from transpiler.sandbox.registration import DEMO
 from transpiler.sandbox.runner import SandboxHandle, open_sandbox, start_sandbox
 from transpiler.spapi import ChecksumMismatchError, LwaError, NetworkError, RetryPolicy, client_from_settings
@@ -302,7 +302,7 @@ def test_progress_bar_and_summary_table_render(sandbox: SandboxHandle, tmp_path:
 
     from rich.console import Console
 
-    from transpiler.amazon.pull_report import RichProgress, render_result
+    from transpiler.pull.report import RichProgress, render_result
 
     stream = io.StringIO()
     console = Console(file=stream, force_terminal=True, width=160)

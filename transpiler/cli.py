@@ -325,8 +325,8 @@ def pull(product_types: tuple[str, ...], keywords: str | None, all_types: bool, 
 
     from rich.console import Console
 
-    from transpiler.amazon.pull import pull as run
-    from transpiler.amazon.pull_report import RichProgress, render_result, result_document
+    from transpiler.pull.fetch import pull as run
+    from transpiler.pull.report import RichProgress, render_result, result_document
     from transpiler.spapi import client_from_settings, shared_limiter
 
     settings = _settings().with_overrides(locale=locale, marketplace_id=marketplace_id)
@@ -454,8 +454,9 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
 
     from transpiler.authorize.store import partner_settings
     from transpiler.publish.console import RichProgress, estimate_items, render_summary
-    from transpiler.publish.run import PublishOptions, check_settings
+    from transpiler.publish.run import PublishOptions
     from transpiler.publish.run import publish as run
+    from transpiler.publish.target import check_settings
 
     settings = partner_settings(_settings(), partner)
     check_settings(settings)
@@ -504,7 +505,7 @@ def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | 
     from transpiler.publish.console import RichProgress, render_summary
     from transpiler.publish.reconcile import ReconcileOptions
     from transpiler.publish.reconcile import reconcile as run
-    from transpiler.publish.run import check_settings
+    from transpiler.publish.target import check_settings
 
     settings = partner_settings(_settings(), partner)
     check_settings(settings)

@@ -36,6 +36,7 @@ from transpiler.publish.journal import SENDING, Entry, Journal, target_name
 from transpiler.publish.listing import amazon_issue
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
+from transpiler.publish.target import check_settings, journal_file, shared_client
 from transpiler.workspace import Workspace
 
 READ_INCLUDED = ("summaries", "issues")
@@ -183,8 +184,6 @@ def reconcile(workspace: Workspace, options: ReconcileOptions | None = None, *, 
     Raises PlAmazonError for unusable settings or journal; Amazon failures while reading become
     ERROR acknowledgements (the next run reads those SKUs again).
     """
-    from transpiler.publish.run import check_settings, journal_file, shared_client
-
     settings = workspace.settings
     options = options or ReconcileOptions()
     check_settings(settings)

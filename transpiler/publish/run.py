@@ -33,6 +33,7 @@ from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
 from transpiler.publish.reconcile import Reconciler, settled
 from transpiler.publish.submission import PUB_NETWORK, PUB_PARENT, FeedSubmitter, ListingsSubmitter, Sent, batches
+from transpiler.publish.target import check_settings, journal_file, shared_client
 from transpiler.workspace import Workspace
 
 LISTINGS = "listings"
@@ -80,27 +81,6 @@ class PublishResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.file_errors or self.summary["failed"] else 0
-
-
-def shared_client(settings: Settings, cache_dir: Path) -> Any:
-    """An SP-API client whose rate-limit buckets live under `cache_dir`, shared with every other run
-    and worker of the same app on this machine (so together they stay within Amazon's plan)."""
-    from transpiler.spapi import client_from_settings, shared_limiter
-
-    limiter = shared_limiter(cache_dir, spapi_url=settings.spapi_url, client_id=settings.client_id,
-                             seller_id=settings.seller_id)
-    return client_from_settings(settings, limiter=limiter)
-
-
-def check_settings(settings: Settings) -> None:
-    """Raises ConfigError when the settings cannot publish (before anything is read or sent)."""
-    if not settings.seller_id:
-        raise ConfigError("the vendor code is not set: PL_AMAZON_SELLER_ID (or --partner)")
-
-
-def journal_file(journal: Path | None, cache_dir: Path, target: str) -> Path:
-    """The journal of `target`: the one given, else `<cache_dir>/journal/<target>.sqlite3`."""
-    return journal or cache_dir / "journal" / f"{target}.sqlite3"
 
 
 def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str]:

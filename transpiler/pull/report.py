@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from transpiler.amazon.pull import PulledType, PullResult
 from transpiler.compiler.diff import diff_document, render_diff
+from transpiler.pull.fetch import PulledType, PullResult
 
 #: Below this many product types a progress bar is noise.
 PROGRESS_THRESHOLD = 3

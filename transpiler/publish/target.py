@@ -1,0 +1,32 @@
+"""The Amazon target of a run (endpoint, vendor code, marketplace): the settings check, its journal
+and the shared SP-API client. `publish` and `reconcile` both work on a target, so they share these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from transpiler.config import Settings
+from transpiler.errors import ConfigError
+
+
+def shared_client(settings: Settings, cache_dir: Path) -> Any:
+    """An SP-API client whose rate-limit buckets live under `cache_dir`, shared with every other run
+    and worker of the same app on this machine (so together they stay within Amazon's plan)."""
+    from transpiler.spapi import client_from_settings, shared_limiter
+
+    limiter = shared_limiter(cache_dir, spapi_url=settings.spapi_url, client_id=settings.client_id,
+                             seller_id=settings.seller_id)
+    return client_from_settings(settings, limiter=limiter)
+
+
+def check_settings(settings: Settings) -> None:
+    """Raises ConfigError when the settings cannot publish (before anything is read or sent)."""
+    if not settings.seller_id:
+        raise ConfigError("the vendor code is not set: PL_AMAZON_SELLER_ID (or --partner)")
+
+
+def journal_file(journal: Path | None, cache_dir: Path, target: str) -> Path:
+    """The journal of `target`: the one given, else `<cache_dir>/journal/<target>.sqlite3`."""
+    return journal or cache_dir / "journal" / f"{target}.sqlite3"
