@@ -283,8 +283,8 @@ SCHEMAS = real_schema_files() + sample_schema_files()
 
 
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_verdicts_agree_with_draft_2019_09(path: Path):
-    validator = validator_with_model(path)
+def test_verdicts_agree_with_draft_2019_09(path: Path, workspace):
+    validator = validator_with_model(path, workspace)  # compiled once for the session
     oracle = validator_for(validator.schema)
     cases = _cases(validator, random.Random(f"differential:{path.parent.name}/{path.name}"))
     assert len(cases) >= MIN_PAYLOADS, Counter(label for label, _ in cases)

@@ -237,15 +237,15 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
     assert s.find("Fields/Field[@key='item_name__product_atvpdkikx0der']") is not None
 
 
-def test_report_counts(corpus_guard) -> None:
-    types = [load_product_type(p) for p in sample_schema_files() + real_schema_files()]
+def test_report_counts(corpus_guard, workspace: Workspace) -> None:
+    types = _corpus(workspace)
     report = build_report(types)
     assert (report["fields"], report["options"], report["rules"]) == (261, 3224, 758)
     phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
     assert phone["conditions"] == {"native": 21, "partial": 0, "publisher": 0} and phone["native_share"] == 1.0
     us = next(t for t in report["product_types"] if t["category"] == "PRODUCT_ATVPDKIKX0DER")
     assert us["conditions"]["publisher"] == 1 and all(e["reason"] for e in us["left_to_publisher"])
-    assert sum(phone["conditions"].values()) == len(load_product_type(sample_schema_files()[0]).conditions)
+    assert sum(phone["conditions"].values()) == len(_samples(workspace)[0].conditions)
     assert any(e["path"] == "screen_size" for e in phone["unmapped"])
 
 

@@ -14,6 +14,7 @@ from transpiler.emit.productlive import render_table, sorted_types
 from transpiler.emit.structure import build_structure
 from transpiler.mapping.builder import build_mapping
 from transpiler.mapping.labels import default_unit
+from transpiler.workspace import Workspace
 
 #: English words that have no business in a French label (French homographs left out: type, guide…).
 ENGLISH = {"the", "and", "of", "with", "for", "value", "values", "name", "size", "weight", "color", "colour",
@@ -26,8 +27,9 @@ LABELLED = ("Field", "Option", "Suffix", "Section", "Screen", "Status", "Default
 
 
 @pytest.fixture(scope="module")
-def table() -> etree._Element:
-    structure = build_structure(sorted_types([load_product_type(p) for p in sample_schema_files()]))
+def table(workspace: Workspace) -> etree._Element:
+    types = [load_product_type(p, workspace=workspace) for p in sample_schema_files()]
+    structure = build_structure(sorted_types(types))
     return etree.fromstring(render_table(structure.table).encode())
 
 

@@ -21,7 +21,7 @@ from transpiler.mapping.identifiers import EAN
 from transpiler.mapping.json_codec import load_mapping, mapping_document, mapping_from_document
 from transpiler.mapping.keys import clip_title, field_key, key_problem, option_key
 from transpiler.mapping.types import Mapping, Quantity
-from transpiler.workspace import DEFAULT_GENERATED
+from transpiler.workspace import DEFAULT_GENERATED, Workspace
 
 SETTINGS = Settings()
 CONTEXT = {"marketplace_id": SETTINGS.marketplace_id, "language_tag": SETTINGS.language_tag}
@@ -34,15 +34,15 @@ ALL_FILES = SAMPLE_FILES + real_schema_files()
 
 
 @pytest.fixture(scope="module")
-def samples() -> list[ProductType]:
-    """The sample product types, compiled once for the module (CELLULAR_PHONE first)."""
-    return [load_product_type(p) for p in SAMPLE_FILES]
+def samples(workspace: Workspace) -> list[ProductType]:
+    """The sample product types (CELLULAR_PHONE first), compiled once for the session."""
+    return [load_product_type(p, workspace=workspace) for p in SAMPLE_FILES]
 
 
 @pytest.fixture(scope="module")
-def mappings(samples: list[ProductType]) -> dict[str, tuple[ProductType, Mapping]]:
+def mappings(samples: list[ProductType], workspace: Workspace) -> dict[str, tuple[ProductType, Mapping]]:
     """Every sample and real schema file -> its product type and mapping (built together, as regenerate does)."""
-    types = samples + [load_product_type(p) for p in ALL_FILES[len(SAMPLE_FILES):]]
+    types = samples + [load_product_type(p, workspace=workspace) for p in ALL_FILES[len(SAMPLE_FILES):]]
     return {_file_id(path): pair for path, pair in zip(ALL_FILES, zip(types, build_mappings(types), strict=True),
                                                         strict=True)}
 

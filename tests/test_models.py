@@ -238,11 +238,11 @@ def test_numbers_follow_json_schema_and_serialize_unchanged():
     assert _errors("CELLULAR_PHONE", payload) == {(("list_price", 0, "value_with_tax"), "amazon_invalid")}
 
 
-def test_real_schema_nested_offer_schedule(amazon):
+def test_real_schema_nested_offer_schedule(amazon, workspace):
     """US PRODUCT: a discounted price's schedule requires start_at, end_at and value_with_tax, at least
     one schedule, and dates as date or date-time with an offset."""
     from transpiler.amazon.vocabulary import validator_for
-    validator = validator_with_model(amazon / "product-types" / "US" / "PRODUCT.json")
+    validator = validator_with_model(amazon / "product-types" / "US" / "PRODUCT.json", workspace)
     oracle = validator_for(validator.schema)
     schedule = {"value_with_tax": 19.99, "start_at": "2026-11-28", "end_at": "2026-12-01T00:00:00+01:00"}
     offer = {"currency": "USD", "marketplace_id": "ATVPDKIKX0DER", "discounted_price": [{"schedule": [schedule]}]}

@@ -43,8 +43,10 @@ NUMBERS = ["-5", "0", "0.5", "1", "3", "12.345", "1989", "2024", "2101", "999999
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[TableRules, MappingSet, dict[str, Any]]:
-    structure = build_structure(sorted_types([load_product_type(p) for p in sample_schema_files()]))
+def world(tmp_path_factory: pytest.TempPathFactory,
+          workspace: Workspace) -> tuple[TableRules, MappingSet, dict[str, Any]]:
+    types = [load_product_type(p, workspace=workspace) for p in sample_schema_files()]
+    structure = build_structure(sorted_types(types))
     path = tmp_path_factory.mktemp("table") / "AMAZON_FR.xml"
     path.write_text(render_table(structure.table), encoding="utf-8")
     return read_table(path), MappingSet.from_mappings(structure.mappings), structure.type_rules

@@ -94,14 +94,14 @@ def _agree(product_type: ProductType, mapping: Mapping) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("path", sample_schema_files(), ids=lambda p: p.stem)
-def test_groups_agree_with_amazons_evaluation(path: Any) -> None:
-    product_type = load_product_type(path)
+def test_groups_agree_with_amazons_evaluation(path: Any, workspace: Any) -> None:
+    product_type = load_product_type(path, workspace=workspace)
     checked, skipped = _agree(product_type, build_mapping(product_type))
     assert checked >= 17 and skipped == 0
 
 
-def test_groups_agree_on_the_real_corpus(corpus_guard: None) -> None:
+def test_groups_agree_on_the_real_corpus(corpus_guard: None, workspace: Any) -> None:
     for path in real_schema_files():
-        product_type = load_product_type(path)
+        product_type = load_product_type(path, workspace=workspace)
         checked, _ = _agree(product_type, build_mapping(product_type))
         assert checked > 10, path
