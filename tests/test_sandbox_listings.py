@@ -34,11 +34,11 @@ def codes(body: dict) -> dict[str, list[str]]:
 
 def test_valid_put_is_accepted_then_gets_a_new_asin_after_processing(api):
     attributes = payload("CELLULAR_PHONE")
-    response = api.put("S24-BLACK", attributes, includedData="identifiers,issues")
+    response = api.put("S24-BLACK", attributes, includedData="issues")
     body = response.json()
     assert response.status_code == 200
     assert body["status"] == "ACCEPTED" and body["issues"] == []
-    assert body["identifiers"] == []  # the EAN is new: no ASIN yet
+    assert "identifiers" not in body  # only in VALIDATION_PREVIEW; the ASIN comes from a later read
     pending = api.listing("GET", "S24-BLACK", params={"includedData": "summaries"}).json()
     assert "asin" not in pending["summaries"][0] and pending["summaries"][0]["status"] == []
     item = wait_processed(api, "S24-BLACK")
@@ -52,9 +52,10 @@ def test_merchant_suggested_asin_of_the_catalog_attaches_at_once(api):
     attributes = payload("HEADPHONES")
     asin = attributes["merchant_suggested_asin"][0]["value"]
     assert load_catalog().by_asin(asin) is not None
-    body = api.put("WH1000XM5", attributes, product_type="HEADPHONES", includedData="identifiers").json()
+    body = api.put("WH1000XM5", attributes, product_type="HEADPHONES").json()
     assert body["status"] == "ACCEPTED"
-    assert body["identifiers"] == [{"marketplaceId": MARKETPLACE, "asin": asin}]
+    read = api.listing("GET", "WH1000XM5", params={"includedData": "summaries"}).json()
+    assert read["summaries"][0]["asin"] == asin  # before processing
     assert wait_processed(api, "WH1000XM5")["summaries"][0]["asin"] == asin
 
 
@@ -62,8 +63,11 @@ def test_an_ean_of_the_catalog_matches_its_existing_asin(api):
     item = next(i for i in load_catalog().items if i.product_type == "CELLULAR_PHONE")
     attributes = payload("CELLULAR_PHONE")
     attributes["externally_assigned_product_identifier"][0]["value"] = item.ean
-    body = api.put("A55", attributes, includedData="identifiers").json()
-    assert body["identifiers"] == [{"marketplaceId": MARKETPLACE, "asin": item.asin}]
+    preview = api.put("A55", attributes, includedData="identifiers", mode="VALIDATION_PREVIEW").json()
+    assert preview["identifiers"] == [{"marketplaceId": MARKETPLACE, "asin": item.asin}]
+    assert api.put("A55", attributes).json()["status"] == "ACCEPTED"
+    read = api.listing("GET", "A55", params={"includedData": "summaries"}).json()
+    assert read["summaries"][0]["asin"] == item.asin
 
 
 def test_unknown_suggested_asin_and_conflicting_ean_surface_only_after_processing(api):

@@ -47,6 +47,7 @@ class EmitterSpec:
     outputs: tuple[str, ...]  # folders under out_dir this emitter owns (stale files there are removed)
     sources: tuple[str, ...]  # files/folders (relative to the repo) whose content shapes the output
     version: str = "1"
+    compiles: bool = True  # needs the compiled product types (False: reads other inputs)
 
     def load(self) -> Emitter:
         module, _, function = self.target.partition(":")
@@ -61,6 +62,13 @@ EMITTERS: tuple[EmitterSpec, ...] = (
         target="transpiler.emit.productlive:emit",
         outputs=("productlive", "mapping"),
         sources=("transpiler/emit", "transpiler/mapping", "templates/productlive", *_COMPILER_SOURCES),
+    ),
+    EmitterSpec(
+        name="amazon-parameters",
+        target="transpiler.emit.openapi:emit",
+        outputs=("amazon",),
+        sources=("transpiler/emit/openapi.py", "transpiler/amazon/openapi_parameters.py", "../shared/amazon/openapi"),
+        compiles=False,
     ),
     EmitterSpec(
         name="models",
@@ -214,7 +222,7 @@ def regenerate(
         else:
             stale.append((spec, key, stamp))
     product_types: list[object] = []
-    if stale:
+    if any(spec.compiles for spec, _, _ in stale):
         from transpiler.compiler.loading import load_all
 
         product_types = list(load_all(workspace, assets))

@@ -12,16 +12,10 @@ from starlette.responses import Response
 
 from transpiler.amazon.definitions import md5_base64
 from transpiler.amazon.meta_schema import meta_schema
-from transpiler.sandbox.gateway import csv_param, enum_param, operation
-from transpiler.sandbox.responses import SpApiError, bad_request, json_response, not_found
+from transpiler.sandbox.gateway import csv_param, operation, query_value
+from transpiler.sandbox.responses import SpApiError, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 
-REQUIREMENTS = {"LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY"}
-ENFORCED = {"ENFORCED", "NOT_ENFORCED"}
-PARENTAGE = {"NONE", "CHILD", "PARENT"}
-LOCALES = {"DEFAULT", "ar", "ar_AE", "de", "de_DE", "en", "en_AE", "en_AU", "en_CA", "en_GB", "en_IN", "en_SG",
-           "en_US", "es", "es_ES", "es_MX", "es_US", "fr", "fr_CA", "fr_FR", "it", "it_IT", "ja", "ja_JP", "nl",
-           "nl_NL", "pl", "pl_PL", "pt", "pt_BR", "pt_PT", "sv", "sv_SE", "tr", "tr_TR", "zh", "zh_CN", "zh_TW"}
 META_SCHEMA_PATH = "/_schemas/meta-schema/v1"
 
 
@@ -33,11 +27,10 @@ def _meta_schema_bytes() -> bytes:
 
 @operation("searchDefinitionsProductTypes")
 async def search(request: Request, state: SandboxState, principal: Principal) -> Response:
-    marketplaces = csv_param(request, "marketplaceIds", required=True)
+    # the parameters were checked against the model (enums, counts, keywords xor itemName) by the gateway
+    marketplaces = csv_param(request, "marketplaceIds")
     keywords = csv_param(request, "keywords")
     item_name = request.query_params.get("itemName")
-    if keywords and item_name:
-        raise bad_request("Parameters 'keywords' and 'itemName' cannot be used together.")
     words = [w.lower() for w in keywords] or [w.lower() for w in (item_name or "").split() if len(w) > 2]
     found = []
     for marketplace_id in marketplaces:
@@ -52,11 +45,10 @@ async def search(request: Request, state: SandboxState, principal: Principal) ->
 @operation("getDefinitionsProductType")
 async def get_definition(request: Request, state: SandboxState, principal: Principal) -> Response:
     name = request.path_params["productType"]
-    marketplaces = csv_param(request, "marketplaceIds", required=True, max_items=1)
-    requirements = enum_param(request, "requirements", REQUIREMENTS, "LISTING")
-    enforced = enum_param(request, "requirementsEnforced", ENFORCED, "ENFORCED")
-    locale = enum_param(request, "locale", LOCALES, "DEFAULT")
-    enum_param(request, "parentageLevel", PARENTAGE)
+    marketplaces = csv_param(request, "marketplaceIds")
+    requirements = query_value(request, "requirements", "LISTING")
+    enforced = query_value(request, "requirementsEnforced", "ENFORCED")
+    locale = query_value(request, "locale", "DEFAULT")
     version = request.query_params.get("productTypeVersion", "LATEST")
     seller_id = request.query_params.get("sellerId")
     if seller_id is not None and seller_id != principal.vendor_code:

@@ -17,8 +17,6 @@ from transpiler.sandbox.gateway import csv_param, json_body, operation, throttle
 from transpiler.sandbox.responses import bad_request, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 
-STATUSES = {"CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE"}
-
 
 def _feed_body(state: SandboxState, feed: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"feedId": feed["id"], "feedType": feed["feed_type"],
@@ -97,9 +95,9 @@ async def cancel_feed(request: Request, state: SandboxState, principal: Principa
 
 @operation("getFeeds")
 async def get_feeds(request: Request, state: SandboxState, principal: Principal) -> Response:
-    types = csv_param(request, "feedTypes", max_items=10)
-    markets = csv_param(request, "marketplaceIds", max_items=10)
-    statuses = csv_param(request, "processingStatuses", allowed=STATUSES)
+    types = csv_param(request, "feedTypes")  # counts, enums and nextToken's rule checked per the model
+    markets = csv_param(request, "marketplaceIds")
+    statuses = csv_param(request, "processingStatuses")
     next_token = request.query_params.get("nextToken")
     raw_size = request.query_params.get("pageSize", "10")
     if not raw_size.isdigit() or not 1 <= int(raw_size) <= 100:

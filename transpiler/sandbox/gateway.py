@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from transpiler.amazon.usage_plans import PREVIEW, QUOTA_MESSAGE
 from transpiler.sandbox.lwa import authenticate
+from transpiler.sandbox.parameters import check_query
 from transpiler.sandbox.pipeline import catch_up
 from transpiler.sandbox.responses import SpApiError, bad_request, error_response, request_id
 from transpiler.sandbox.state import Principal, SandboxState
@@ -89,6 +90,7 @@ def operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
                     raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.",
                                      "This operation needs a selling partner's authorization (not a grantless token).")
                 headers["x-amzn-RateLimit-Limit"] = state.limiter.header(name)
+                check_query(name, request.query_params, state.parameters)
                 cases = (PREVIEW,) if (name in PREVIEW_OPERATIONS
                                        and request.query_params.get("mode") == "VALIDATION_PREVIEW") else ()
                 message = state.limiter.refusal(name, principal.partner, principal.client_id, cases)
@@ -131,27 +133,13 @@ async def json_body(request: Request, state: SandboxState) -> Any:
         raise bad_request("The request body is not valid JSON.", str(exc)) from None
 
 
-def csv_param(request: Request, name: str, *, required: bool = False, max_items: int | None = None,
-              allowed: set[str] | None = None) -> list[str]:
-    """A comma-separated query parameter as a list, checked as the model says."""
+def csv_param(request: Request, name: str) -> list[str]:
+    """A comma-separated query parameter as a list (already checked against the model by `operation`)."""
     raw = request.query_params.getlist(name)
-    values = [v.strip() for part in raw for v in part.split(",") if v.strip()]
-    if required and not values:
-        raise bad_request(f"Missing required parameter '{name}'.")
-    if max_items is not None and len(values) > max_items:
-        raise bad_request(f"Parameter '{name}' accepts at most {max_items} value(s).")
-    if allowed is not None:
-        bad = [v for v in values if v not in allowed]
-        if bad:
-            raise bad_request(f"Invalid value(s) for '{name}': {', '.join(bad)}.",
-                              f"Allowed values: {', '.join(sorted(allowed))}.")
-    return values
+    return [v.strip() for part in raw for v in part.split(",") if v.strip()]
 
 
-def enum_param(request: Request, name: str, allowed: set[str], default: str | None = None) -> str | None:
+def query_value(request: Request, name: str, default: str | None = None) -> str | None:
+    """A single query parameter (already checked against the model), or `default` when absent or empty."""
     value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    if value not in allowed:
-        raise bad_request(f"Invalid value {value!r} for '{name}'.", f"Allowed values: {', '.join(sorted(allowed))}.")
-    return value
+    return default if value is None or value == "" else value

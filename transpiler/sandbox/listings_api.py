@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from transpiler.amazon.usage_plans import patched_attributes, update_cases
 from transpiler.sandbox.families import parent_sku
-from transpiler.sandbox.gateway import csv_param, enum_param, json_body, operation, throttle_cases
+from transpiler.sandbox.gateway import csv_param, json_body, operation, query_value, throttle_cases
 from transpiler.sandbox.issues import make_issue
 from transpiler.sandbox.listings import Listings
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
@@ -22,9 +22,6 @@ from transpiler.sandbox.responses import SpApiError, bad_request, json_response,
 from transpiler.sandbox.state import Principal, SandboxState
 
 VENDOR_CODE = re.compile(r"^[A-Z0-9]{5}$")
-GET_INCLUDED = {"summaries", "attributes", "issues", "offers", "fulfillmentAvailability", "procurement",
-                "relationships", "productTypes"}
-SUBMIT_INCLUDED = {"identifiers", "issues"}
 REQUIREMENTS = {"LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY"}
 MAX_SKU_LENGTH = 40
 
@@ -39,12 +36,12 @@ def check_seller(seller_id: str, principal: Principal) -> None:
                          f"The access token does not authorize sellerId {seller_id!r}.")
 
 
-def _common(request: Request, principal: Principal, *, max_markets: int | None = 1) -> tuple[str, str, str, str]:
+def _common(request: Request, principal: Principal) -> tuple[str, str, str, str]:
     seller_id, sku = request.path_params["sellerId"], request.path_params["sku"]
     check_seller(seller_id, principal)
     if not sku or len(sku) > MAX_SKU_LENGTH:
         raise bad_request(f"Invalid 'sku': 1 to {MAX_SKU_LENGTH} characters.")
-    marketplace_id = csv_param(request, "marketplaceIds", required=True, max_items=max_markets)[0]
+    marketplace_id = csv_param(request, "marketplaceIds")[0]  # required (and counted) per the model
     return seller_id, sku, marketplace_id, issue_locale(request, marketplace_id)
 
 
@@ -54,7 +51,7 @@ def issue_locale(request: Request, marketplace_id: str) -> str:
 
 
 def _mode(request: Request) -> bool:
-    return enum_param(request, "mode", {"VALIDATION_PREVIEW"}) == "VALIDATION_PREVIEW"
+    return query_value(request, "mode") == "VALIDATION_PREVIEW"
 
 
 def _entry(state: SandboxState, product_type: Any, marketplace_id: str, sku: str, locale: str) -> Any:
@@ -68,7 +65,7 @@ def _entry(state: SandboxState, product_type: Any, marketplace_id: str, sku: str
 @operation("putListingsItem")
 async def put_item(request: Request, state: SandboxState, principal: Principal) -> Response:
     seller_id, sku, marketplace_id, locale = _common(request, principal)
-    included = csv_param(request, "includedData", allowed=SUBMIT_INCLUDED) or ["issues"]
+    included = csv_param(request, "includedData") or ["issues"]
     preview = _mode(request)
     body = await json_body(request, state)
     if not isinstance(body, dict) or not isinstance(body.get("productType"), str) or not isinstance(
@@ -93,7 +90,7 @@ async def put_item(request: Request, state: SandboxState, principal: Principal) 
 @operation("patchListingsItem")
 async def patch_item(request: Request, state: SandboxState, principal: Principal) -> Response:
     seller_id, sku, marketplace_id, locale = _common(request, principal)
-    included = csv_param(request, "includedData", allowed=SUBMIT_INCLUDED) or ["issues"]
+    included = csv_param(request, "includedData") or ["issues"]
     preview = _mode(request)
     body = await json_body(request, state)
     patches = body.get("patches") if isinstance(body, dict) else None
@@ -124,7 +121,7 @@ async def delete_item(request: Request, state: SandboxState, principal: Principa
 @operation("getListingsItem")
 async def get_item(request: Request, state: SandboxState, principal: Principal) -> Response:
     seller_id, sku, marketplace_id, locale = _common(request, principal)
-    included = csv_param(request, "includedData", allowed=GET_INCLUDED) or ["summaries"]
+    included = csv_param(request, "includedData") or ["summaries"]
     listing = state.store.listing(seller_id, sku)
     if listing is None or listing["marketplace_id"] != marketplace_id:
         raise not_found(f"SKU '{sku}' not found in marketplace {marketplace_id}.")
@@ -135,23 +132,21 @@ async def get_item(request: Request, state: SandboxState, principal: Principal) 
 async def search_items(request: Request, state: SandboxState, principal: Principal) -> Response:
     seller_id = request.path_params["sellerId"]
     check_seller(seller_id, principal)
-    marketplace_id = csv_param(request, "marketplaceIds", required=True, max_items=1)[0]
+    marketplace_id = csv_param(request, "marketplaceIds")[0]
     locale = issue_locale(request, marketplace_id)
-    included = csv_param(request, "includedData", allowed=GET_INCLUDED) or ["summaries"]
-    identifiers = csv_param(request, "identifiers", max_items=20)
-    kind = enum_param(request, "identifiersType", {"ASIN", "EAN", "FNSKU", "GTIN", "ISBN", "JAN", "MINSAN", "SKU",
-                                                    "UPC"})
-    if identifiers and not kind:
-        raise bad_request("'identifiersType' is required with 'identifiers'.")
-    severities = set(csv_param(request, "withIssueSeverity", allowed={"WARNING", "ERROR"}))
-    with_status = set(csv_param(request, "withStatus", allowed={"BUYABLE", "DISCOVERABLE"}))
-    without_status = set(csv_param(request, "withoutStatus", allowed={"BUYABLE", "DISCOVERABLE"}))
-    page_size = _int_param(request, "pageSize", 10, 1, 20)
-    offset = _int_param(request, "pageToken", 0, 0, 10_000)
+    included = csv_param(request, "includedData") or ["summaries"]
+    identifiers = csv_param(request, "identifiers")  # at most 20, with identifiersType (the model's rules)
+    kind = query_value(request, "identifiersType")
+    severities = set(csv_param(request, "withIssueSeverity"))
+    with_status = set(csv_param(request, "withStatus"))
+    without_status = set(csv_param(request, "withoutStatus"))
+    page_size = int(query_value(request, "pageSize", "10") or 10)
+    token = query_value(request, "pageToken", "0") or "0"
+    if not token.isdigit() or int(token) > 10_000_000:
+        raise bad_request("Invalid 'pageToken': use a token from a previous answer.")
+    offset = int(token)
     service = Listings(state)
-    family = request.query_params.get("variationParentSku")
-    if family and identifiers:
-        raise bad_request("'variationParentSku' cannot be used with 'identifiers'.")
+    family = query_value(request, "variationParentSku")  # never with identifiers (the model's rule)
     if identifiers and kind == "SKU":
         listings = state.store.listings_by_skus(seller_id, identifiers)
     else:
@@ -174,15 +169,6 @@ async def search_items(request: Request, state: SandboxState, principal: Princip
     if pagination:
         body["pagination"] = pagination
     return json_response(body)
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise bad_request(f"Invalid '{name}': an integer from {low} to {high}.")
-    return int(raw)
 
 
 def _identifier_values(listing: dict[str, Any], kind: str) -> set[str]:

@@ -20,6 +20,13 @@ def default_definitions_root() -> Path:
     return DEFAULT_ASSETS
 
 
+def default_parameter_table() -> Path:
+    """generated/amazon/parameters.json: the models' parameters (`make regenerate` derives it)."""
+    from transpiler.workspace import DEFAULT_GENERATED
+
+    return DEFAULT_GENERATED / "amazon" / "parameters.json"
+
+
 @dataclass
 class SandboxSettings:
     """Configuration of one sandbox instance (mutable faults and limits live in its state)."""
@@ -40,3 +47,5 @@ class SandboxSettings:
     max_body_bytes: int = 10 * 1024 * 1024  # larger SP-API bodies -> 413
     max_document_bytes: int = 50 * 1024 * 1024  # larger uploads -> 413
     signing_key: bytes = b""  # for presigned URLs; random per data folder when empty
+    #: the OpenAPI models' query parameters, checked before every operation (400 InvalidInput)
+    parameter_table: Path = field(default_factory=default_parameter_table)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from transpiler.sandbox.catalog import Catalog, load_catalog
 from transpiler.sandbox.clock import Clock
 from transpiler.sandbox.faults import Faults
+from transpiler.sandbox.parameters import load_table
 from transpiler.sandbox.product_types import ProductTypes
 from transpiler.sandbox.rate_limit import RateLimiter
 from transpiler.sandbox.settings import SandboxSettings
@@ -51,6 +52,7 @@ class SandboxState:
             raise ValueError(f"shared definitions are from {product_types.root}, not {settings.definitions}")
         self.product_types = product_types or ProductTypes(settings.definitions)
         self.catalog: Catalog = load_catalog()
+        self.parameters = load_table(settings.parameter_table)
         #: held while due jobs are applied (`transpiler.sandbox.pipeline.catch_up`)
         self.pipeline_lock = threading.Lock()
         self.signing_key = settings.signing_key or self.store.signing_key()
