@@ -27,13 +27,23 @@ from transpiler.errors import ConfigError, PlAmazonError
 from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
 from transpiler.publish.family import Family, Placement, Single, Unit, units
-from transpiler.publish.journal import SENDING, Journal, JournalError, Run, payload_hash, target_name
+from transpiler.publish.journal import SENDING, Entry, Journal, JournalError, Run, payload_hash, target_name
 from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
 from transpiler.publish.reconcile import Reconciler, settled
-from transpiler.publish.submission import PUB_NETWORK, PUB_PARENT, FeedSubmitter, ListingsSubmitter, Sent, batches
+from transpiler.publish.submission import (
+    PUB_NETWORK,
+    PUB_PARENT,
+    UNKNOWN_EXISTENCE,
+    FeedSubmitter,
+    ListingsSubmitter,
+    Sent,
+    batches,
+    error_ack,
+)
 from transpiler.publish.target import check_settings, journal_file, shared_client
+from transpiler.spapi.listings import SEARCH_BATCH
 from transpiler.workspace import Workspace
 
 LISTINGS = "listings"
@@ -194,7 +204,8 @@ class _Publisher:
         self.last_sent = 0.0
         self.feed_ids: list[str] = []
         self.file_error: ItemsFileError | None = None
-        self.listings = ListingsSubmitter(client, table, settings.marketplace_id, preview=options.preview)
+        self.listings = ListingsSubmitter(client, table, settings.marketplace_id, preview=options.preview,
+                                          force=options.force)
         #: where each answer goes in the acknowledgement file, by item position in the export
         self.placements: dict[int, Placement] = {}
         #: the latest answer for each listing (by position): a family's children wait on their parent's
@@ -393,13 +404,14 @@ class _Publisher:
     def _feeds(self, stream: Iterator[Listing]) -> None:
         submitter = FeedSubmitter(self.client, self.table, self.settings.seller_id, self.settings.marketplace_id,
                                   self.settings.locale, poll_first=self.options.feed_poll,
-                                  timeout=self.options.feed_timeout, clock=self.clock, sleep=self.sleep)
+                                  timeout=self.options.feed_timeout, force=self.options.force, clock=self.clock,
+                                  sleep=self.sleep)
         submitter.feed_ids = self.feed_ids
         waiting: dict[str, dict[int, tuple[Listing, str]]] = {}  # resumed feeds: feed id -> messages
         counter = itertools.count(1)
         to_send: dict[int, tuple[Listing, str]] = {}
 
-        def messages() -> Iterator[dict[str, Any]]:
+        def candidates() -> Iterator[tuple[Listing, str, Entry | None]]:
             for listing in stream:
                 digest, handled = self.early(listing)
                 if handled:
@@ -409,9 +421,30 @@ class _Publisher:
                         and entry.payload_hash == digest):
                     waiting.setdefault(entry.feed_id, {})[next(counter)] = (listing, digest)
                     continue
-                message_id = next(counter)
-                to_send[message_id] = (listing, digest)
-                yield submitter.message(message_id, listing, entry.attributes if entry else None)
+                yield listing, digest, entry
+
+        def messages() -> Iterator[dict[str, Any]]:
+            # Which SKUs Amazon already holds decides PATCH or UPDATE: read 20 at a time, as the feed fills
+            for chunk in _chunks(candidates(), SEARCH_BATCH):
+                try:
+                    held = submitter.existing(listing for listing, _, _ in chunk)
+                except PlAmazonError as exc:
+                    for listing, digest, _ in chunk:  # unknown: an UPDATE could wipe an existing listing
+                        self._record_feed_sent(Sent(error_ack(listing, exc, None, UNKNOWN_EXISTENCE), None), digest)
+                    continue
+                for listing, digest, entry in chunk:
+                    message_id = next(counter)
+                    message = submitter.message(message_id, listing, held.get(listing.sku or ""),
+                                                entry.attributes if entry else None)
+                    if message is None:
+                        self.emit(Acknowledgement(
+                            index=listing.index, sku=listing.sku, status=Status.NOT_SENT,
+                            product_type=listing.product_type, mode=listing.mode, asin=listing.asin,
+                            issues=tuple(listing.issues),
+                            note=_join(listing.note, "déjà à jour sur Amazon : aucune modification à envoyer")))
+                        continue
+                    to_send[message_id] = (listing, digest)
+                    yield message
 
         for batch in batches(submitter.header(), messages()):
             carried = {mid: to_send.pop(mid) for mid, _ in batch.messages}
@@ -421,8 +454,6 @@ class _Publisher:
             try:
                 feed_id = submitter.send(batch.body)
             except PlAmazonError as exc:
-                from transpiler.publish.submission import error_ack
-
                 for listing, digest in carried.values():
                     self._record_feed_sent(Sent(error_ack(listing, exc, "FEED"), None), digest)
                 continue
@@ -454,6 +485,12 @@ class _Publisher:
             self.last_sent = self.clock()
         else:
             self.emit(ack)
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of `size` items (the last one shorter), read lazily."""
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
 
 
 def _join(*notes: str | None) -> str | None:

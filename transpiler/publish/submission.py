@@ -20,6 +20,8 @@ from transpiler.publish.feed import MessageResult, batches, feed_header, patch_m
 from transpiler.publish.listing import CREATE, ENRICH, Listing, amazon_issue
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.patch import held_back, listing_patches
+from transpiler.publish.transient import PUB_TRANSIENT, any_transient, transient_failure
+from transpiler.spapi.retry import RetryPolicy
 
 REQUIREMENTS = "LISTING_PRODUCT_ONLY"  # vendors: product facts, no offer
 #: `identifiers` "can only be requested when mode is VALIDATION_PREVIEW" (the model's includedData
@@ -40,7 +42,11 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
-def error_ack(listing: Listing, exc: Exception, operation: str | None) -> Acknowledgement:
+UNKNOWN_EXISTENCE = ("non envoyé : impossible de savoir si Amazon connaît déjà ce SKU, et un envoi complet "
+                     "remplacerait une annonce existante")
+
+
+def error_ack(listing: Listing, exc: Exception, operation: str | None, note: str | None = None) -> Acknowledgement:
     """ERROR acknowledgement for a call that failed after its retries, with a French explanation."""
     if isinstance(exc, AmazonError):
         status = exc.status
@@ -61,7 +67,7 @@ def error_ack(listing: Listing, exc: Exception, operation: str | None) -> Acknow
                       source="publisher")
     return Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ERROR, product_type=listing.product_type,
                            mode=listing.mode, operation=operation, issues=(*listing.issues, issue),
-                           note=listing.note)
+                           note=_join(listing.note, note))
 
 
 def _asin(response: Mapping[str, Any], marketplace_id: str) -> str | None:
@@ -85,14 +91,24 @@ class Sent:
 
 
 class ListingsSubmitter:
-    """One item at a time through the Listings Items API."""
+    """One item at a time through the Listings Items API.
 
-    def __init__(self, client: Any, table: MappingSet, marketplace_id: str, *, preview: bool = False):
+    `retry` and `sleep` pace the repetitions of a submission Amazon answered with a transient
+    failure (`transpiler.publish.transient`); by default the client's own retry policy and sleep.
+    """
+
+    def __init__(self, client: Any, table: MappingSet, marketplace_id: str, *, preview: bool = False,
+                 force: bool = False, retry: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] | None = None):
         self.listings = client.listings
         self.table = table
         self.marketplace_id = marketplace_id
         self.preview = preview
+        self.force = force  # resend what did not change: every managed attribute of an existing listing
         self.included = PREVIEW_INCLUDED if preview else SUBMIT_INCLUDED
+        transport = getattr(client, "transport", None)
+        self.retry = retry or getattr(transport, "retry", None) or RetryPolicy()
+        self.sleep = sleep or getattr(transport, "_sleep", None) or time.sleep
 
     def current(self, sku: str, included: Iterable[str] = ("attributes", "summaries")) -> dict[str, Any] | None:
         """The listing as Amazon holds it (None when the SKU does not exist)."""
@@ -104,29 +120,45 @@ class ListingsSubmitter:
             raise
 
     def submit(self, listing: Listing) -> Sent:
-        """Create (PUT) or enrich (PATCH when the SKU exists, else PUT with the ASIN)."""
+        """PATCH when Amazon already holds the SKU (never replace an existing listing by accident: a
+        PUT would wipe what was managed in Vendor Central), else PUT (create, or attach to an ASIN).
+
+        Existence is read first (getListingsItem, 404 = new) for creations and enrichments alike.
+        """
         assert listing.sku is not None and listing.product_type is not None
         operation = "PUT"
         try:
-            if listing.mode == ENRICH:
-                current = self.current(listing.sku)
-                if current is not None:
-                    operation = "PATCH"
-                    return self._patch(listing, current)
+            current = self.current(listing.sku)
+            if current is not None:
+                operation = "PATCH"
+                return self._patch(listing, current)
             return self._put(listing)
         except (AmazonError, PlAmazonError) as exc:
             return Sent(error_ack(listing, exc, operation), None)
 
+    def _send(self, call: Callable[[], Mapping[str, Any]]) -> tuple[Mapping[str, Any], int]:
+        """Make a submission, repeating it with backoff while Amazon answers a transient failure
+        inside its HTTP 200 (like a 5xx); returns the last answer and the attempts made."""
+        attempt = 1
+        while True:
+            response = call()
+            if not transient_failure(response) or attempt >= self.retry.max_attempts:
+                return response, attempt
+            self.sleep(self.retry.delay(attempt))
+            attempt += 1
+
     def _put(self, listing: Listing) -> Sent:
         body = {"productType": listing.product_type, "requirements": REQUIREMENTS, "attributes": listing.attributes}
-        response = self.listings.put_listings_item(listing.sku, body, mode=PREVIEW if self.preview else None,
-                                                   included_data=self.included)
-        return self._answer(listing, response, "PUT", listing.attributes)
+        response, attempts = self._send(lambda: self.listings.put_listings_item(
+            listing.sku, body, mode=PREVIEW if self.preview else None, included_data=self.included))
+        return self._answer(listing, response, "PUT", listing.attributes, attempts=attempts)
 
     def _patch(self, listing: Listing, current: Mapping[str, Any]) -> Sent:
         have = current.get("attributes") or {}
         listing.issues.extend(_held_back_issues(have, listing, self.table, self.marketplace_id))
         patches = _patches(have, listing, self.marketplace_id)
+        if not patches and self.force:  # resend the managed attributes as they are, wiping nothing
+            patches = _patches({}, listing, self.marketplace_id)
         asin = _asin(current, self.marketplace_id)  # Amazon's, for this SKU
         if not patches:
             note = "déjà à jour sur Amazon : aucune modification à envoyer"
@@ -135,23 +167,27 @@ class ListingsSubmitter:
                                         asin=asin, issues=tuple(listing.issues), note=_join(listing.note, note)),
                         None)
         body = {"productType": listing.product_type, "patches": patches}
-        response = self.listings.patch_listings_item(listing.sku, body, mode=PREVIEW if self.preview else None,
-                                                     included_data=self.included)
+        response, attempts = self._send(lambda: self.listings.patch_listings_item(
+            listing.sku, body, mode=PREVIEW if self.preview else None, included_data=self.included))
         changed = ", ".join(p["path"].rsplit("/", 1)[-1] for p in patches)
-        sent = self._answer(listing, response, "PATCH", listing.attributes, extra_note=f"attributs modifiés : "
-                                                                                        f"{changed}")
+        sent = self._answer(listing, response, "PATCH", listing.attributes, attempts=attempts,
+                            extra_note=f"l'annonce existe chez Amazon : attributs modifiés : {changed}")
         if sent.ack.asin is None and asin:
             sent.ack = sent.ack.with_(asin=asin)
         return sent
 
     def _answer(self, listing: Listing, response: Mapping[str, Any], operation: str,
-                attributes: dict[str, Any], extra_note: str | None = None) -> Sent:
+                attributes: dict[str, Any], extra_note: str | None = None, attempts: int = 1) -> Sent:
         raw = str(response.get("status") or "")
         status = {"ACCEPTED": Status.ACCEPTED, "INVALID": Status.INVALID, "VALID": Status.VALID}.get(raw, Status.ERROR)
         issues = [*listing.issues, *(amazon_issue(dict(i), listing.mapping, self.table)
                                      for i in response.get("issues") or () if isinstance(i, Mapping))]
         note = _join(listing.note, extra_note)
-        if status == Status.ERROR:
+        if transient_failure(response):  # persisted through every attempt: not a verdict on the listing
+            status = Status.ERROR
+            issues.append(Issue(PUB_TRANSIENT, "ERROR", f"erreur interne d'Amazon persistante après {attempts} "
+                                                        "tentative(s) : à republier", source="publisher"))
+        elif status == Status.ERROR:
             issues.append(Issue(PUB_HTTP, "ERROR", f"réponse d'Amazon sans statut reconnu ({raw or 'vide'})",
                                 source="publisher"))
         ack = Acknowledgement(index=listing.index, sku=listing.sku, status=status, product_type=listing.product_type,
@@ -207,9 +243,11 @@ class FeedSubmitter:
     """Listings in JSON_LISTINGS_FEED documents: one createFeed per batch, processing report read back."""
 
     def __init__(self, client: Any, table: MappingSet, seller_id: str, marketplace_id: str, locale: str, *,
-                 poll_first: float = 0.5, poll_max: float = 30.0, timeout: float = 3600.0,
+                 poll_first: float = 0.5, poll_max: float = 30.0, timeout: float = 3600.0, force: bool = False,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.force = force
         self.feeds = client.feeds
+        self.listings = client.listings
         self.table = table
         self.seller_id = seller_id
         self.marketplace_id = marketplace_id
@@ -221,16 +259,32 @@ class FeedSubmitter:
         self.sleep = sleep
         self.feed_ids: list[str] = []
 
-    def message(self, message_id: int, listing: Listing, previous: Mapping[str, Any] | None) -> dict[str, Any]:
-        """UPDATE for a creation (or a SKU Amazon has not accepted yet), PATCH against what Amazon last
-        accepted for an enrichment."""
-        if listing.mode == ENRICH and previous is not None and listing.mapping is not None:
-            listing.issues.extend(_held_back_issues(previous, listing, self.table, self.marketplace_id))
-            patches = _patches(previous, listing, self.marketplace_id)
-            if patches:
-                return patch_message(message_id, listing.sku or "", listing.product_type or "", patches)
-        return update_message(message_id, listing.sku or "", listing.product_type or "", listing.attributes,
-                              REQUIREMENTS)
+    def existing(self, listings: Iterable[Listing]) -> dict[str, dict[str, Any]]:
+        """The attributes Amazon holds for those of these SKUs it knows (searchListingsItems, 20 per call)."""
+        found = self.listings.find_skus([lst.sku for lst in listings if lst.sku], included_data=("attributes",))
+        return {sku: dict(item.get("attributes") or {}) for sku, item in found.items()}
+
+    def message(self, message_id: int, listing: Listing, held: Mapping[str, Any] | None,
+                accepted: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """The feed message of a listing, never replacing an existing listing by accident.
+
+        `held`: the attributes Amazon holds for the SKU (None when Amazon does not know it);
+        `accepted`: what the journal says Amazon last accepted for it. A SKU Amazon holds gets a PATCH
+        computed against Amazon's attributes exactly as on the Listings path; one the journal knows as
+        accepted but Amazon does not list yet (processing) a PATCH against the journal's; only a SKU
+        known to be new gets an UPDATE (which replaces every attribute). None: nothing to change.
+        """
+        base = held if held is not None else accepted
+        if base is None:
+            return update_message(message_id, listing.sku or "", listing.product_type or "", listing.attributes,
+                                  REQUIREMENTS)
+        listing.issues.extend(_held_back_issues(base, listing, self.table, self.marketplace_id))
+        patches = _patches(base, listing, self.marketplace_id)
+        if not patches and self.force:
+            patches = _patches({}, listing, self.marketplace_id)
+        if not patches:
+            return None
+        return patch_message(message_id, listing.sku or "", listing.product_type or "", patches)
 
     def header(self) -> dict[str, Any]:
         return feed_header(self.seller_id, self.locale)
@@ -286,7 +340,12 @@ class FeedSubmitter:
             issues.extend(amazon_issue(i, listing.mapping, self.table) for i in general)
             status_ = Status.ACCEPTED if result.accepted and not general else Status.INVALID
             note = listing.note
-            if status_ == Status.ACCEPTED and any(i.is_error for i in issues):
+            if status_ == Status.INVALID and any_transient([*result.issues, *general]):
+                # Amazon's transient failure: the message is sent again by the next run, not judged
+                status_ = Status.ERROR
+                issues.append(Issue(PUB_TRANSIENT, "ERROR", "erreur interne d'Amazon pendant le traitement du flux : "
+                                                            "à republier", source="publisher"))
+            elif status_ == Status.ACCEPTED and any(i.is_error for i in issues):
                 # accepted, then found in error while Amazon processed it: never reported as a success
                 status_ = Status.INVALID
                 note = _join(note, "acceptée puis refusée par Amazon lors du traitement : voir les problèmes")

@@ -19,6 +19,9 @@ INVALID = "INVALID_ATTRIBUTE"
 
 #: code -> (English template, French template, category)
 MESSAGES: dict[str, tuple[str, str, str]] = {
+    # Amazon's transient internal error (amzn/selling-partner-api-models#4362, #4603): no category
+    "4000000": ("An internal error has occurred. Please try again.",
+                "Une erreur interne s'est produite. Veuillez réessayer.", ""),
     "90220": ("'{attribute}' is required but not supplied.",
               "'{attribute}' est obligatoire mais n'a pas été fourni.", MISSING),
     "90000900": ("The attribute '{attribute}' is not part of the product type '{product_type}'.",
@@ -92,7 +95,7 @@ def make_issue(code: str, locale: str | None, *, attributes: Iterable[str] = (),
         "code": code,
         "message": (francais if french(locale) else english).format(**fill),
         "severity": severity,
-        "categories": [category],
+        "categories": [category] if category else [],
     }
     if names:
         issue["attributeNames"] = names

@@ -93,6 +93,9 @@ class Listings:
 
     def put(self, seller_id: str, sku: str, marketplace_id: str, entry: ProductTypeEntry, requirements: str,
             attributes: dict[str, Any], *, preview: bool, locale: str | None) -> Submission:
+        failed = self._transient("putListingsItem", sku, marketplace_id, locale)
+        if failed is not None:
+            return failed
         issues = self.judge_listing(seller_id, sku, entry, attributes, marketplace_id, locale, preview=preview)
         asin = self.known_asin(attributes)
         if any(i["severity"] == "ERROR" for i in issues):
@@ -112,6 +115,9 @@ class Listings:
 
     def patch(self, seller_id: str, sku: str, marketplace_id: str, entry: ProductTypeEntry,
               patches: list[dict[str, Any]], *, preview: bool, locale: str | None) -> Submission:
+        failed = self._transient("patchListingsItem", sku, marketplace_id, locale)
+        if failed is not None:
+            return failed
         listing = self.state.store.listing(seller_id, sku)
         if listing is None:
             issue = make_issue("4000006", locale, detail=sku, marketplace_id=marketplace_id)
@@ -132,6 +138,15 @@ class Listings:
                        process_at=now + self.state.settings.listing_processing_delay)
         self.state.store.save_listing(listing)
         return Submission(sku, "ACCEPTED", issues, asin, marketplace_id)
+
+    def _transient(self, operation: str, sku: str, marketplace_id: str, locale: str | None) -> Submission | None:
+        """The `transient` fault: Amazon's internal error inside an HTTP 200 INVALID, nothing saved
+        (amzn/selling-partner-api-models#4362, #4603)."""
+        faults = self.state.faults
+        if not (faults.transient and faults.applies_to(operation) and faults.draw(faults.transient)):
+            return None
+        return Submission(sku, "INVALID", [make_issue("4000000", locale, marketplace_id=marketplace_id)], None,
+                          marketplace_id)
 
     def _apply(self, entry: ProductTypeEntry, attributes: dict[str, Any], patch: dict[str, Any],
                locale: str | None, marketplace_id: str) -> list[dict[str, Any]]:
