@@ -284,7 +284,7 @@ def test_exchange_request_is_exactly_the_documented_form(tmp_path: Path) -> None
     assert not store.path.exists()
     pending = response.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
 
-    bad = client.post("/amazon/partner", data={"pending": pending, "vendor_code": "MOD"})
+    bad = client.post("/amazon/partner", data={"pending": pending, "vendor_code": "MO-D"})
     assert bad.status_code == 400
     assert "n'est pas un code fournisseur valide" in bad.text.replace("&#39;", "'")
     assert not store.path.exists()
@@ -313,6 +313,40 @@ def test_vendor_code_completes_the_flow(tmp_path: Path) -> None:
     again = client.post("/amazon/partner", data={"pending": pending, "vendor_code": "OTHER"})
     assert problem_key(again) == "pending_expired"
     assert [p.partner for p in store.partners()] == ["MODEL"]
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("ab1", "AB1"), ("MODEL", "MODEL"), ("ModeLabs7", "MODELABS7"),
+                                                ("X" * 32, "X" * 32)])
+def test_vendor_codes_are_letters_and_digits_of_any_length(tmp_path: Path, typed: str, stored: str) -> None:
+    """Amazon documents no fixed length for vendor codes: no 5-character rule."""
+    def lwa(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"access_token": "Atza|a", "refresh_token": "Atzr|r", "expires_in": 3600})
+
+    client, store = make_client(tmp_path, lwa=lwa)
+    page = client.get("/amazon/callback", params={"state": start(client), "spapi_oauth_code": "c",
+                                                  "selling_partner_id": "X"})
+    pending = page.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+    assert 'pattern="[A-Za-z0-9]+"' in page.text and "5 caractères" not in page.text
+    assert client.post("/amazon/partner", data={"pending": pending, "vendor_code": typed}).status_code == 200
+    assert [p.partner for p in store.partners()] == [stored]
+
+
+@pytest.mark.parametrize("typed", ["amzn1.vg.1234567", "AB CD", "AB-CD", "X" * 33, ""])
+def test_what_is_not_a_vendor_code_is_refused_with_a_french_reason(tmp_path: Path, typed: str) -> None:
+    def lwa(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"access_token": "Atza|a", "refresh_token": "Atzr|r", "expires_in": 3600})
+
+    client, store = make_client(tmp_path, lwa=lwa)
+    page = client.get("/amazon/callback", params={"state": start(client), "spapi_oauth_code": "c",
+                                                  "selling_partner_id": "X"})
+    pending = page.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+    refused = client.post("/amazon/partner", data={"pending": pending, "vendor_code": typed})
+    assert refused.status_code == 400 and not store.path.exists()
+    text = refused.text.replace("&#39;", "'")
+    if typed.startswith("amzn1"):
+        assert "l'identifiant de votre compte, pas votre code fournisseur" in text
+    else:
+        assert "n'est pas un code fournisseur valide" in text
 
 
 def test_seller_accounts_are_stored_under_their_selling_partner_id(tmp_path: Path) -> None:

@@ -156,3 +156,39 @@ def test_previews_and_feed_messages_treat_transient_errors_alike(sandbox, tmp_pa
     assert preview["status"] == "ERROR"
     fed = report(run(sandbox, tmp_path / "f", items, via="feed"))[NEW]
     assert fed["status"] == "ERROR" and fed["issues"][-1]["code"] == "PUB_TRANSIENT"
+
+
+# -- hints for the vendors' known pitfalls ------------------------------------------------------------
+
+
+def test_a_feed_403_without_the_product_listing_role_says_so_in_french(tmp_path, sandbox_definitions) -> None:
+    from transpiler.sandbox.runner import open_sandbox
+
+    handle = open_sandbox(data=tmp_path / "sandbox", product_types=sandbox_definitions, rate_limits="off",
+                          roles=())
+    try:
+        result = report(run(handle, tmp_path, subset([NEW], tmp_path), via="feed"))[NEW]
+    finally:
+        handle.stop()
+    assert result["status"] == "ERROR"
+    assert "HTTP 403" in result["issues"][-1]["message"]
+    assert "rôle « Product Listing »" in result["issues"][-1]["message"]
+
+
+def test_a_selling_partner_id_as_seller_id_is_refused_with_the_vendor_code_hint(sandbox, tmp_path) -> None:
+    import pytest
+
+    from tests.sandbox_fixtures import settings_for
+    from transpiler.errors import AmazonError, ConfigError
+    from transpiler.publish.run import check_settings
+    from transpiler.spapi import client_from_settings
+
+    wrong = settings_for(sandbox, seller_id="amzn1.vg.demo.MODEL")
+    with pytest.raises(ConfigError, match="vendor code"):
+        check_settings(wrong)  # publish and reconcile stop before sending anything
+    with (client_from_settings(wrong, sandbox.client(), sleep=sandbox.sleep, clock=sandbox.now) as amazon,
+          pytest.raises(AmazonError) as info):
+        amazon.listings.get_listings_item("ANY")
+    assert info.value.status == 400
+    assert "Invalid 'sellerId' and 'marketplaceId' combination" in info.value.one_line()
+    assert "vendor code shown in Vendor Central" in info.value.one_line()

@@ -93,6 +93,9 @@ def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(
     new = next(i for i in xml.iter("Item") if i.findtext("Identifier") == NEW)
     assert new.findtext(f"Field[@key='{publication.ASIN}']") == got[NEW]["asin"]
     assert [f.text for f in new.findall(f"Field[@key='{publication.LISTING_STATUS}']")] == ["DISCOVERABLE"]
+    conflict = next(i for i in xml.iter("Item") if i.findtext("Identifier") == CONFLICT)
+    line = conflict.findtext(f"Field[@key='{publication.ISSUES}']")
+    assert "[ERREUR 8541]" in line and "(attribut non valide)" in line  # Amazon's category, in French
 
     again = check(slow_amazon, tmp_path, "again")  # idempotent: nothing left to follow
     assert (again.summary["followed"], again.summary["items"]) == (0, 0) and again.exit_code == 0

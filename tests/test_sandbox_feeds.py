@@ -114,7 +114,7 @@ def test_feed_runs_in_the_background_and_reports(api, feed_schemas):
     assert set(items) == {"F-OK", "F-LATE"}
     assert items["F-OK"]["summaries"][0]["asin"].startswith("B0")
     assert items["F-LATE"]["summaries"][0]["asin"] == "B09Y2MYL5C"
-    assert [i["code"] for i in items["F-LATE"]["issues"]] == ["18027"]  # raised after acceptance
+    assert [i["code"] for i in items["F-LATE"]["issues"]] == ["SANDBOX_IMAGE_NOT_HTTPS"]  # raised after acceptance
     assert summary["itemSummary"] == {"items": 2, "errors": 0, "warnings": 1}
     stored = api.listing("GET", "F-OK").json()
     assert stored["summaries"][0]["status"] == ["DISCOVERABLE"]
@@ -157,7 +157,7 @@ def test_unreadable_documents_and_wrong_seller(api, feed_schemas):
     feed, _ = wait_done(api, submit(api, {"header": {"sellerId": "OTHER", "version": "2.0"},
                                           "messages": [message(1, "W")]}))
     report = report_of(api, feed)
-    assert report["summary"]["messagesAccepted"] == 0 and report["issues"][0]["code"] == "4000008"
+    assert report["summary"]["messagesAccepted"] == 0 and report["issues"][0]["code"] == "SANDBOX_FEED_SELLER"
 
 
 def test_other_feed_types_end_fatal(api):

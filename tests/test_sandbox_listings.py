@@ -92,13 +92,14 @@ def test_late_warnings_for_http_images_and_long_titles(api):
     assert response.json() == {**response.json(), "status": "ACCEPTED", "issues": []}
     item = wait_processed(api, "LATE", "summaries,issues", issueLocale="en_US")
     english = {i["code"]: i["message"] for i in item["issues"]}
-    assert "must be served over https" in english["18027"]
+    assert "must be served over https" in english["SANDBOX_IMAGE_NOT_HTTPS"]
     item = wait_processed(api, "LATE", "summaries,issues", issueLocale="fr_FR")
     found = {i["code"]: i for i in item["issues"]}
-    assert set(found) == {"18027", "18448"}
+    assert set(found) == {"SANDBOX_IMAGE_NOT_HTTPS", "SANDBOX_TITLE_TOO_LONG"}
     assert all(i["severity"] == "WARNING" for i in item["issues"])
-    assert found["18027"]["categories"] == ["INVALID_IMAGE"]
-    assert "https" in found["18027"]["message"] and "doivent" in found["18027"]["message"]
+    assert found["SANDBOX_IMAGE_NOT_HTTPS"]["categories"] == ["INVALID_IMAGE"]
+    image = found["SANDBOX_IMAGE_NOT_HTTPS"]["message"]
+    assert "https" in image and "doivent" in image
     assert item["summaries"][0]["status"] == ["DISCOVERABLE"]  # warnings do not block
 
 
@@ -112,7 +113,7 @@ def test_invalid_put_gives_amazon_shaped_issues(api):
     found = codes(body)
     assert found["90220"] == ["brand"]
     assert found["90000900"] == ["not_an_attribute"]
-    assert found["4000001"] == ["item_name"]
+    assert found["8105"] == ["item_name"]
     by_code = {i["code"]: i for i in body["issues"]}
     assert by_code["90220"]["categories"] == ["MISSING_ATTRIBUTE"]
     assert by_code["90000900"]["categories"] == ["INVALID_ATTRIBUTE"]
@@ -152,7 +153,7 @@ def test_bad_ean_check_digit_is_refused(api):
     bad = attributes["externally_assigned_product_identifier"][0]["value"][:-1] + "0"
     assert not gtin_is_valid(bad)
     attributes["externally_assigned_product_identifier"][0]["value"] = bad
-    assert "4000007" in codes(api.put("EAN", attributes).json())
+    assert "SANDBOX_GTIN_CHECK_DIGIT" in codes(api.put("EAN", attributes).json())
 
 
 def test_validation_preview_judges_without_saving(api):
@@ -184,7 +185,7 @@ def test_vendor_rules_seller_id_and_offer_only(api):
 
 def test_unknown_product_type_is_invalid(api):
     body = api.put("PT", {"item_name": []}, product_type="LUGGAGE").json()
-    assert body["status"] == "INVALID" and codes(body) == {"4000003": []}
+    assert body["status"] == "INVALID" and codes(body) == {"SANDBOX_UNKNOWN_PRODUCT_TYPE": []}
 
 
 def test_patch_replace_merge_delete(api):
@@ -208,13 +209,13 @@ def test_patch_rejects_nested_paths_deletes_without_selectors_and_unknown_skus(a
     assert api.put("P2", payload("CELLULAR_PHONE")).json()["status"] == "ACCEPTED"
     nested = api.listing("PATCH", "P2", json={"productType": "CELLULAR_PHONE", "patches": [
         {"op": "replace", "path": "/attributes/item_name/0/value", "value": [{"value": "x"}]}]}).json()
-    assert nested["status"] == "INVALID" and "4000004" in codes(nested)
+    assert nested["status"] == "INVALID" and "SANDBOX_PATCH_PATH" in codes(nested)
     no_selector = api.listing("PATCH", "P2", json={"productType": "CELLULAR_PHONE", "patches": [
         {"op": "delete", "path": "/attributes/bullet_point"}]}).json()
-    assert no_selector["status"] == "INVALID" and "4000005" in codes(no_selector)
+    assert no_selector["status"] == "INVALID" and "SANDBOX_PATCH_DELETE" in codes(no_selector)
     missing = api.listing("PATCH", "NOPE", json={"productType": "CELLULAR_PHONE", "patches": [
         {"op": "replace", "path": "/attributes/brand", "value": [{"value": "x"}]}]}).json()
-    assert missing["status"] == "INVALID" and "4000006" in codes(missing)
+    assert missing["status"] == "INVALID" and "SANDBOX_PATCH_UNKNOWN_SKU" in codes(missing)
     breaking = api.listing("PATCH", "P2", json={"productType": "CELLULAR_PHONE", "patches": [
         {"op": "delete", "path": "/attributes/brand", "value": [{"marketplace_id": MARKETPLACE,
                                                                   "language_tag": "fr_FR"}]}]}).json()

@@ -49,7 +49,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "authorize"
 CALLBACK_PATH = "/amazon/callback"
 CONSENT_PATH = "/apps/authorize/consent"
 PENDING_LIFETIME = 900  # seconds a vendor has to type the vendor code after consent
-VENDOR_CODE = re.compile(r"^[A-Z0-9]{5}$")
+#: a vendor code as Vendor Central shows it: letters and digits; Amazon documents no fixed length
+#: (amzn/selling-partner-api-docs#2107). Bounded only against garbage.
+VENDOR_CODE = re.compile(r"^[A-Z0-9]{1,32}$")
 
 SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
@@ -308,6 +310,7 @@ def create_app(
                 selling_partner_id=item.selling_partner_id,
                 vendor_code=vendor_code,
                 invalid=True,
+                selling_partner_like=vendor_code.lower().startswith("amzn1"),
             )
         record = store.save(vendor_code, item.selling_partner_id, "vendor", item.refresh_token)
         log.info("refresh token stored for vendor %s (selling partner %s)", record.partner, record.selling_partner_id)

@@ -21,6 +21,7 @@ from transpiler.publish.listing import CREATE, ENRICH, Listing, amazon_issue
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.patch import held_back, listing_patches
 from transpiler.publish.transient import PUB_TRANSIENT, any_transient, transient_failure
+from transpiler.spapi.hints import hint
 from transpiler.spapi.retry import RetryPolicy
 
 REQUIREMENTS = "LISTING_PRODUCT_ONLY"  # vendors: product facts, no offer
@@ -57,6 +58,9 @@ def error_ack(listing: Listing, exc: Exception, operation: str | None, note: str
         else:
             detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in exc.errors) or str(exc)
             message = f"Amazon a refusé la requête (HTTP {status}) : {detail}"
+            known = hint(exc)
+            if known is not None:
+                message += f" — {known.french}"
         if exc.request_id:
             message += f" (identifiant de requête {exc.request_id})"
         issue = Issue(PUB_HTTP if status < 500 and status != 429 else str(status), "ERROR", message,

@@ -9,6 +9,7 @@ from typing import Any
 
 from transpiler.config import Settings
 from transpiler.errors import ConfigError
+from transpiler.spapi.hints import VENDOR_CODE, looks_like_selling_partner_id
 
 
 def shared_client(settings: Settings, cache_dir: Path) -> Any:
@@ -25,6 +26,9 @@ def check_settings(settings: Settings) -> None:
     """Raises ConfigError when the settings cannot publish (before anything is read or sent)."""
     if not settings.seller_id:
         raise ConfigError("the vendor code is not set: PL_AMAZON_SELLER_ID (or --partner)")
+    if looks_like_selling_partner_id(settings.seller_id):
+        raise ConfigError(f"PL_AMAZON_SELLER_ID is a selling partner id ({settings.seller_id[:12]}…), which Amazon "
+                          f"refuses as sellerId: {VENDOR_CODE.english.split(': ')[0]}")
 
 
 def journal_file(journal: Path | None, cache_dir: Path, target: str) -> Path:

@@ -18,8 +18,8 @@ from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
 from transpiler.sandbox.state import SandboxState
 
 FEED_FORMAT_CODE = "4002008"  # "did not meet the schema validation requirements for a feed message"
-SELLER_MISMATCH_CODE = "4000008"
-DUPLICATE_MESSAGE_CODE = "4002009"
+SELLER_MISMATCH_CODE = "SANDBOX_FEED_SELLER"  # the sandbox's own: Amazon documents no code for it
+DUPLICATE_MESSAGE_CODE = "SANDBOX_DUPLICATE_MESSAGE_ID"
 
 
 def advance_due_feeds(state: SandboxState) -> int:
@@ -139,20 +139,20 @@ def build_report(state: SandboxState, feed: dict[str, Any], raw: bytes) -> dict[
 
 def _apply(state: SandboxState, service: Listings, seller_id: str, marketplace_id: str, message: dict[str, Any],
            locale: str) -> Submission:
-    from transpiler.sandbox.issues import make_issue
+    from transpiler.sandbox.issues import OFFER_ONLY, UNKNOWN_PRODUCT_TYPE, make_issue
 
     sku, operation = message["sku"], message["operationType"]
     if operation == "DELETE":
         return service.delete(seller_id, sku, marketplace_id)
     entry = state.product_types.get(message["productType"], marketplace_id)
     if entry is None:
-        issue = make_issue("4000003", locale, product_type=message["productType"], marketplace_id=marketplace_id)
+        issue = make_issue(UNKNOWN_PRODUCT_TYPE, locale, product_type=message["productType"],
+                           marketplace_id=marketplace_id)
         return Submission(sku, "INVALID", [issue], None, marketplace_id)
     if operation == "UPDATE":
         requirements = message.get("requirements", "LISTING")
         if requirements == "LISTING_OFFER_ONLY":
-            issue = make_issue("4000001", locale, attributes=[], marketplace_id=marketplace_id,
-                               detail="LISTING_OFFER_ONLY is not available to vendors")
+            issue = make_issue(OFFER_ONLY, locale, marketplace_id=marketplace_id)
             return Submission(sku, "INVALID", [issue], None, marketplace_id)
         return service.put(seller_id, sku, marketplace_id, entry, requirements, message["attributes"],
                            preview=False, locale=locale)

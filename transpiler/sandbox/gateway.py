@@ -31,6 +31,8 @@ Handler = Callable[[Request, SandboxState, Principal], Awaitable[Response]]
 
 QUOTA_EXCEEDED = SpApiError(429, "QuotaExceeded", QUOTA_MESSAGE)
 PREVIEW_OPERATIONS = frozenset({"putListingsItem", "patchListingsItem"})
+#: the role the listings, definitions and feeds APIs need (a missing role answers 403, as at Amazon)
+PRODUCT_LISTING_ROLE = "Product Listing"
 
 
 def throttled(message: str) -> SpApiError:
@@ -89,6 +91,8 @@ def operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
                 if principal.vendor_code is None:
                     raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.",
                                      "This operation needs a selling partner's authorization (not a grantless token).")
+                if PRODUCT_LISTING_ROLE not in state.registration.roles:
+                    raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.")
                 headers["x-amzn-RateLimit-Limit"] = state.limiter.header(name)
                 check_query(name, request.query_params, state.parameters)
                 cases = (PREVIEW,) if (name in PREVIEW_OPERATIONS

@@ -2,8 +2,12 @@
 
 Schema errors from the sandbox's own validator become issues the way Amazon words them: 90220
 when a required attribute is missing, 90000900 when an attribute is not part of the product
-type, 4000001 when a value is invalid. Codes Amazon raises after acceptance (catalog conflicts,
-images, titles) are produced by transpiler.sandbox.listings. The codes are listed in docs/sandbox.md.
+type, 8105 when a value is invalid. Codes Amazon raises after acceptance (catalog conflicts) are
+produced by transpiler.sandbox.listings.
+
+A code is either Amazon's own, used for the same meaning (`SOURCES` says where Amazon uses it), or
+clearly the sandbox's own: `SANDBOX_…`, for checks Amazon documents no code for. No Amazon code is
+borrowed with another meaning. The codes are listed in docs/sandbox.md.
 """
 
 from __future__ import annotations
@@ -17,6 +21,34 @@ from jsonschema.exceptions import best_match
 MISSING = "MISSING_ATTRIBUTE"
 INVALID = "INVALID_ATTRIBUTE"
 
+#: the sandbox's own codes (Amazon documents none for these checks)
+TOO_MANY_VALUES = "SANDBOX_TOO_MANY_VALUES"
+NOT_ALLOWED = "SANDBOX_NOT_ALLOWED"
+UNKNOWN_PRODUCT_TYPE = "SANDBOX_UNKNOWN_PRODUCT_TYPE"
+PATCH_PATH_CODE = "SANDBOX_PATCH_PATH"
+PATCH_DELETE = "SANDBOX_PATCH_DELETE"
+PATCH_UNKNOWN_SKU = "SANDBOX_PATCH_UNKNOWN_SKU"
+GTIN_CHECK_DIGIT = "SANDBOX_GTIN_CHECK_DIGIT"
+IMAGE_NOT_HTTPS = "SANDBOX_IMAGE_NOT_HTTPS"
+TITLE_TOO_LONG = "SANDBOX_TITLE_TOO_LONG"
+OFFER_ONLY = "SANDBOX_OFFER_ONLY"
+INVALID_VALUE = "8105"
+
+#: where Amazon uses each of its codes the sandbox answers, with the same meaning
+SOURCES: dict[str, str] = {
+    "4000000": "amzn/selling-partner-api-models#4362, #4603 (internal error, please try again)",
+    "90220": "listingsItems_2021-08-01 model example; JSON_LISTINGS_FEED report example (required, not supplied)",
+    "90000900": "listingsItems_2021-08-01 model example ('fake_attribute': the attributes are invalid)",
+    "8105": "amzn/selling-partner-api-docs#3753 (the data provided for an attribute is invalid)",
+    "99022": "JSON_LISTINGS_FEED processing report example (not enough values)",
+    "100720": "amzn/selling-partner-api-models#5010 (invalid language data)",
+    "8541": "amzn/selling-partner-api-docs#3753, amzn/selling-partner-api-models#4969 (conflicts with the catalog)",
+    "8566": "amzn/selling-partner-api-models#2711 (matches no ASIN, not eligible for ASIN creation)",
+    "8007": "Amazon's variation error codes (unrecognised parent SKU), see transpiler/sandbox/families.py",
+    "8016": "Amazon's variation error codes (insufficient variation data), see transpiler/sandbox/families.py",
+    "8019": "Amazon's variation error codes (parent and child share the SKU), see transpiler/sandbox/families.py",
+}
+
 #: code -> (English template, French template, category)
 MESSAGES: dict[str, tuple[str, str, str]] = {
     # Amazon's transient internal error (amzn/selling-partner-api-models#4362, #4603): no category
@@ -26,39 +58,42 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
               "'{attribute}' est obligatoire mais n'a pas été fourni.", MISSING),
     "90000900": ("The attribute '{attribute}' is not part of the product type '{product_type}'.",
                  "L'attribut '{attribute}' ne fait pas partie du type de produit '{product_type}'.", INVALID),
-    "4000001": ("The provided value for '{attribute}' is invalid: {detail}",
-                "La valeur fournie pour '{attribute}' n'est pas valide : {detail}", INVALID),
+    INVALID_VALUE: ("The data you provided for '{attribute}' is invalid: {detail}",
+                    "La donnée fournie pour '{attribute}' n'est pas valide : {detail}", INVALID),
     "99022": ("'{attribute}' has too few values: {detail}",
               "'{attribute}' n'a pas assez de valeurs : {detail}", INVALID),
-    "99021": ("'{attribute}' has too many values: {detail}",
+    TOO_MANY_VALUES: ("'{attribute}' has too many values: {detail}",
               "'{attribute}' a trop de valeurs : {detail}", INVALID),
-    "90244": ("'{attribute}' is not allowed with the values provided for this listing.",
+    NOT_ALLOWED: ("'{attribute}' is not allowed with the values provided for this listing.",
               "'{attribute}' n'est pas autorisé avec les valeurs fournies pour cette annonce.", INVALID),
     "100720": ("Invalid language data: '{attribute}' uses language_tag '{detail}' on a marketplace that expects "
                "'{expected}'.",
                "Données de langue non valides : '{attribute}' utilise le language_tag '{detail}' alors que la place "
                "de marché attend '{expected}'.", INVALID),
-    "4000003": ("The product type '{product_type}' is not valid for marketplace {marketplace}.",
+    UNKNOWN_PRODUCT_TYPE: ("The product type '{product_type}' is not valid for marketplace {marketplace}.",
                 "Le type de produit '{product_type}' n'est pas valide pour la place de marché {marketplace}.",
                 INVALID),
-    "4000004": ("The patch path '{detail}' is not valid: only top-level attributes ('/attributes/<name>') can be "
+    PATCH_PATH_CODE: ("The patch path '{detail}' is not valid: only top-level attributes ('/attributes/<name>') can be "
                 "patched.",
                 "Le chemin de patch '{detail}' n'est pas valide : seuls les attributs de premier niveau "
                 "('/attributes/<nom>') peuvent être modifiés.", INVALID),
-    "4000005": ("A 'delete' patch for '{attribute}' must give the selector values of the instances to delete.",
+    PATCH_DELETE: ("A 'delete' patch for '{attribute}' must give the selector values of the instances to delete.",
                 "Un patch 'delete' sur '{attribute}' doit indiquer les valeurs des sélecteurs des instances à "
                 "supprimer.", INVALID),
-    "4000006": ("The SKU '{detail}' does not exist: create it with a full listing (PUT) before patching it.",
+    PATCH_UNKNOWN_SKU: ("The SKU '{detail}' does not exist: create it with a full listing (PUT) before patching it.",
                 "Le SKU '{detail}' n'existe pas : créez-le avec une annonce complète (PUT) avant de le modifier.",
                 INVALID),
-    "4000007": ("The EAN/GTIN '{detail}' has an invalid check digit.",
+    GTIN_CHECK_DIGIT: ("The EAN/GTIN '{detail}' has an invalid check digit.",
                 "L'EAN/GTIN '{detail}' a une clé de contrôle non valide.", INVALID),
-    "8541": ("The ASIN '{detail}' in merchant_suggested_asin conflicts with the product identifier supplied "
-             "(it belongs to {expected}).",
-             "L'ASIN '{detail}' de merchant_suggested_asin est en conflit avec l'identifiant produit fourni "
-             "(il correspond à {expected}).", INVALID),
-    "8566": ("The ASIN '{detail}' in merchant_suggested_asin does not exist in the Amazon catalog.",
-             "L'ASIN '{detail}' de merchant_suggested_asin n'existe pas dans le catalogue Amazon.", INVALID),
+    "8541": ("The listing data provided is different from what is already in the Amazon catalog: the ASIN "
+             "'{detail}' given in merchant_suggested_asin does not match the product identifier supplied "
+             "({expected}).",
+             "Les données de l'annonce diffèrent du catalogue Amazon : l'ASIN '{detail}' indiqué dans "
+             "merchant_suggested_asin ne correspond pas à l'identifiant produit fourni ({expected}).", INVALID),
+    "8566": ("SKU does not match any ASIN: the ASIN '{detail}' in merchant_suggested_asin does not exist in the "
+             "Amazon catalog.",
+             "Le SKU ne correspond à aucun ASIN : l'ASIN '{detail}' de merchant_suggested_asin n'existe pas dans le "
+             "catalogue Amazon.", INVALID),
     "8007": ("We cannot recognize the parent SKU '{detail}' of this child: {expected}.",
              "Le SKU parent '{detail}' de cet enfant n'est pas reconnu : {expected}.", INVALID),
     "8016": ("The product data is insufficient to create the variation relationship with the parent '{detail}': "
@@ -67,13 +102,17 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
              "{expected}.", INVALID),
     "8019": ("The parent and the child have the same SKU '{detail}'.",
              "Le parent et l'enfant ont le même SKU '{detail}'.", INVALID),
-    "18027": ("The image '{detail}' of '{attribute}' could not be downloaded: images must be served over https.",
+    IMAGE_NOT_HTTPS: ("The image '{detail}' of '{attribute}' could not be downloaded: images must be served over "
+                      "https.",
               "L'image '{detail}' de '{attribute}' n'a pas pu être téléchargée : les images doivent être servies en "
               "https.", "INVALID_IMAGE"),
-    "18448": ("The title is {detail} characters long; titles over {expected} characters are truncated on the "
+    TITLE_TOO_LONG: ("The title is {detail} characters long; titles over {expected} characters are truncated on the "
               "detail page.",
               "Le titre fait {detail} caractères ; au-delà de {expected} caractères il est tronqué sur la page "
               "produit.", INVALID),
+    OFFER_ONLY: ("Invalid 'requirements': LISTING_OFFER_ONLY is not available to vendors.",
+                 "'requirements' non valide : LISTING_OFFER_ONLY n'est pas disponible pour les fournisseurs.",
+                 INVALID),
 }
 
 
@@ -148,23 +187,23 @@ def _issues_for(error: ValidationError, attributes: dict[str, Any], product_type
         if top is None:
             return [make_issue("90000900", locale, attributes=[name], **common) for name in extra]
         where = ".".join(str(p) for p in path if not isinstance(p, int))
-        return [make_issue("4000001", locale, attributes=[top], detail=f"'{name}' is not allowed in '{where}'",
+        return [make_issue(INVALID_VALUE, locale, attributes=[top], detail=f"'{name}' is not allowed in '{where}'",
                            **common) for name in extra]
     if top is None:
         if kind == "not":
             names = _required_names(error.validator_value) or ["-"]
-            return [make_issue("90244", locale, attributes=[n], **common) for n in names if n in attributes]
-        return [make_issue("4000001", locale, detail=error.message, **common)]
+            return [make_issue(NOT_ALLOWED, locale, attributes=[n], **common) for n in names if n in attributes]
+        return [make_issue(INVALID_VALUE, locale, detail=error.message, **common)]
     if kind == "not":
         names = _required_names(error.validator_value)
         where = ".".join(str(p) for p in path if not isinstance(p, int))
         label = f"{where}.{names[0]}" if names else where
-        return [make_issue("90244", locale, attributes=[top], label=label, **common)]
+        return [make_issue(NOT_ALLOWED, locale, attributes=[top], label=label, **common)]
     if kind in {"minItems", "minUniqueItems"}:
         return [make_issue("99022", locale, attributes=[top], detail=error.message, **common)]
     if kind in {"maxItems", "maxUniqueItems"}:
-        return [make_issue("99021", locale, attributes=[top], detail=error.message, **common)]
-    return [make_issue("4000001", locale, attributes=[top], detail=_detail(error, locale), **common)]
+        return [make_issue(TOO_MANY_VALUES, locale, attributes=[top], detail=error.message, **common)]
+    return [make_issue(INVALID_VALUE, locale, attributes=[top], detail=_detail(error, locale), **common)]
 
 
 #: validator keyword -> (English, French) description of the broken rule

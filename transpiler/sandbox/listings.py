@@ -14,7 +14,17 @@ from typing import Any
 from transpiler.config import CONTEXT_PROPERTIES
 from transpiler.sandbox.catalog import gtin_is_valid, new_asin
 from transpiler.sandbox.families import Families, parentage
-from transpiler.sandbox.issues import make_issue, schema_issues
+from transpiler.sandbox.issues import (
+    GTIN_CHECK_DIGIT,
+    IMAGE_NOT_HTTPS,
+    INVALID_VALUE,
+    PATCH_DELETE,
+    PATCH_PATH_CODE,
+    PATCH_UNKNOWN_SKU,
+    TITLE_TOO_LONG,
+    make_issue,
+    schema_issues,
+)
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES, ProductTypeEntry
 from transpiler.sandbox.state import SandboxState
 
@@ -64,8 +74,9 @@ class Listings:
                     break
         for ean in _identifiers(attributes):
             if not gtin_is_valid(ean):
-                issues.append(make_issue("4000007", locale, attributes=["externally_assigned_product_identifier"],
-                                         detail=ean, marketplace_id=marketplace_id))
+                issues.append(make_issue(GTIN_CHECK_DIGIT, locale,
+                                         attributes=["externally_assigned_product_identifier"], detail=ean,
+                                         marketplace_id=marketplace_id))
         return issues
 
     def known_asin(self, attributes: dict[str, Any]) -> str | None:
@@ -120,7 +131,7 @@ class Listings:
             return failed
         listing = self.state.store.listing(seller_id, sku)
         if listing is None:
-            issue = make_issue("4000006", locale, detail=sku, marketplace_id=marketplace_id)
+            issue = make_issue(PATCH_UNKNOWN_SKU, locale, detail=sku, marketplace_id=marketplace_id)
             return Submission(sku, "INVALID", [issue], None, marketplace_id)
         attributes = copy.deepcopy(listing["attributes"])
         issues: list[dict[str, Any]] = []
@@ -154,17 +165,17 @@ class Listings:
         path = str(patch.get("path", ""))
         match = PATCH_PATH.match(path)
         if not match:
-            return [make_issue("4000004", locale, detail=path, marketplace_id=marketplace_id)]
+            return [make_issue(PATCH_PATH_CODE, locale, detail=path, marketplace_id=marketplace_id)]
         name = match.group(1).replace("~1", "/").replace("~0", "~")
         op, value = patch.get("op"), patch.get("value")
         if op in {"add", "replace"}:
             if not isinstance(value, list):
-                return [make_issue("4000001", locale, attributes=[name], detail="a value array is required",
+                return [make_issue(INVALID_VALUE, locale, attributes=[name], detail="a value array is required",
                                    marketplace_id=marketplace_id)]
             attributes[name] = value
         elif op == "merge":
             if not isinstance(value, list):
-                return [make_issue("4000001", locale, attributes=[name], detail="a value array is required",
+                return [make_issue(INVALID_VALUE, locale, attributes=[name], detail="a value array is required",
                                    marketplace_id=marketplace_id)]
             selectors = self._selectors(entry, name)
             current = list(attributes.get(name, []))
@@ -179,13 +190,13 @@ class Listings:
             attributes[name] = current
         elif op == "delete":
             if not isinstance(value, list) or not value:
-                return [make_issue("4000005", locale, attributes=[name], marketplace_id=marketplace_id)]
+                return [make_issue(PATCH_DELETE, locale, attributes=[name], marketplace_id=marketplace_id)]
             current = list(attributes.get(name, []))
             for item in value:
                 given = {k: v for k, v in item.items() if k in self._selectors(entry, name)} if isinstance(
                     item, dict) else {}
                 if not given:
-                    return [make_issue("4000005", locale, attributes=[name], marketplace_id=marketplace_id)]
+                    return [make_issue(PATCH_DELETE, locale, attributes=[name], marketplace_id=marketplace_id)]
                 current = [e for e in current
                            if not (isinstance(e, dict) and all(e.get(k) == v for k, v in given.items()))]
             if current:
@@ -246,10 +257,11 @@ class Listings:
         for name in IMAGE_ATTRIBUTES:
             url = _first_value(attributes, name, "media_location")
             if isinstance(url, str) and not url.lower().startswith("https://"):
-                late.append({"code": "18027", "severity": "WARNING", "attributes": [name], "values": {"detail": url}})
+                late.append({"code": IMAGE_NOT_HTTPS, "severity": "WARNING", "attributes": [name],
+                             "values": {"detail": url}})
         title = _first_value(attributes, "item_name")
         if isinstance(title, str) and len(title) > TITLE_WARNING_LENGTH:
-            late.append({"code": "18448", "severity": "WARNING", "attributes": ["item_name"],
+            late.append({"code": TITLE_TOO_LONG, "severity": "WARNING", "attributes": ["item_name"],
                          "values": {"detail": len(title), "expected": TITLE_WARNING_LENGTH}})
         listing.update(asin=asin, issues=late, processed=1, process_at=None)
         store.save_listing(listing)

@@ -1,7 +1,9 @@
 """Listings Items API 2021-08-01 for vendors: PUT, PATCH, GET, DELETE and search.
 
-`sellerId` must be the authorized vendor code (five characters); `LISTING_OFFER_ONLY` is a
-seller-only requirement set and is refused, as Amazon refuses it for vendors.
+`sellerId` must be the authorized vendor code (letters and digits, as Vendor Central shows it; Amazon
+documents no fixed length); the selling partner id (`amzn1.vg…`) is refused with Amazon's "Invalid
+'sellerId' and 'marketplaceId' combination". `LISTING_OFFER_ONLY` is a seller-only requirement set
+and is refused, as Amazon refuses it for vendors.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from starlette.responses import Response
 from transpiler.amazon.usage_plans import patched_attributes, update_cases
 from transpiler.sandbox.families import parent_sku
 from transpiler.sandbox.gateway import csv_param, json_body, operation, query_value, throttle_cases
-from transpiler.sandbox.issues import make_issue
+from transpiler.sandbox.issues import UNKNOWN_PRODUCT_TYPE, make_issue
 from transpiler.sandbox.listings import Listings
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
 from transpiler.sandbox.responses import SpApiError, bad_request, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 
-VENDOR_CODE = re.compile(r"^[A-Z0-9]{5}$")
+VENDOR_CODE = re.compile(r"^[A-Za-z0-9]{1,64}$")
 REQUIREMENTS = {"LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY"}
 MAX_SKU_LENGTH = 40
 
@@ -30,7 +32,7 @@ def check_seller(seller_id: str, principal: Principal) -> None:
     """400 for a malformed vendor code, 403 for someone else's."""
     if not VENDOR_CODE.match(seller_id):
         raise bad_request("Invalid 'sellerId' and 'marketplaceId' combination provided.",
-                          "A vendor's sellerId is its 5-character vendor code.")
+                          "A vendor's sellerId is its vendor code (letters and digits), not its selling partner id.")
     if seller_id != principal.vendor_code:
         raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.",
                          f"The access token does not authorize sellerId {seller_id!r}.")
@@ -57,7 +59,7 @@ def _mode(request: Request) -> bool:
 def _entry(state: SandboxState, product_type: Any, marketplace_id: str, sku: str, locale: str) -> Any:
     entry = state.product_types.get(str(product_type), marketplace_id)
     if entry is None:
-        issue = make_issue("4000003", locale, product_type=product_type, marketplace_id=marketplace_id)
+        issue = make_issue(UNKNOWN_PRODUCT_TYPE, locale, product_type=product_type, marketplace_id=marketplace_id)
         return None, json_response({"sku": sku, "status": "INVALID", "submissionId": "0" * 32, "issues": [issue]})
     return entry, None
 

@@ -33,6 +33,8 @@ class Registration:
     selling_partner_id: str = SELLING_PARTNER_ID
     refresh_token: str = REFRESH_TOKEN
     draft: bool = False  # a Draft app must be authorized with version=beta (MD1000 otherwise)
+    #: the app's roles; without "Product Listing" listings, definitions and feeds answer 403
+    roles: tuple[str, ...] = ("Product Listing",)
 
     @property
     def redirect_uri(self) -> str:
@@ -47,8 +49,9 @@ class Registration:
         clean = {k: v for k, v in values.items() if v is not None}
         if "redirect_uri" in clean:
             clean["redirect_uris"] = (clean.pop("redirect_uri"),)
-        if isinstance(clean.get("redirect_uris"), list):
-            clean["redirect_uris"] = tuple(clean["redirect_uris"])
+        for name in ("redirect_uris", "roles"):
+            if isinstance(clean.get(name), list):
+                clean[name] = tuple(clean[name])
         known = {f.name for f in fields(self)}
         unknown = sorted(set(clean) - known)
         if unknown:

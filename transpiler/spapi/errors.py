@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from transpiler.errors import AmazonError, PlAmazonError
+from transpiler.spapi.hints import hint_for
 
 
 class LwaError(AmazonError):
@@ -97,6 +98,10 @@ def amazon_error(response: httpx.Response, operation: str, secrets: Iterable[str
     if not errors:
         text = scrub(response.text[:200], secrets).strip()
         message = " ".join((response.reason_phrase + (f": {text}" if text else "")).split())
+    known = hint_for(response.status_code, operation, [str(e.get("message", "")) for e in errors])
+    if known is not None:
+        detail = message or "; ".join(f"{e.get('code', '?')}: {e.get('message', '')}".strip() for e in errors)
+        message = f"{detail} — {known.english}"
     return AmazonError(
         response.status_code,
         errors,
