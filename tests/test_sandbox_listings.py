@@ -170,13 +170,16 @@ def test_validation_preview_judges_without_saving(api):
 
 def test_vendor_rules_seller_id_and_offer_only(api):
     attributes = payload("CELLULAR_PHONE")
-    malformed = api.listing("PUT", "X", seller="A2EUQ1WTGCTBG2", json={"productType": "CELLULAR_PHONE",
-                                                                         "attributes": attributes})
+    # the selling partner id instead of the vendor code: Amazon's "Invalid 'sellerId' and 'marketplaceId'
+    # combination" (amzn/selling-partner-api-docs#2107)
+    malformed = api.listing("PUT", "X", seller="amzn1.vg.demo.MODEL", json={"productType": "CELLULAR_PHONE",
+                                                                              "attributes": attributes})
     assert malformed.status_code == 400
-    assert "sellerId" in malformed.json()["errors"][0]["message"]
-    other_vendor = api.listing("PUT", "X", seller="OTHER", json={"productType": "CELLULAR_PHONE",
-                                                                 "attributes": attributes})
-    assert other_vendor.status_code == 403
+    assert "Invalid 'sellerId' and 'marketplaceId' combination" in malformed.json()["errors"][0]["message"]
+    for other in ("OTHER", "A2EUQ1WTGCTBG2", "AB1"):  # well-formed codes of any length, not this token's
+        other_vendor = api.listing("PUT", "X", seller=other, json={"productType": "CELLULAR_PHONE",
+                                                                   "attributes": attributes})
+        assert other_vendor.status_code == 403
     offer_only = api.put("X", attributes, requirements="LISTING_OFFER_ONLY")
     assert offer_only.status_code == 400 and "LISTING_OFFER_ONLY" in offer_only.json()["errors"][0]["message"]
     assert api.put("X", attributes, requirements="LISTING").json()["status"] == "ACCEPTED"
