@@ -93,7 +93,7 @@ def test_vendor_authorizes_in_a_real_browser(chromium: object, flow: Flow) -> No
         assert not flow.store.path.exists()  # nothing stored before the vendor code
         shots.append(shot(page, "03-vendor-code"))
 
-        page.fill("#vendor_code", "MOD")
+        page.fill("#vendor_code", "MO-D")  # letters and digits only (any length)
         page.eval_on_selector("form", "f => f.noValidate = true")  # let the server judge a bad code
         page.click("#save")
         assert "n'est pas un code fournisseur valide" in page.inner_text("#vendor-code-error")
