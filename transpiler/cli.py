@@ -397,8 +397,10 @@ def config_show(as_json: bool) -> None:
               help='"amazon" (documented limits), "off", or a factor scaling every rate.')
 @click.option("--processing-delay", default=0.3, show_default=True, type=click.FloatRange(0),
               help="Seconds (on the sandbox clock) before an accepted listing gets its ASIN and late issues.")
+@click.option("--sqs-endpoint", default="", help="SQS endpoint (e.g. a local moto server) that listings "
+              "notifications are delivered to; without it they are only recorded.")
 def sandbox(host: str, port: int, definitions: str | None, data: str | None, faults: str | None,
-            rate_limits: str, processing_delay: float) -> None:
+            rate_limits: str, processing_delay: float, sqs_endpoint: str) -> None:
     """Run the local SP-API sandbox (LWA, consent page, definitions, listings, feeds) in the foreground."""
     from pathlib import Path
 
@@ -409,7 +411,7 @@ def sandbox(host: str, port: int, definitions: str | None, data: str | None, fau
     try:
         settings = make_settings(definitions=Path(definitions) if definitions else None,
                                  data=Path(data) if data else None, faults=faults, rate_limits=rate_limits,
-                                 listing_processing_delay=processing_delay)
+                                 listing_processing_delay=processing_delay, sqs_endpoint=sqs_endpoint)
     except FaultSpecError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from None
     try:
@@ -488,9 +490,13 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
               type=click.Path(file_okay=False), help="Journals and the shared rate-limit buckets (as for publish).")
 @click.option("--partner", help="Act for this authorized vendor code (its stored refresh token).")
 @click.option("--sku", "skus", multiple=True, help="Read only this SKU, whatever its state (repeatable).")
+@click.option("--from-sqs", "queue_url", help="Read the SKUs to reconcile from Amazon's listings notifications in "
+              "this SQS queue (URL); the messages are deleted once the acknowledgement is written.")
+@click.option("--max-messages", default=1000, show_default=True, type=click.IntRange(1),
+              help="With --from-sqs: at most this many messages per run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | None, skus: tuple[str, ...],
-              as_json: bool) -> None:
+              queue_url: str | None, max_messages: int, as_json: bool) -> None:
     """Read Amazon's state of the listings submitted or accepted without a final outcome (ASIN,
     DISCOVERABLE/BUYABLE status, issues raised since) and write a new acknowledgement.
 
@@ -512,9 +518,17 @@ def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | 
     workspace = _workspace(settings)
     options = ReconcileOptions(journal=Path(journal) if journal else None, out_dir=Path(out_dir),
                                cache_dir=Path(cache_dir), skus=list(skus) or None)
+    if queue_url and skus:
+        raise click.UsageError("--sku and --from-sqs cannot be used together")
     progress = RichProgress(Console(stderr=True), None)
     try:
-        result = run(workspace, options, progress=progress)
+        if queue_url:
+            from transpiler.publish.notifications import reconcile_from_queue
+
+            result = reconcile_from_queue(workspace, queue_url, options, progress=progress,
+                                          max_messages=max_messages).reconciled
+        else:
+            result = run(workspace, options, progress=progress)
     finally:
         progress.stop()
     if as_json:
@@ -527,6 +541,37 @@ def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | 
                       f"en attente : {result.summary['pending']}")
         console.print(f"accusés : {result.acknowledgements_path}  rapport : {result.report_path}")
     sys.exit(result.exit_code)
+
+
+@main.group()
+def notifications() -> None:
+    """Amazon's listings notifications (status and issues changes) pushed to an SQS queue."""
+
+
+@notifications.command("subscribe")
+@click.option("--sqs-arn", required=True,
+              help="ARN of the SQS queue Amazon sends to (arn:aws:sqs:REGION:ACCOUNT:NAME).")
+@click.option("--partner", help="Subscribe this authorized vendor code (its stored refresh token).")
+@click.option("--json", "as_json", is_flag=True, help="Print the ids as JSON.")
+def notifications_subscribe(sqs_arn: str, partner: str | None, as_json: bool) -> None:
+    """Create (or reuse) the destination for the queue and subscribe the vendor to LISTINGS_ITEM_STATUS_CHANGE
+    and LISTINGS_ITEM_ISSUES_CHANGE; then `pl-amazon reconcile --from-sqs QUEUE_URL` reads them."""
+    from transpiler.authorize.store import partner_settings
+    from transpiler.config import load_settings
+    from transpiler.publish.notifications import subscribe
+    from transpiler.publish.run import check_settings
+    from transpiler.spapi import client_from_settings
+
+    settings = partner_settings(load_settings(), partner)
+    check_settings(settings)
+    with client_from_settings(settings) as client:
+        ids = subscribe(client, sqs_arn)
+    if as_json:
+        click.echo(json.dumps(ids, indent=2))
+        return
+    click.echo(f"destination {ids['destinationId']}")
+    for kind, subscription_id in ids["subscriptions"].items():
+        click.echo(f"{kind:<28} subscription {subscription_id}")
 
 
 if __name__ == "__main__":  # pragma: no cover

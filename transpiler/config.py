@@ -88,6 +88,7 @@ _ENV = {
     "user_agent": "USER_AGENT",
     "assets": "ASSETS",
     "max_schema_bytes": "MAX_SCHEMA_BYTES",
+    "sqs_endpoint": "SQS_ENDPOINT",
 }
 
 SECRET_SETTINGS = {"client_secret", "refresh_token", "token_key"}
@@ -122,6 +123,7 @@ class Settings:
     user_agent: str = ""
     assets: str = ""  # definitions store root; empty: the checkout's assets/amazon
     max_schema_bytes: int = MAX_SCHEMA_BYTES
+    sqs_endpoint: str = ""  # another SQS endpoint (a VPC endpoint, a local stand-in) for --from-sqs
 
     @property
     def language_tag(self) -> str:

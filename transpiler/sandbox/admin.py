@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from transpiler.sandbox.faults import FaultSpecError, parse_faults
 from transpiler.sandbox.listings import Listings
+from transpiler.sandbox.notifications import recorded
 from transpiler.sandbox.pipeline import advance, catch_up
 from transpiler.sandbox.responses import json_response
 from transpiler.sandbox.state import SandboxState
@@ -110,3 +111,10 @@ async def listings(request: Request) -> Response:
          "issues": Listings(state).issues(r, request.query_params.get("issueLocale"))}
         for r in rows
     ]})
+
+
+async def notifications(request: Request) -> Response:
+    """Every notification the sandbox published (and whether it reached an SQS queue)."""
+    state = _state(request)
+    catch_up(state)
+    return json_response({"notifications": recorded(state)})

@@ -14,13 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from transpiler.sandbox import admin, consent, definitions_api, feeds_api, listings_api, lwa
+from transpiler.sandbox import admin, consent, definitions_api, feeds_api, listings_api, lwa, notifications_api
 from transpiler.sandbox.pipeline import worker
 from transpiler.sandbox.responses import error_body, json_response, request_id
 from transpiler.sandbox.settings import SandboxSettings
 from transpiler.sandbox.state import SandboxState
 
-API_PREFIXES = ("/listings/2021-08-01/", "/feeds/2021-06-30/", "/definitions/2020-09-01/")
+NOTIFICATIONS = "/notifications/v1"
+API_PREFIXES = ("/listings/2021-08-01/", "/feeds/2021-06-30/", "/definitions/2020-09-01/", NOTIFICATIONS + "/")
 LISTING = "/listings/2021-08-01/items/{sellerId}/{sku:path}"
 
 
@@ -46,6 +47,19 @@ def routes() -> list[Route]:
         Route("/feeds/2021-06-30/feeds", feeds_api.get_feeds, methods=["GET"]),
         Route("/feeds/2021-06-30/feeds/{feedId}", feeds_api.get_feed, methods=["GET"]),
         Route("/feeds/2021-06-30/feeds/{feedId}", feeds_api.cancel_feed, methods=["DELETE"]),
+        Route(NOTIFICATIONS + "/destinations", notifications_api.create_destination, methods=["POST"]),
+        Route(NOTIFICATIONS + "/destinations", notifications_api.get_destinations, methods=["GET"]),
+        Route(NOTIFICATIONS + "/destinations/{destinationId}", notifications_api.get_destination, methods=["GET"]),
+        Route(NOTIFICATIONS + "/destinations/{destinationId}", notifications_api.delete_destination,
+              methods=["DELETE"]),
+        Route(NOTIFICATIONS + "/subscriptions/{notificationType}", notifications_api.create_subscription,
+              methods=["POST"]),
+        Route(NOTIFICATIONS + "/subscriptions/{notificationType}", notifications_api.get_subscription,
+              methods=["GET"]),
+        Route(NOTIFICATIONS + "/subscriptions/{notificationType}/{subscriptionId}",
+              notifications_api.get_subscription_by_id, methods=["GET"]),
+        Route(NOTIFICATIONS + "/subscriptions/{notificationType}/{subscriptionId}",
+              notifications_api.delete_subscription_by_id, methods=["DELETE"]),
         Route("/_documents/{documentId}", feeds_api.document_transfer, methods=["GET", "PUT"]),
         Route("/_sandbox/health", admin.health, methods=["GET"]),
         Route("/_sandbox/registration", admin.registration, methods=["GET"]),
@@ -55,6 +69,7 @@ def routes() -> list[Route]:
         Route("/_sandbox/expire-tokens", admin.expire_tokens, methods=["POST"]),
         Route("/_sandbox/process", admin.process, methods=["POST"]),
         Route("/_sandbox/listings", admin.listings, methods=["GET"]),
+        Route("/_sandbox/notifications", admin.notifications, methods=["GET"]),
     ]
 
 

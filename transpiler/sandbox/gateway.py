@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from transpiler.amazon.roles import PRODUCT_LISTING, PRODUCT_LISTING_OPERATIONS
 from transpiler.amazon.usage_plans import PREVIEW, QUOTA_MESSAGE
 from transpiler.sandbox.lwa import authenticate
 from transpiler.sandbox.parameters import check_query
@@ -31,8 +32,6 @@ Handler = Callable[[Request, SandboxState, Principal], Awaitable[Response]]
 
 QUOTA_EXCEEDED = SpApiError(429, "QuotaExceeded", QUOTA_MESSAGE)
 PREVIEW_OPERATIONS = frozenset({"putListingsItem", "patchListingsItem"})
-#: the role the listings, definitions and feeds APIs need (a missing role answers 403, as at Amazon)
-PRODUCT_LISTING_ROLE = "Product Listing"
 
 
 def throttled(message: str) -> SpApiError:
@@ -64,10 +63,17 @@ class DroppedConnection(Response):
         # Returning without completing the body makes the server close the connection.
 
 
-def operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-    """Wrap a handler as the SP-API operation `name` (an operationId of the official models)."""
+Endpoint = Callable[[Request], Awaitable[Response]]
 
-    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+
+def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler], Endpoint]:
+    """Wrap a handler as the SP-API operation `name` (an operationId of the official models).
+
+    `grantless`: the LWA scope the operation wants instead of a selling partner's authorization
+    (Notifications destinations: `sellingpartnerapi::notifications`).
+    """
+
+    def wrap(handler: Handler) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             state: SandboxState = request.app.state.sandbox
             headers = {"x-amzn-RequestId": request_id()}
@@ -88,10 +94,14 @@ def operation(name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
                         raise QUOTA_EXCEEDED
                     force_expired = faults.draw(faults.expire)
                 principal = authenticate(state, request, force_expired=force_expired)
-                if principal.vendor_code is None:
+                if grantless is not None:
+                    if grantless not in (principal.scope or "").split():
+                        raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.",
+                                         f"This operation needs a grantless token of scope {grantless}.")
+                elif principal.vendor_code is None:
                     raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.",
                                      "This operation needs a selling partner's authorization (not a grantless token).")
-                if PRODUCT_LISTING_ROLE not in state.registration.roles:
+                elif name in PRODUCT_LISTING_OPERATIONS and PRODUCT_LISTING not in state.registration.roles:
                     raise SpApiError(403, "Unauthorized", "Access to requested resource is denied.")
                 headers["x-amzn-RateLimit-Limit"] = state.limiter.header(name)
                 check_query(name, request.query_params, state.parameters)

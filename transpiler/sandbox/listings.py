@@ -25,6 +25,7 @@ from transpiler.sandbox.issues import (
     make_issue,
     schema_issues,
 )
+from transpiler.sandbox.notifications import listing_changed
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES, ProductTypeEntry
 from transpiler.sandbox.state import SandboxState
 
@@ -265,6 +266,7 @@ class Listings:
                          "values": {"detail": len(title), "expected": TITLE_WARNING_LENGTH}})
         listing.update(asin=asin, issues=late, processed=1, process_at=None)
         store.save_listing(listing)
+        listing_changed(self.state, listing, self.status(listing), late)  # LISTINGS_ITEM_*_CHANGE notifications
 
     # -- reading ------------------------------------------------------------------------------
     def item(self, listing: dict[str, Any], included: list[str], locale: str | None) -> dict[str, Any]:

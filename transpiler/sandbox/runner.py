@@ -38,7 +38,7 @@ IN_PROCESS_URL = "http://sandbox.test"
 
 _SETTING_NAMES = {"rate_limits", "access_token_ttl", "auth_code_ttl", "document_url_ttl", "schema_url_ttl",
                   "listing_processing_delay", "feed_queue_delay", "feed_processing_delay", "max_body_bytes",
-                  "max_document_bytes"}
+                  "max_document_bytes", "sqs_endpoint"}
 
 
 def make_settings(*, definitions: Path | None = None, data: Path | None = None,

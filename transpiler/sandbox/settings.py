@@ -47,5 +47,7 @@ class SandboxSettings:
     max_body_bytes: int = 10 * 1024 * 1024  # larger SP-API bodies -> 413
     max_document_bytes: int = 50 * 1024 * 1024  # larger uploads -> 413
     signing_key: bytes = b""  # for presigned URLs; random per data folder when empty
+    #: where notifications are delivered (an SQS endpoint such as a local moto server; "" = recorded only)
+    sqs_endpoint: str = ""
     #: the OpenAPI models' query parameters, checked before every operation (400 InvalidInput)
     parameter_table: Path = field(default_factory=default_parameter_table)

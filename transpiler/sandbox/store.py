@@ -35,6 +35,21 @@ CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, seller_id TEXT NOT NULL, content_type TEXT NOT NULL, data BLOB,
     created REAL NOT NULL, kind TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS destinations (
+    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, seller_id TEXT NOT NULL, type TEXT NOT NULL,
+    destination_id TEXT NOT NULL, payload_version TEXT NOT NULL, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notified (
+    seller_id TEXT NOT NULL, sku TEXT NOT NULL, status TEXT NOT NULL, severities TEXT NOT NULL,
+    PRIMARY KEY (seller_id, sku)
+);
+CREATE TABLE IF NOT EXISTS notifications (
+    id TEXT PRIMARY KEY, subscription_id TEXT NOT NULL, arn TEXT NOT NULL, body TEXT NOT NULL,
+    published REAL NOT NULL, delivered INTEGER NOT NULL, error TEXT
+);
 CREATE TABLE IF NOT EXISTS feeds (
     id TEXT PRIMARY KEY, seller_id TEXT NOT NULL, feed_type TEXT NOT NULL, marketplace_ids TEXT NOT NULL,
     input_document_id TEXT NOT NULL, status TEXT NOT NULL, created REAL NOT NULL,

@@ -1,4 +1,6 @@
-"""Login with Amazon (LWA): access tokens from the selling partner's refresh token.
+"""Login with Amazon (LWA): access tokens from the selling partner's refresh token, or grantless
+tokens (`client_credentials` with a scope, e.g. `sellingpartnerapi::notifications`) for the
+operations that act for the app itself rather than for a selling partner.
 
 An access token lasts an hour. It is cached and reused until 60 s before it expires, and only
 one thread refreshes it at a time: the others wait for that refresh instead of sending their own
@@ -41,16 +43,12 @@ class LwaAuth:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         early_refresh: float = EARLY_REFRESH_SECONDS,
+        scope: str | None = None,
     ):
-        missing = [
-            name
-            for name, value in (
-                ("PL_AMAZON_CLIENT_ID", client_id),
-                ("PL_AMAZON_CLIENT_SECRET", client_secret),
-                ("PL_AMAZON_REFRESH_TOKEN", refresh_token),
-            )
-            if not value
-        ]
+        required = [("PL_AMAZON_CLIENT_ID", client_id), ("PL_AMAZON_CLIENT_SECRET", client_secret)]
+        if scope is None:
+            required.append(("PL_AMAZON_REFRESH_TOKEN", refresh_token))
+        missing = [name for name, value in required if not value]
         if missing:
             raise ConfigError(f"missing credentials: set {', '.join(missing)} (environment, config file or secrets)")
         self._http = http
@@ -63,6 +61,7 @@ class LwaAuth:
         self._clock = clock
         self._sleep = sleep
         self._early = early_refresh
+        self.scope = scope  # set: a grantless token (client_credentials) for this scope
         self._lock = threading.Lock()
         self._token: Secret | None = None
         self._expires_at = 0.0
@@ -100,12 +99,11 @@ class LwaAuth:
                 self._expires_at = 0.0
 
     def _refresh(self) -> None:
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": self._refresh_token.reveal(),
-            "client_id": self._client_id,
-            "client_secret": self._client_secret.reveal(),
-        }
+        if self.scope is None:
+            form = {"grant_type": "refresh_token", "refresh_token": self._refresh_token.reveal()}
+        else:
+            form = {"grant_type": "client_credentials", "scope": self.scope}
+        form.update(client_id=self._client_id, client_secret=self._client_secret.reveal())
         headers = {
             "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
             "user-agent": self._user_agent,

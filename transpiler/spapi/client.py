@@ -13,6 +13,7 @@ from transpiler.spapi.auth import LwaAuth
 from transpiler.spapi.definitions import DefinitionsClient
 from transpiler.spapi.feeds import FeedsClient
 from transpiler.spapi.listings import ListingsClient
+from transpiler.spapi.notifications import SCOPE, NotificationsClient
 from transpiler.spapi.rate_limit import RateLimiter
 from transpiler.spapi.retry import RetryPolicy
 from transpiler.spapi.transport import Transport, default_user_agent
@@ -22,12 +23,14 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 @dataclass
 class SpApiClient:
-    """The Product Type Definitions, Listings Items and Feeds clients sharing one token and limiter."""
+    """The Product Type Definitions, Listings Items, Feeds and Notifications clients sharing one token
+    and limiter (plus the app's grantless token for notification destinations)."""
 
     transport: Transport
     definitions: DefinitionsClient
     listings: ListingsClient
     feeds: FeedsClient
+    notifications: NotificationsClient
     owns_http: bool = False
 
     @property
@@ -79,6 +82,8 @@ def client_from_settings(
         clock=clock,
         sleep=sleep,
     )
+    grantless = LwaAuth(http, settings.lwa_url, settings.client_id, settings.client_secret, settings.refresh_token,
+                        user_agent=user_agent, retry=retry, clock=clock, sleep=sleep, scope=SCOPE)
     signer = None
     if settings.sigv4:
         from transpiler.spapi.sigv4 import SigV4Signer
@@ -101,5 +106,6 @@ def client_from_settings(
             transport, seller_id=settings.seller_id, marketplace_id=settings.marketplace_id, locale=settings.locale
         ),
         feeds=FeedsClient(transport, marketplace_id=settings.marketplace_id),
+        notifications=NotificationsClient(transport, grantless),
         owns_http=owns,
     )

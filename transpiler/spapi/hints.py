@@ -13,14 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from transpiler.amazon.roles import PRODUCT_LISTING_OPERATIONS
 from transpiler.errors import AmazonError
 
-#: operations that need the Product Listing role (JSON_LISTINGS_FEED, Listings Items, Product Type Definitions)
-PRODUCT_LISTING_OPERATIONS = frozenset({
-    "createFeedDocument", "createFeed", "getFeed", "getFeeds", "cancelFeed", "getFeedDocument",
-    "getListingsItem", "putListingsItem", "patchListingsItem", "deleteListingsItem", "searchListingsItems",
-    "getDefinitionsProductType", "searchDefinitionsProductTypes",
-})
 SELLER_COMBINATION = "invalid 'sellerid' and 'marketplaceid' combination"
 
 
