@@ -118,3 +118,8 @@ async def notifications(request: Request) -> Response:
     state = _state(request)
     catch_up(state)
     return json_response({"notifications": recorded(state)})
+
+
+async def stats(request: Request) -> Response:
+    """How many SP-API answers of each status every operation gave (e.g. how many 429s)."""
+    return json_response({"answers": _state(request).answer_counts()})

@@ -70,6 +70,7 @@ def routes() -> list[Route]:
         Route("/_sandbox/process", admin.process, methods=["POST"]),
         Route("/_sandbox/listings", admin.listings, methods=["GET"]),
         Route("/_sandbox/notifications", admin.notifications, methods=["GET"]),
+        Route("/_sandbox/stats", admin.stats, methods=["GET"]),
     ]
 
 

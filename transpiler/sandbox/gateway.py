@@ -117,6 +117,7 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
                 log.exception("sandbox handler %s failed", name)
                 response = error_response(SpApiError(500, "InternalFailure", "An internal error has occurred."))
             response.headers.update(headers)
+            state.answered(name, response.status_code)
             return response
 
         endpoint.__name__ = name

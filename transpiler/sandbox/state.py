@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -47,6 +48,9 @@ class SandboxState:
         self.clock = clock or Clock()
         self.store = Store(settings.data)
         self.limiter = RateLimiter(settings.rate_limits, clock=self.clock.now)
+        #: (operation, HTTP status) -> answers given: what benchmarks and tests check (zero 429...)
+        self.answers: Counter[tuple[str, int]] = Counter()
+        self._answers_lock = threading.Lock()
         self.faults: Faults = settings.faults
         if product_types is not None and product_types.root != settings.definitions:
             raise ValueError(f"shared definitions are from {product_types.root}, not {settings.definitions}")
@@ -64,6 +68,18 @@ class SandboxState:
         reg = self.registration
         self.store.add_token(reg.refresh_token, "refresh", client_id=reg.client_id,
                              selling_partner_id=reg.selling_partner_id, vendor_code=reg.vendor_code)
+
+    def answered(self, operation: str, status: int) -> None:
+        with self._answers_lock:
+            self.answers[(operation, status)] += 1
+
+    def answer_counts(self) -> dict[str, dict[str, int]]:
+        """{operation: {status: count}} of every SP-API answer so far."""
+        with self._answers_lock:
+            out: dict[str, dict[str, int]] = {}
+            for (operation, status), count in sorted(self.answers.items()):
+                out.setdefault(operation, {})[str(status)] = count
+            return out
 
     # -- tokens -------------------------------------------------------------------------------
     def issue_access_token(self, client_id: str, selling_partner_id: str | None, vendor_code: str | None,
