@@ -48,6 +48,12 @@ ACTION_FR = {
 LISTING_STATUS_FR = {"BUYABLE": "achetable", "DISCOVERABLE": "visible sur Amazon"}
 
 
+def join_notes(*notes: str | None) -> str | None:
+    """Notes joined with " ; " (each once, in order), or None when there is none."""
+    parts = list(dict.fromkeys(n for n in notes if n))
+    return " ; ".join(parts) if parts else None
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem with an item, shaped like Amazon's `Issue`, plus the Product-Live fields concerned."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from transpiler.config import TABLE_KEY
 from transpiler.errors import PlAmazonError
-from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
+from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status, join_notes
 from transpiler.publish.journal import SENDING, Entry, Journal, target_name
 from transpiler.publish.listing import amazon_issue
 from transpiler.publish.mappings import MappingSet
@@ -76,7 +76,7 @@ def refreshed(ack: Acknowledgement, item: Mapping[str, Any], table: MappingSet, 
     updated = ack.with_(asin=asin or ack.asin, listing_status=statuses, issues=(*ack.issues, *late),
                         product_type=ack.product_type or product_type)
     if updated.status == Status.ACCEPTED and any(i.is_error for i in late):
-        updated = updated.with_(status=Status.INVALID, note=_join(ack.note, LATE_ERROR_NOTE))
+        updated = updated.with_(status=Status.INVALID, note=join_notes(ack.note, LATE_ERROR_NOTE))
     return updated
 
 
@@ -139,7 +139,7 @@ class Reconciler:
                 break
             self.sleep(pause)
             pause = min(pause * 2, 5.0)
-        return [ack if settled(ack) else ack.with_(note=_join(ack.note, PENDING_NOTE))
+        return [ack if settled(ack) else ack.with_(note=join_notes(ack.note, PENDING_NOTE))
                 for ack in current.values()]
 
 
@@ -241,17 +241,18 @@ def _judged(entry: Entry, ack: Acknowledgement, missing: bool, options: Reconcil
     """What a read means for a journal entry: an interrupted submission, a SKU Amazon never listed."""
     if entry.state == SENDING:
         if missing:
-            return ack.with_(status=Status.ERROR, note=_join(
+            return ack.with_(status=Status.ERROR, note=join_notes(
                 ack.note, "envoi interrompu et annonce introuvable chez Amazon : à republier (publish --resume)"))
-        return ack.with_(note=_join(ack.note, "envoi interrompu : l'annonce existe chez Amazon, sans garantie qu'elle "
-                                              "porte la dernière version (publish --resume)"))
+        return ack.with_(note=join_notes(ack.note, "envoi interrompu : l'annonce existe chez Amazon, sans garantie "
+                                                   "qu'elle porte la dernière version (publish --resume)"))
     if missing and ack.status == Status.ACCEPTED:
         age = _hours_since(ack.published_at, options.now())
         if age is not None and age > options.lost_after_hours:
             issue = Issue(PUB_LOST, "ERROR", f"acceptée il y a {age:.0f} h mais toujours introuvable chez Amazon : "
                                              "à republier", source="publisher")
             return ack.with_(status=Status.ERROR, issues=(*ack.issues, issue))
-        return ack.with_(note=_join(ack.note, "pas encore visible chez Amazon (l'annonce apparaît après traitement)"))
+        return ack.with_(note=join_notes(ack.note, "pas encore visible chez Amazon (l'annonce apparaît après "
+                                                   "traitement)"))
     return ack
 
 
@@ -273,10 +274,6 @@ def _hours_since(stamp: str | None, now: datetime) -> float | None:
         when = when.replace(tzinfo=UTC)
     return (now - when).total_seconds() / 3600
 
-
-def _join(*notes: str | None) -> str | None:
-    parts = [n for n in notes if n]
-    return " ; ".join(dict.fromkeys(parts)) if parts else None
 
 
 __all__ = ["ReconcileOptions", "ReconcileResult", "Reconciler", "reconcile", "refreshed", "settled"]

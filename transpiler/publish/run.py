@@ -24,7 +24,7 @@ from typing import Any
 
 from transpiler.config import TABLE_KEY, Settings
 from transpiler.errors import ConfigError, PlAmazonError
-from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
+from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status, join_notes
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
 from transpiler.publish.family import Family, Placement, Single, Unit, units
 from transpiler.publish.journal import SENDING, Entry, Journal, JournalError, Run, payload_hash, target_name
@@ -344,8 +344,8 @@ class _Publisher:
         ack = Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ACCEPTED,
                               product_type=listing.product_type, mode=listing.mode, operation="PUT",
                               issues=tuple(listing.issues), published_at=None,
-                              note=_join(listing.note, "soumission d'une exécution interrompue retrouvée sur Amazon "
-                                                       ": non renvoyée"))
+                              note=join_notes(listing.note, "soumission d'une exécution interrompue retrouvée "
+                                                            "sur Amazon : non renvoyée"))
         self._finish(listing, digest, Sent(ack, listing.attributes))
         return True
 
@@ -441,7 +441,7 @@ class _Publisher:
                             index=listing.index, sku=listing.sku, status=Status.NOT_SENT,
                             product_type=listing.product_type, mode=listing.mode, asin=listing.asin,
                             issues=tuple(listing.issues),
-                            note=_join(listing.note, "déjà à jour sur Amazon : aucune modification à envoyer")))
+                            note=join_notes(listing.note, "déjà à jour sur Amazon : aucune modification à envoyer")))
                         continue
                     to_send[message_id] = (listing, digest)
                     yield message
@@ -492,10 +492,6 @@ def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
     while chunk := list(itertools.islice(items, size)):
         yield chunk
 
-
-def _join(*notes: str | None) -> str | None:
-    parts = [n for n in notes if n]
-    return " ; ".join(parts) if parts else None
 
 
 def _size(unit: Unit) -> int:

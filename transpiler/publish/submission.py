@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from transpiler.errors import AmazonError, PlAmazonError
-from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status
+from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status, join_notes
 from transpiler.publish.feed import MessageResult, batches, feed_header, patch_message, read_report, update_message
 from transpiler.publish.listing import CREATE, ENRICH, Listing, amazon_issue
 from transpiler.publish.mappings import MappingSet
@@ -71,7 +71,7 @@ def error_ack(listing: Listing, exc: Exception, operation: str | None, note: str
                       source="publisher")
     return Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ERROR, product_type=listing.product_type,
                            mode=listing.mode, operation=operation, issues=(*listing.issues, issue),
-                           note=_join(listing.note, note))
+                           note=join_notes(listing.note, note))
 
 
 def _asin(response: Mapping[str, Any], marketplace_id: str) -> str | None:
@@ -168,7 +168,7 @@ class ListingsSubmitter:
             note = "déjà à jour sur Amazon : aucune modification à envoyer"
             return Sent(Acknowledgement(index=listing.index, sku=listing.sku, status=Status.NOT_SENT,
                                         product_type=listing.product_type, mode=listing.mode, operation=None,
-                                        asin=asin, issues=tuple(listing.issues), note=_join(listing.note, note)),
+                                        asin=asin, issues=tuple(listing.issues), note=join_notes(listing.note, note)),
                         None)
         body = {"productType": listing.product_type, "patches": patches}
         response, attempts = self._send(lambda: self.listings.patch_listings_item(
@@ -186,7 +186,7 @@ class ListingsSubmitter:
         status = {"ACCEPTED": Status.ACCEPTED, "INVALID": Status.INVALID, "VALID": Status.VALID}.get(raw, Status.ERROR)
         issues = [*listing.issues, *(amazon_issue(dict(i), listing.mapping, self.table)
                                      for i in response.get("issues") or () if isinstance(i, Mapping))]
-        note = _join(listing.note, extra_note)
+        note = join_notes(listing.note, extra_note)
         if transient_failure(response):  # persisted through every attempt: not a verdict on the listing
             status = Status.ERROR
             issues.append(Issue(PUB_TRANSIENT, "ERROR", f"erreur interne d'Amazon persistante après {attempts} "
@@ -237,10 +237,6 @@ def _held_back_issues(current: Mapping[str, Any], listing: Listing, table: Mappi
                   source="publisher")
             for name in names]
 
-
-def _join(*notes: str | None) -> str | None:
-    parts = [n for n in notes if n]
-    return " ; ".join(parts) if parts else None
 
 
 class FeedSubmitter:
@@ -352,7 +348,7 @@ class FeedSubmitter:
             elif status_ == Status.ACCEPTED and any(i.is_error for i in issues):
                 # accepted, then found in error while Amazon processed it: never reported as a success
                 status_ = Status.INVALID
-                note = _join(note, "acceptée puis refusée par Amazon lors du traitement : voir les problèmes")
+                note = join_notes(note, "acceptée puis refusée par Amazon lors du traitement : voir les problèmes")
             ack = Acknowledgement(index=listing.index, sku=listing.sku, status=status_,
                                   product_type=listing.product_type, mode=listing.mode, operation="FEED",
                                   submission_id=feed_id, asin=result.asin, issues=tuple(issues),
