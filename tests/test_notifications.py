@@ -18,6 +18,7 @@ from transpiler.publish.notifications import read_notification, reconcile_from_q
 from transpiler.publish.reconcile import ReconcileOptions
 from transpiler.sandbox.product_types import ProductTypes
 from transpiler.sandbox.runner import SandboxHandle, open_sandbox, start_sandbox
+from transpiler.workspace import Workspace
 
 NEW = "MDL-S24-256-NOIR"
 CONFLICT = "MDL-LEGION-Y70-GRIS"
@@ -110,14 +111,14 @@ def test_notifications_pushed_hours_later_drive_reconcile(amazon, sqs, tmp_path)
     options = ReconcileOptions(journal=tmp_path / "journal.sqlite3", out_dir=tmp_path / "pushed",
                                cache_dir=tmp_path / "cache")
     settings = settings_for(amazon, sqs_endpoint=sqs[0])
-    outcome = reconcile_from_queue(settings, url, options, client=client_for(amazon), wait_seconds=0)
+    outcome = reconcile_from_queue(Workspace.create(settings), url, options, client=client_for(amazon), wait_seconds=0)
     assert outcome.counts == {"read": 4, "used": 2, "deleted": 3, "kept": 1, "malformed": 1}
     items = {i["sku"]: i for i in json.loads(outcome.reconciled.report_path.read_text())["items"]}
     assert items[NEW]["status"] == "ACCEPTED" and items[NEW]["asin"] and items[NEW]["listingStatus"] == [
         "DISCOVERABLE"]
     assert items[CONFLICT]["status"] == "INVALID"
     assert outcome.reconciled.summary["queue"]["used"] == 2
-    again = reconcile_from_queue(settings, url, options, client=client_for(amazon), wait_seconds=0)
+    again = reconcile_from_queue(Workspace.create(settings), url, options, client=client_for(amazon), wait_seconds=0)
     assert again.counts["read"] == 0  # used and malformed messages were deleted; the other vendor's is invisible
     attributes = sqs[1].get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"  # left for its consumer
@@ -128,7 +129,7 @@ def test_a_queue_that_cannot_be_read_is_one_line_and_nothing_is_lost(amazon, sqs
 
     settings = settings_for(amazon, sqs_endpoint=sqs[0])
     with pytest.raises(PlAmazonError, match="cannot read the SQS queue"):
-        reconcile_from_queue(settings, f"{sqs[0]}/{ACCOUNT}/missing-queue",
+        reconcile_from_queue(Workspace.create(settings), f"{sqs[0]}/{ACCOUNT}/missing-queue",
                              ReconcileOptions(journal=tmp_path / "j.sqlite3", out_dir=tmp_path / "o"),
                              client=client_for(amazon), wait_seconds=0)
 
