@@ -441,8 +441,9 @@ def sandbox(host: str, port: int, definitions: str | None, data: str | None, fau
 @click.option("--cache", "cache_dir", default=".cache/pl-amazon", show_default=True,
               type=click.Path(file_okay=False), help="Journals and the rate-limit buckets shared by every run and "
               "worker of the app on this machine.")
-@click.option("--follow-up", "follow_up", default=5.0, show_default=True, type=click.FloatRange(0),
-              help="Seconds before reading accepted listings again (ASIN, later issues); 0 = off.")
+@click.option("--follow-up", "follow_up", default=60.0, show_default=True, type=click.FloatRange(0),
+              help="At most this many seconds after the last submission reading accepted listings again (ASIN, "
+              "later issues); what is still pending is left to `pl-amazon reconcile`; 0 = off.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force: bool, out_dir: str,
             partner: str | None, journal: str | None, cache_dir: str, follow_up: float, as_json: bool) -> None:
@@ -456,7 +457,7 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
 
     from transpiler.authorize.store import partner_settings
     from transpiler.publish.console import RichProgress, estimate_items, render_summary
-    from transpiler.publish.run import PublishOptions
+    from transpiler.publish.run import FIRST_FOLLOW_UP, PublishOptions
     from transpiler.publish.run import publish as run
     from transpiler.publish.target import check_settings
 
@@ -465,7 +466,7 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
     workspace = _workspace(settings)
     options = PublishOptions(mode=mode, via=via, preview=preview, resume=resume, force=force, out_dir=Path(out_dir),
                              journal=Path(journal) if journal else None, cache_dir=Path(cache_dir),
-                             follow_up_delay=follow_up)
+                             follow_up_delay=min(FIRST_FOLLOW_UP, follow_up), follow_up_timeout=follow_up)
     progress = RichProgress(Console(stderr=True), estimate_items(Path(items)))
     try:
         result = run(Path(items), workspace, options, progress=progress)

@@ -50,6 +50,8 @@ LISTINGS = "listings"
 FEED = "feed"
 #: Amazon advises feeds from about 1,500 items
 FEED_THRESHOLD = 1500
+#: seconds after the last submission before the follow-up's first read (Amazon needs some to process)
+FIRST_FOLLOW_UP = 5.0
 
 
 @dataclass
@@ -64,8 +66,8 @@ class PublishOptions:
     #: journals and the rate-limit buckets shared by every run and worker of the app on this machine
     cache_dir: Path = Path(".cache/pl-amazon")
     feed_threshold: int = FEED_THRESHOLD
-    follow_up_delay: float = 5.0  # seconds after the last submission; 0 = no follow-up read
-    follow_up_timeout: float = 60.0  # how long to keep polling for ASINs
+    follow_up_delay: float = FIRST_FOLLOW_UP  # seconds after the last submission; 0 = no follow-up read
+    follow_up_timeout: float = 60.0  # the bound on the follow-up (`--follow-up`): then `reconcile` takes over
     feed_poll: float = 0.5  # first getFeed poll interval (doubles up to 30 s)
     feed_timeout: float = 3600.0
     limits: Limits = field(default_factory=Limits)
