@@ -41,6 +41,7 @@ def _publish_in_process(tmp: Path, name: str, count: int, *, preview: bool) -> t
     from transpiler.publish.run import PublishOptions, publish
     from transpiler.sandbox.runner import start_sandbox
     from transpiler.spapi import client_from_settings, shared_limiter
+    from transpiler.workspace import Workspace
 
     items = tmp / f"{name}.xml"
     write_items(items, count, prefix=name.upper())
@@ -60,7 +61,7 @@ def _publish_in_process(tmp: Path, name: str, count: int, *, preview: bool) -> t
                                  seller_id=settings.seller_id)
         client = client_from_settings(settings, http=http, limiter=limiter)
         started = time.monotonic()
-        result = publish(items, settings, PublishOptions(out_dir=tmp / f"out-{name}", via="listings",
+        result = publish(items, Workspace.create(settings), PublishOptions(out_dir=tmp / f"out-{name}", via="listings",
                                                          journal=tmp / f"j-{name}.sqlite3", preview=preview,
                                                          follow_up_delay=0), client=client)
         elapsed = time.monotonic() - started

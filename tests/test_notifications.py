@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.sandbox_fixtures import client_for, settings_for
-from tests.test_publish_sandbox import run, subset
+from tests.sandbox_fixtures import client_for
+from tests.test_publish_sandbox import subset
 from transpiler.publish.notifications import read_notification, reconcile_from_queue, subscribe
 from transpiler.publish.reconcile import ReconcileOptions
 from transpiler.sandbox.product_types import ProductTypes
 from transpiler.sandbox.runner import SandboxHandle, open_sandbox, start_sandbox
-from transpiler.workspace import Workspace
 
 NEW = "MDL-S24-256-NOIR"
 CONFLICT = "MDL-LEGION-Y70-GRIS"
@@ -90,10 +89,10 @@ def _vendor_token(handle: SandboxHandle) -> str:
         "client_secret": reg.client_secret}).json()["access_token"]
 
 
-def test_notifications_pushed_hours_later_drive_reconcile(amazon, sqs, tmp_path) -> None:
+def test_notifications_pushed_hours_later_drive_reconcile(publish_run, workspace_for, amazon, sqs, tmp_path) -> None:
     with client_for(amazon) as client:
         subscribe(client, ARN)
-    run(amazon, tmp_path, subset([NEW, CONFLICT], tmp_path), follow_up_delay=0.05, follow_up_timeout=0.2)
+    publish_run(amazon, tmp_path, subset([NEW, CONFLICT], tmp_path), follow_up_delay=0.05, follow_up_timeout=0.2)
     url = queue_url(sqs)
     assert not sqs[1].receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages")  # nothing processed yet
 
@@ -110,26 +109,26 @@ def test_notifications_pushed_hours_later_drive_reconcile(amazon, sqs, tmp_path)
 
     options = ReconcileOptions(journal=tmp_path / "journal.sqlite3", out_dir=tmp_path / "pushed",
                                cache_dir=tmp_path / "cache")
-    settings = settings_for(amazon, sqs_endpoint=sqs[0])
-    outcome = reconcile_from_queue(Workspace.create(settings), url, options, client=client_for(amazon), wait_seconds=0)
+    outcome = reconcile_from_queue(workspace_for(amazon, sqs_endpoint=sqs[0]), url, options,
+                                   client=client_for(amazon), wait_seconds=0)
     assert outcome.counts == {"read": 4, "used": 2, "deleted": 3, "kept": 1, "malformed": 1}
     items = {i["sku"]: i for i in json.loads(outcome.reconciled.report_path.read_text())["items"]}
     assert items[NEW]["status"] == "ACCEPTED" and items[NEW]["asin"] and items[NEW]["listingStatus"] == [
         "DISCOVERABLE"]
     assert items[CONFLICT]["status"] == "INVALID"
     assert outcome.reconciled.summary["queue"]["used"] == 2
-    again = reconcile_from_queue(Workspace.create(settings), url, options, client=client_for(amazon), wait_seconds=0)
+    again = reconcile_from_queue(workspace_for(amazon, sqs_endpoint=sqs[0]), url, options,
+                                   client=client_for(amazon), wait_seconds=0)
     assert again.counts["read"] == 0  # used and malformed messages were deleted; the other vendor's is invisible
     attributes = sqs[1].get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"  # left for its consumer
 
 
-def test_a_queue_that_cannot_be_read_is_one_line_and_nothing_is_lost(amazon, sqs, tmp_path) -> None:
+def test_a_queue_that_cannot_be_read_is_one_line_and_nothing_is_lost(workspace_for, amazon, sqs, tmp_path) -> None:
     from transpiler.errors import PlAmazonError
 
-    settings = settings_for(amazon, sqs_endpoint=sqs[0])
     with pytest.raises(PlAmazonError, match="cannot read the SQS queue"):
-        reconcile_from_queue(Workspace.create(settings), f"{sqs[0]}/{ACCOUNT}/missing-queue",
+        reconcile_from_queue(workspace_for(amazon, sqs_endpoint=sqs[0]), f"{sqs[0]}/{ACCOUNT}/missing-queue",
                              ReconcileOptions(journal=tmp_path / "j.sqlite3", out_dir=tmp_path / "o"),
                              client=client_for(amazon), wait_seconds=0)
 
@@ -149,7 +148,7 @@ def test_read_notification_keeps_only_this_vendors_listings() -> None:
     assert read_notification("{", "MODEL", "X").reason == "malformed"
 
 
-def test_reconcile_from_sqs_command(sqs, tmp_path, sandbox_definitions) -> None:
+def test_reconcile_from_sqs_command(publish_run, sqs, tmp_path, sandbox_definitions) -> None:
     handle = start_sandbox(data=tmp_path / "sandbox", product_types=sandbox_definitions, rate_limits="off",
                            listing_processing_delay=HOURS, sqs_endpoint=sqs[0])
     try:
@@ -161,7 +160,7 @@ def test_reconcile_from_sqs_command(sqs, tmp_path, sandbox_definitions) -> None:
         subscribed = CliRunner().invoke(main_cli(), ["notifications", "subscribe", "--sqs-arn", ARN, "--json"],
                                         env=env)
         assert subscribed.exit_code == 0, subscribed.output
-        run(handle, tmp_path, subset([NEW], tmp_path), follow_up_delay=0)
+        publish_run(handle, tmp_path, subset([NEW], tmp_path), follow_up_delay=0)
         handle.advance_clock(HOURS + 1)
         result = CliRunner().invoke(main_cli(), [
             "reconcile", "--from-sqs", queue_url(sqs), "--journal", str(tmp_path / "journal.sqlite3"),

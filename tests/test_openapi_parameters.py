@@ -99,15 +99,16 @@ def test_the_sandbox_refuses_what_the_models_refuse(api, method, path, params, p
     _refused(api.request(method, path, params=params, **kwargs), parameter)
 
 
-def test_the_publisher_asks_identifiers_only_in_preview(sandbox, tmp_path) -> None:
+def test_the_publisher_asks_identifiers_only_in_preview(publish_run, sandbox, tmp_path) -> None:
     """The client's own calls pass the model's rules: includedData=identifiers only with VALIDATION_PREVIEW."""
-    from tests.test_publish_sandbox import run, subset
+    from tests.test_publish_sandbox import subset
 
     seen = []
     http = sandbox.client(timeout=30, event_hooks={"request": [lambda r: seen.append(r.url.params)]})
     items = subset(["MDL-S24-256-NOIR", "MDL-WH1000XM5-NOIR"], tmp_path)
     for preview in (True, False):  # a preview first: the SKUs are new (afterwards they are patched)
-        result = run(sandbox, tmp_path / str(preview), items, preview=preview, client=client_for(sandbox, http=http))
+        result = publish_run(sandbox, tmp_path / str(preview), items, preview=preview,
+                             client=client_for(sandbox, http=http))
         assert result.summary["failed"] == 0
     writes = [p for p in seen if "mode" in p or ("includedData" in p and "summaries" not in p["includedData"])]
     assert writes

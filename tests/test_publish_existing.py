@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from tests.sandbox_fixtures import MARKETPLACE, client_for, payload
-from tests.test_publish_sandbox import report, run, stored, subset
+from tests.test_publish_sandbox import report, stored, subset
 from transpiler.productlive.acknowledgement import Status
 from transpiler.publish.journal import Journal, target_name
 from transpiler.publish.transient import transient_failure, transient_issue
@@ -43,9 +43,9 @@ def feed_messages(sandbox: SandboxHandle) -> dict[str, str]:
     return out
 
 
-def test_listings_path_patches_a_sku_amazon_holds_even_for_a_creation(sandbox, tmp_path) -> None:
+def test_listings_path_patches_a_sku_amazon_holds_even_for_a_creation(publish_run, sandbox, tmp_path) -> None:
     seed_existing(sandbox)
-    result = report(run(sandbox, tmp_path, subset([EXISTING, NEW], tmp_path), via="listings"))
+    result = report(publish_run(sandbox, tmp_path, subset([EXISTING, NEW], tmp_path), via="listings"))
     assert (result[EXISTING]["mode"], result[EXISTING]["operation"]) == ("create", "PATCH")
     assert (result[NEW]["mode"], result[NEW]["operation"]) == ("create", "PUT")
     assert result[EXISTING]["status"] == "ACCEPTED" and "existe chez Amazon" in result[EXISTING]["note"]
@@ -54,12 +54,13 @@ def test_listings_path_patches_a_sku_amazon_holds_even_for_a_creation(sandbox, t
     assert held["item_name"][0]["value"] != OLD_TITLE  # ours was sent
 
 
-def test_feed_messages_are_patch_for_skus_amazon_holds_and_update_only_for_new_ones(sandbox, tmp_path) -> None:
+def test_feed_messages_are_patch_for_skus_amazon_holds_and_update_only_for_new_ones(publish_run, sandbox,
+                                                                                     tmp_path) -> None:
     seed_existing(sandbox)
     searches = []
     http = sandbox.client(timeout=30, event_hooks={"request": [
         lambda r: searches.append(r.url.params) if r.url.path == "/listings/2021-08-01/items/MODEL" else None]})
-    result = report(run(sandbox, tmp_path, subset([EXISTING, NEW], tmp_path), via="feed",
+    result = report(publish_run(sandbox, tmp_path, subset([EXISTING, NEW], tmp_path), via="feed",
                         client=client_for(sandbox, http=http)))
     assert feed_messages(sandbox) == {EXISTING: "PATCH", NEW: "UPDATE"}
     assert result[EXISTING]["status"] == result[NEW]["status"] == "ACCEPTED"
@@ -69,7 +70,7 @@ def test_feed_messages_are_patch_for_skus_amazon_holds_and_update_only_for_new_o
     assert sorted(lookups[0]["identifiers"].split(",")) == sorted([EXISTING, NEW])
 
 
-def test_feed_lookups_go_twenty_skus_at_a_time(sandbox, tmp_path) -> None:
+def test_feed_lookups_go_twenty_skus_at_a_time(publish_run, sandbox, tmp_path) -> None:
     from benchmarks.bench_publish import write_items
 
     items = tmp_path / "many.xml"
@@ -77,17 +78,17 @@ def test_feed_lookups_go_twenty_skus_at_a_time(sandbox, tmp_path) -> None:
     searches = []
     http = sandbox.client(timeout=60, event_hooks={"request": [
         lambda r: searches.append(r.url.params) if r.url.path == "/listings/2021-08-01/items/MODEL" else None]})
-    result = run(sandbox, tmp_path, items, via="feed", client=client_for(sandbox, http=http))
+    result = publish_run(sandbox, tmp_path, items, via="feed", client=client_for(sandbox, http=http))
     assert result.summary["statuses"]["ACCEPTED"] == 45
     lookups = [p for p in searches if p["includedData"] == "attributes"]
     assert [len(p["identifiers"].split(",")) for p in lookups] == [20, 20, 5]
     assert set(feed_messages(sandbox).values()) == {"UPDATE"}
 
 
-def test_a_sku_accepted_earlier_but_not_listed_yet_is_patched_not_replaced(sandbox, tmp_path) -> None:
+def test_a_sku_accepted_earlier_but_not_listed_yet_is_patched_not_replaced(publish_run, sandbox, tmp_path) -> None:
     """Amazon can answer 'not found' for a while after accepting a SKU: the journal knows better."""
     items = subset([NEW], tmp_path)
-    run(sandbox, tmp_path, items, via="feed", follow_up_delay=0)
+    publish_run(sandbox, tmp_path, items, via="feed", follow_up_delay=0)
     sandbox.state.store.delete_listing("MODEL", NEW)  # not visible (yet) at Amazon
 
     def renamed(item) -> None:
@@ -96,14 +97,14 @@ def test_a_sku_accepted_earlier_but_not_listed_yet_is_patched_not_replaced(sandb
 
     changed = subset([NEW], tmp_path, name="changed.xml", change=renamed)
     sandbox.state.store.execute("DELETE FROM documents")
-    run(sandbox, tmp_path, changed, via="feed", out_dir=tmp_path / "second")
+    publish_run(sandbox, tmp_path, changed, via="feed", out_dir=tmp_path / "second")
     assert feed_messages(sandbox) == {NEW: "PATCH"}
 
 
-def test_when_existence_cannot_be_read_nothing_is_sent(sandbox, tmp_path) -> None:
+def test_when_existence_cannot_be_read_nothing_is_sent(publish_run, sandbox, tmp_path) -> None:
     seed_existing(sandbox)
     sandbox.set_faults("500=1,operations=searchListingsItems")
-    result = report(run(sandbox, tmp_path, subset([EXISTING, NEW], tmp_path), via="feed"))
+    result = report(publish_run(sandbox, tmp_path, subset([EXISTING, NEW], tmp_path), via="feed"))
     assert {sku: item["status"] for sku, item in result.items()} == {EXISTING: "ERROR", NEW: "ERROR"}
     assert all("remplacerait une annonce existante" in item["note"] for item in result.values())
     assert feed_messages(sandbox) == {}
@@ -123,21 +124,21 @@ def test_transient_issues_are_recognised_by_code_or_by_amazons_words() -> None:
     assert not transient_failure({"status": "ACCEPTED", "issues": [{"code": "4000000", "severity": "ERROR"}]})
 
 
-def test_a_transient_error_is_retried_then_accepted(sandbox, tmp_path) -> None:
+def test_a_transient_error_is_retried_then_accepted(publish_run, sandbox, tmp_path) -> None:
     puts = []
     http = sandbox.client(timeout=30, event_hooks={"request": [
         lambda r: puts.append(r) if r.method == "PUT" and "/listings/" in r.url.path else None]})
     sandbox.set_faults("transient=0.6,seed=3,operations=putListingsItem")
-    result = report(run(sandbox, tmp_path, subset([NEW], tmp_path), via="listings",
+    result = report(publish_run(sandbox, tmp_path, subset([NEW], tmp_path), via="listings",
                         client=client_for(sandbox, http=http)))
     assert result[NEW]["status"] == "ACCEPTED" and len(puts) > 1  # answered 4000000 first, then accepted
     assert all(i["code"] != "4000000" for i in result[NEW]["issues"])
 
 
-def test_a_persistent_transient_error_ends_error_and_is_sent_again(sandbox, tmp_path) -> None:
+def test_a_persistent_transient_error_ends_error_and_is_sent_again(publish_run, sandbox, tmp_path) -> None:
     sandbox.set_faults("transient=1,operations=putListingsItem")
     items = subset([NEW], tmp_path)
-    first = report(run(sandbox, tmp_path, items, via="listings"))[NEW]
+    first = report(publish_run(sandbox, tmp_path, items, via="listings"))[NEW]
     assert first["status"] == "ERROR"  # never INVALID: nothing is wrong with the listing
     assert [i["code"] for i in first["issues"]][-2:] == ["4000000", "PUB_TRANSIENT"]
     assert NEW not in stored(sandbox)
@@ -145,29 +146,30 @@ def test_a_persistent_transient_error_ends_error_and_is_sent_again(sandbox, tmp_
     with Journal(tmp_path / "journal.sqlite3", target) as journal:
         assert journal.entry(NEW).status == Status.ERROR
     sandbox.set_faults(None)
-    second = report(run(sandbox, tmp_path, items, via="listings", out_dir=tmp_path / "second"))[NEW]
+    second = report(publish_run(sandbox, tmp_path, items, via="listings", out_dir=tmp_path / "second"))[NEW]
     assert second["status"] == "ACCEPTED" and not second["unchanged"]
 
 
-def test_previews_and_feed_messages_treat_transient_errors_alike(sandbox, tmp_path) -> None:
+def test_previews_and_feed_messages_treat_transient_errors_alike(publish_run, sandbox, tmp_path) -> None:
     sandbox.set_faults("transient=1,operations=putListingsItem")
     items = subset([NEW], tmp_path)
-    preview = report(run(sandbox, tmp_path / "p", items, via="listings", preview=True))[NEW]
+    preview = report(publish_run(sandbox, tmp_path / "p", items, via="listings", preview=True))[NEW]
     assert preview["status"] == "ERROR"
-    fed = report(run(sandbox, tmp_path / "f", items, via="feed"))[NEW]
+    fed = report(publish_run(sandbox, tmp_path / "f", items, via="feed"))[NEW]
     assert fed["status"] == "ERROR" and fed["issues"][-1]["code"] == "PUB_TRANSIENT"
 
 
 # -- hints for the vendors' known pitfalls ------------------------------------------------------------
 
 
-def test_a_feed_403_without_the_product_listing_role_says_so_in_french(tmp_path, sandbox_definitions) -> None:
+def test_a_feed_403_without_the_product_listing_role_says_so_in_french(publish_run, tmp_path,
+                                                                      sandbox_definitions) -> None:
     from transpiler.sandbox.runner import open_sandbox
 
     handle = open_sandbox(data=tmp_path / "sandbox", product_types=sandbox_definitions, rate_limits="off",
                           roles=())
     try:
-        result = report(run(handle, tmp_path, subset([NEW], tmp_path), via="feed"))[NEW]
+        result = report(publish_run(handle, tmp_path, subset([NEW], tmp_path), via="feed"))[NEW]
     finally:
         handle.stop()
     assert result["status"] == "ERROR"
