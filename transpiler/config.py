@@ -89,6 +89,7 @@ _ENV = {
     "assets": "ASSETS",
     "max_schema_bytes": "MAX_SCHEMA_BYTES",
     "sqs_endpoint": "SQS_ENDPOINT",
+    "shared": "SHARED",
 }
 
 SECRET_SETTINGS = {"client_secret", "refresh_token", "token_key"}
@@ -124,6 +125,7 @@ class Settings:
     assets: str = ""  # definitions store root; empty: the checkout's assets/amazon
     max_schema_bytes: int = MAX_SCHEMA_BYTES
     sqs_endpoint: str = ""  # another SQS endpoint (a VPC endpoint, a local stand-in) for --from-sqs
+    shared: str = ""  # Amazon's reference files (<shared>/amazon/openapi...); empty: `shared` beside the checkout
 
     @property
     def language_tag(self) -> str:

@@ -48,6 +48,7 @@ class EmitterSpec:
     sources: tuple[str, ...]  # files/folders (relative to the repo) whose content shapes the output
     version: str = "1"
     compiles: bool = True  # needs the compiled product types (False: reads other inputs)
+    takes_workspace: bool = False  # called as emit(product_types, out_dir, workspace) (reads its settings)
 
     def load(self) -> Emitter:
         module, _, function = self.target.partition(":")
@@ -69,6 +70,7 @@ EMITTERS: tuple[EmitterSpec, ...] = (
         outputs=("amazon",),
         sources=("transpiler/emit/openapi.py", "transpiler/amazon/openapi_parameters.py", "../shared/amazon/openapi"),
         compiles=False,
+        takes_workspace=True,
     ),
     EmitterSpec(
         name="models",
@@ -228,7 +230,10 @@ def regenerate(
         product_types = list(load_all(workspace, assets))
     for spec, key, stamp in stale:
         before = {p: p.read_bytes() for d in spec.outputs for p in _files_under(out_dir / d)}
-        outputs = [Path(p) for p in spec.load()(product_types, out_dir)]
+        emitter = spec.load()
+        produced_paths = emitter(product_types, out_dir, workspace) if spec.takes_workspace else emitter(
+            product_types, out_dir)
+        outputs = [Path(p) for p in produced_paths]
         produced = {p.resolve() for p in outputs}
         removed = []
         for path in before:
