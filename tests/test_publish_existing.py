@@ -182,7 +182,7 @@ def test_a_selling_partner_id_as_seller_id_is_refused_with_the_vendor_code_hint(
 
     from tests.sandbox_fixtures import settings_for
     from transpiler.errors import AmazonError, ConfigError
-    from transpiler.publish.run import check_settings
+    from transpiler.publish.target import check_settings
     from transpiler.spapi import client_from_settings
 
     wrong = settings_for(sandbox, seller_id="amzn1.vg.demo.MODEL")

@@ -560,7 +560,7 @@ def notifications_subscribe(sqs_arn: str, partner: str | None, as_json: bool) ->
     from transpiler.authorize.store import partner_settings
     from transpiler.config import load_settings
     from transpiler.publish.notifications import subscribe
-    from transpiler.publish.run import check_settings
+    from transpiler.publish.target import check_settings
     from transpiler.spapi import client_from_settings
 
     settings = partner_settings(load_settings(), partner)
