@@ -259,19 +259,20 @@ def test_committed_generated_table_is_current(sample_xml: str) -> None:
     assert committed == sample_xml
 
 
-def test_regenerate_twice_rewrites_nothing(tmp_path: Path) -> None:
+def test_regenerate_twice_rewrites_nothing(tmp_path: Path, workspace: Workspace) -> None:
     spec = EmitterSpec("productlive", "transpiler.emit.productlive:emit", ("productlive", "mapping"),
                        ("transpiler/emit", "templates/productlive"))
-    first = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
+    first = regenerate(workspace, out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
     outputs = sorted((tmp_path / "gen").rglob("*"))
     assert not first.runs[0].skipped and len(first.runs[0].written) == 4
     mtimes = {p: p.stat().st_mtime_ns for p in outputs}
     time.sleep(0.01)
-    second = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
+    second = regenerate(workspace, out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
     assert second.runs[0].skipped and second.product_types == []
     assert {p: p.stat().st_mtime_ns for p in outputs} == mtimes
-    # a forced run compiles again but still writes nothing (same bytes)
-    forced = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec], force=True)
+    # a forced run runs the emitter again but still writes nothing (same bytes)
+    forced = regenerate(workspace, out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec],
+                        force=True)
     assert not forced.runs[0].skipped and forced.runs[0].written == []
     # a damaged output invalidates the cache and is restored; a stray file is removed
     xml = tmp_path / "gen" / "productlive" / "AMAZON_FR.xml"
@@ -279,7 +280,7 @@ def test_regenerate_twice_rewrites_nothing(tmp_path: Path) -> None:
     xml.write_text("damaged")
     stray = tmp_path / "gen" / "mapping" / "GONE.json"
     stray.write_text("{}")
-    third = regenerate(out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
+    third = regenerate(workspace, out_dir=tmp_path / "gen", cache_dir=tmp_path / "cache", emitters=[spec])
     assert xml.read_bytes() == good and not stray.exists()
     assert third.runs[0].removed == [stray]
 
