@@ -1,7 +1,8 @@
 """Multi-level Product-Live exports of a phone family, built from the sample payload for the tests.
 
 A model (PARENT_SKU, the shared fields and the theme), optionally colours (COLOR_CODE, the colour and
-its images) and articles (SKU, EAN, capacity, title, price), nested as Product-Live exports them.
+its images) and articles (SKU, EAN, capacity, price), nested as Product-Live exports them; each field
+on the level the generated mapping gives it (`FieldMapping.level`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from transpiler.workspace import DEFAULT_GENERATED
 
 PAYLOADS = Path(__file__).parent / "data" / "payloads"
 THEME = "COLOR/MEMORY_STORAGE_CAPACITY"
-COLOR_KEYS = ("color", "color_standardized_values", "main_product_image_locator_media_location")
-ARTICLE_KEYS = ("EAN", "memory_storage_capacity", "list_price_value_with_tax")
 MODEL_TITLE = "Samsung Galaxy S24 5G, Smartphone Android, 8 Go de RAM"
 
 
@@ -32,6 +31,12 @@ def ean(body12: str) -> str:
 def phone_fields() -> dict[str, Any]:
     payload = json.loads((PAYLOADS / "CELLULAR_PHONE.valid.json").read_text(encoding="utf-8"))
     return attributes_to_fields(load_mapping(DEFAULT_GENERATED / "mapping", "CELLULAR_PHONE"), payload)
+
+
+def levels() -> dict[str, str]:
+    """The level of each field key of the phone mapping (EAN: the article's identifier)."""
+    mapping = load_mapping(DEFAULT_GENERATED / "mapping", "CELLULAR_PHONE")
+    return {f.key: f.level or "ARTICLE" for f in mapping.fields}
 
 
 def _fields(element: etree._Element, values: dict[str, Any]) -> None:
@@ -56,18 +61,21 @@ def model_item(parent_sku: str, articles: list[dict[str, Any]], *, theme: str | 
                drop: tuple[str, ...] = ()) -> etree._Element:
     """One model with its articles (grouped by colour under colour items when `colours`)."""
     base = phone_fields()
-    shared = {k: v for k, v in base.items() if k not in COLOR_KEYS + ARTICLE_KEYS and k not in drop}
+    level = levels()
+    shared = {k: v for k, v in base.items() if level.get(k) == "MODEL" and k not in drop}
     model = etree.Element("Item", partition="ACTIVE")
     etree.SubElement(model, "Identifier", key="PARENT_SKU").text = parent_sku
     etree.SubElement(model, "Classification", key="AMAZON_PRODUCT_TYPE").text = "CELLULAR_PHONE"
     _fields(model, {**shared, "item_name": MODEL_TITLE, "variation_theme_name": theme, **(model_extra or {})})
     groups: dict[str, etree._Element] = {}
     for spec in articles:
-        colour_values = {"color": spec["color"], "color_standardized_values": spec.get("family", "Noir"),
-                         "main_product_image_locator_media_location":
-                             f"https://www.modelabs.fr/medias/gs24-{spec['color'][:4].lower()}.jpg"}
-        own = {"memory_storage_capacity": Quantity(str(spec["capacity"]), "GB"),
-               "list_price_value_with_tax": spec.get("price", "899")}
+        colour_values = {k: v for k, v in base.items() if level.get(k) == "COLOR"}
+        colour_values.update({"color": spec["color"], "color_standardized_values": spec.get("family", "Noir"),
+                              "main_product_image_locator_media_location":
+                                  f"https://www.modelabs.fr/medias/gs24-{spec['color'][:4].lower()}.jpg"})
+        own = {k: v for k, v in base.items() if level.get(k) == "ARTICLE" and k != "EAN"}
+        own.update({"memory_storage_capacity": Quantity(str(spec["capacity"]), "GB"),
+                    "list_price_value_with_tax": spec.get("price", "899")})
         own.update({k: v for k, v in spec.items() if k not in ("SKU", "EAN", "color", "capacity", "family", "price")})
         if colours:
             holder = groups.get(spec["color"])

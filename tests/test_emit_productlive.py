@@ -159,7 +159,19 @@ def test_sample_table_meaning(sample_xml: str) -> None:
     assert [c.get("key") for c in schema.iterfind(".//Category")] == ["CELLULAR_PHONE", "CELLULAR_PHONE_CASE",
                                                                        "HEADPHONES"]
     assert schema.find(".//Category[@key='HEADPHONES']/Title").text == "Casque audio"
-    assert [i.get("key") for i in schema.iterfind("Identifiers/Identifier")] == ["SKU", "EAN"]
+    # levels: model ▸ colour ▸ article (a theme varies the colour with the capacity), identifiers per level
+    assert [(lv.get("key"), lv.get("index")) for lv in schema.iterfind("Levels/Level")] == [
+        ("MODEL", "1"), ("COLOR", "2"), ("ARTICLE", "3")]
+    assert [(i.get("key"), i.get("index"), i.get("level")) for i in schema.iterfind("Identifiers/Identifier")] == [
+        ("PARENT_SKU", "1", "MODEL"), ("COLOR_CODE", "1", "COLOR"), ("SKU", "1", "ARTICLE"), ("EAN", "2", "ARTICLE")]
+    level = {k: f.get("level") for k, f in fields.items()}
+    assert (level["item_name"], level["brand"], level["variation_theme_name"]) == ("MODEL",) * 3  # shared
+    assert (level["color"], level["main_product_image_locator_media_location"]) == ("COLOR",) * 2
+    assert (level["memory_storage_capacity"], level["compatible_phone_models_1"], level["list_price"]) == (
+        "ARTICLE",) * 3  # the themes' other axes and the price vary per article
+    assert level["merchant_suggested_asin"] == "ARTICLE" and level[publication.ASIN] == "ARTICLE"
+    assert level[publication.parent_key(publication.ASIN)] == "MODEL"  # the parent listing's answer
+    assert "parentage_level" not in fields and "child_parent_sku_relationship_parent_sku" not in fields
     # value + unit: one NUMBER with short French unit titles, the default that fits the product
     weight = fields["item_package_weight"]
     assert weight.get("type") == "NUMBER"
@@ -179,14 +191,26 @@ def test_sample_table_meaning(sample_xml: str) -> None:
     assert fields["main_product_image_locator_media_location"].get("type") == "IMAGE"
     assert fields["product_site_launch_date"].get("type") == "DATE"
     assert fields["model_year"].findtext("Precision") == "0"
-    # publication section written back by the publisher
-    for key in publication.KEYS:
+    # publication section written back by the publisher, on the article and (for the parent) on the model
+    for key in (*publication.KEYS, *publication.PARENT_KEYS):
         assert key in fields
     status = [o.get("key") for o in fields[publication.STATUS].iterfind("Options/Option")]
     assert set(status) == {"ACCEPTED", "INVALID", "VALID", "ERROR", "NOT_SENT"}
     assert fields[publication.PUBLISHED_AT].get("type") == "DATE-TIME"
-    # readiness: requirements shared by every type in Common, tighter of chars/bytes, EAN barcode
-    cf = schema.find("Conditional-Formattings/Conditional-Formatting")
+    # readiness per level: requirements shared by every type in Common, tighter of chars/bytes, EAN barcode
+    indicators = {c.get("key"): c for c in schema.iterfind("Conditional-Formattings/Conditional-Formatting")}
+    assert [(k, c.get("level")) for k, c in indicators.items()] == [
+        ("AMAZON_READINESS_MODEL", "MODEL"), ("AMAZON_READINESS_COLOR", "COLOR"), ("AMAZON_READINESS", "ARTICLE")]
+    cf = indicators["AMAZON_READINESS_MODEL"]
+    article = indicators["AMAZON_READINESS"]
+    colour = indicators["AMAZON_READINESS_COLOR"]
+    # a rule reads the fields of its own level only
+    for key, indicator in indicators.items():
+        keys = {t.get("key") for t in indicator.iter("Field", "Identifier")} | {
+            c.get("source") for c in indicator.iter("Condition")}
+        assert {level.get(k) for k in keys if k in level} <= {indicator.get("level")}, key
+    assert colour.find(".//Field[@key='color']") is not None  # required on every colour
+    assert article.find(".//Field[@key='memory_storage_capacity']/Rule-Required") is not None
     incomplete = cf.find("Statuses/Status[@key='INCOMPLETE']")
     assert incomplete.find("Rules/Common/Field[@key='item_name']/Rule-Required") is not None
     phone = incomplete.find("Rules/Specific[@category='CELLULAR_PHONE']")
@@ -196,13 +220,14 @@ def test_sample_table_meaning(sample_xml: str) -> None:
     assert conditional.get("field") == "batteries_required"
     assert [o.get("key") for o in conditional.iterfind("Option")] == ["true"]
     invalid = cf.find("Statuses/Status[@key='INVALID']")
-    assert invalid.find("Rules/Common/Identifier[@key='EAN']/Rule-Barcode").get("type") == "EAN13"
+    article_invalid = article.find("Statuses/Status[@key='INVALID']")
+    assert article_invalid.find("Rules/Common/Identifier[@key='EAN']/Rule-Barcode").get("type") == "EAN13"
     # generic_keyword: 500 characters but 250 UTF-8 bytes -> 250
     assert invalid.find(".//Field[@key='generic_keyword_1']/Rule-Max-Length").get("max") == "250"
     assert invalid.find(".//Field[@key='model_year']/Rule-Greater-Than-Or-Equal").get("value") == "1990"
     assert invalid.find(".//Field[@key='model_year']/Rule-Decimal-Places").get("precision") == "0"
     # compound rules: the identifier rule of a new product, in condition groups
-    identity = incomplete.find("Rules/Common/Identifier[@key='EAN']/Rule-Condition")
+    identity = article.find("Statuses/Status[@key='INCOMPLETE']/Rules/Common/Identifier[@key='EAN']/Rule-Condition")
     groups = [{(c.get("source"), c.get("operator")) for c in g}
               for g in identity.iterfind("Conditions/Condition-Group")]
     assert len(groups) >= 2 and all({("EAN", "EMPTY"), ("merchant_suggested_asin", "EMPTY")} <= g for g in groups)
@@ -225,11 +250,15 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
     s = root.find("Schema")
     assert [c.get("key") for c in s.iterfind(".//Category")] == [
         "CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES", "PRODUCT_A1F83G8C2ARO7P", "PRODUCT_ATVPDKIKX0DER"]
-    assert len(s.findall("Fields/Field")) == 261  # 10 publication fields
-    assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3224
+    # 10 publication fields on the article and their 10 twins on the model; the parentage fields are gone
+    assert len(s.findall("Fields/Field")) == 268
+    assert len(s.findall("Fields/Field/Options/Option")) + len(s.findall("Fields/Field/Suffixes/Suffix")) == 3235
     rules = [r for r in s.iterfind("Conditional-Formattings//Rules//*") if r.tag.startswith("Rule-")]
-    assert len(rules) == 758
-    assert len(s.findall("Matrix/Common/Field")) == 42
+    # the rules on the parentage fields went with them (the levels say parent / child); two rules of the
+    # US PRODUCT read an article's offer and a model's field: the publisher checks those; the model has its own
+    # "Statut Amazon" (4 rules)
+    assert len(rules) == 739
+    assert len(s.findall("Matrix/Common/Field")) == 52  # with the model's 10 publication fields
     # a case lists up to 20 compatible phone models: 20 numbered fields, none dropped
     models = [f.get("key") for f in s.findall("Fields/Field") if f.get("key").startswith("compatible_phone_models_")]
     assert models == [f"compatible_phone_models_{i}" for i in range(1, 21)]
@@ -240,7 +269,7 @@ def test_whole_corpus_and_samples_in_one_table(corpus_xml: str) -> None:
 def test_report_counts(corpus_guard, workspace: Workspace) -> None:
     types = _corpus(workspace)
     report = build_report(types)
-    assert (report["fields"], report["options"], report["rules"]) == (261, 3224, 758)
+    assert (report["fields"], report["options"], report["rules"]) == (268, 3235, 739)
     phone = next(t for t in report["product_types"] if t["category"] == "CELLULAR_PHONE")
     assert phone["conditions"] == {"native": 21, "partial": 0, "publisher": 0} and phone["native_share"] == 1.0
     us = next(t for t in report["product_types"] if t["category"] == "PRODUCT_ATVPDKIKX0DER")
@@ -305,40 +334,49 @@ def _screens(root: etree._Element) -> list[etree._Element]:
     return root.findall("Schema/Screens/Screen")
 
 
-def test_screens_by_task_with_the_identification_fixed(sample_xml: str) -> None:
+def test_screens_by_task_per_level_with_the_identification_fixed(sample_xml: str) -> None:
     root = _doc(sample_xml)
     schema = root.find("Schema")
     screens = _screens(root)
-    assert [s.findtext("Title") for s in screens] == ["Contenu", "Images", "Conformité & logistique",
-                                                      "Publication Amazon"]
-    assert sorted(int(s.findtext("Position")) for s in screens) == [1, 2, 3, 4]
+    assert [(s.findtext("Title"), s.get("level")) for s in screens] == [
+        ("Contenu (modèle)", "MODEL"), ("Conformité & logistique (modèle)", "MODEL"),
+        ("Publication Amazon (modèle)", "MODEL"), ("Contenu (couleur)", "COLOR"), ("Images (couleur)", "COLOR"),
+        ("Contenu (article)", "ARTICLE"), ("Publication Amazon (article)", "ARTICLE")]
+    assert sorted(int(s.findtext("Position")) for s in screens) == list(range(1, len(screens) + 1))
+    fixed = {"MODEL": [("Column-Identifier", "PARENT_SKU"), ("Column-Classification", "AMAZON_PRODUCT_TYPE"),
+                       ("Column-Conditional-Formatting", "AMAZON_READINESS_MODEL"),
+                       ("Column-Conditional-Formatting", "AMAZON_STATUS_MODEL")],
+             "COLOR": [("Column-Identifier", "COLOR_CODE"),
+                       ("Column-Conditional-Formatting", "AMAZON_READINESS_COLOR")],
+             "ARTICLE": [("Column-Identifier", "SKU"), ("Column-Identifier", "EAN"),
+                         ("Column-Conditional-Formatting", "AMAZON_READINESS"),
+                         ("Column-Conditional-Formatting", "AMAZON_STATUS")]}
     for screen in screens:
         first = screen.find("Grid/Common/Section")
         assert first.get("key") == "amazon_identification" and first.get("position") == "1"
-        columns = [(c.tag, c.get("key")) for c in first]
-        assert columns == [("Column-Identifier", "SKU"), ("Column-Identifier", "EAN"),
-                           ("Column-Classification", "AMAZON_PRODUCT_TYPE"),
-                           ("Column-Conditional-Formatting", "AMAZON_READINESS"),
-                           ("Column-Conditional-Formatting", "AMAZON_STATUS")]
+        assert [(c.tag, c.get("key")) for c in first] == fixed[screen.get("level")]
         assert all(c.get("fixed") == "true" for c in first)
-        assert first.find("Column-Identifier[@key='SKU']").get("read-only") == "true"
-        assert first.find("Column-Identifier[@key='EAN']").get("read-only") is None  # the EAN is typed in
         for grid_part in [screen.find("Grid/Common"), *screen.findall("Grid/Specific")]:
             positions = [int(sec.get("position")) for sec in grid_part.iterfind("Section")]
             assert len(positions) == len(set(positions)), (screen.get("key"), positions)
-    # every field is on exactly one screen, for every category that has it
+    article = next(s for s in screens if s.get("key") == "AMAZON_CONTENT").find("Grid/Common/Section")
+    assert article.find("Column-Identifier[@key='SKU']").get("read-only") == "true"
+    assert article.find("Column-Identifier[@key='EAN']").get("read-only") is None  # the EAN is typed in
+    # every field is on exactly one screen, of its own level, for every category that has it
     placed: dict[str, list[str]] = {}
+    levels = {f.get("key"): f.get("level") for f in schema.iterfind("Fields/Field")}
     for screen in screens:
         for column in screen.iter("Column-Field"):
             placed.setdefault(column.get("key"), []).append(screen.get("key"))
-    fields = {f.get("key") for f in schema.iterfind("Fields/Field")}
-    assert set(placed) == fields
+            assert levels[column.get("key")] == screen.get("level"), column.get("key")
+    assert set(placed) == set(levels)
     assert all(len(set(where)) == 1 for where in placed.values())
-    assert placed["item_name"] == ["AMAZON_CONTENT"]
-    assert placed["main_product_image_locator_media_location"] == ["AMAZON_IMAGES"]
-    assert placed["battery_cell_composition"] == ["AMAZON_COMPLIANCE"]
-    assert placed["item_package_weight"] == ["AMAZON_COMPLIANCE"]
+    assert placed["item_name"] == ["AMAZON_CONTENT_MODEL"]
+    assert placed["main_product_image_locator_media_location"] == ["AMAZON_IMAGES_COLOR"]
+    assert placed["battery_cell_composition"] == ["AMAZON_COMPLIANCE_MODEL"]
+    assert placed["item_package_weight"] == ["AMAZON_COMPLIANCE_MODEL"]
     assert set(placed[publication.STATUS]) == {"AMAZON_PUBLICATION"}
+    assert set(placed[publication.parent_key(publication.STATUS)]) == {"AMAZON_PUBLICATION_MODEL"}
     # no screen carries 100 columns any more
     for screen in screens:
         assert len(screen.findall("Grid/Common//Column-Field")) < 60, screen.get("key")
@@ -347,7 +385,7 @@ def test_screens_by_task_with_the_identification_fixed(sample_xml: str) -> None:
 def test_publication_fields_are_read_only_and_nothing_else_is(sample_xml: str) -> None:
     root = _doc(sample_xml)
     read_only = {c.get("key") for c in root.iter("Column-Field") if c.get("read-only") == "true"}
-    assert read_only == set(publication.KEYS)
+    assert read_only == set(publication.KEYS) | set(publication.PARENT_KEYS)
 
 
 def test_per_type_sections_have_their_own_keys(sample_xml: str) -> None:
@@ -361,7 +399,8 @@ def test_per_type_sections_have_their_own_keys(sample_xml: str) -> None:
     assert owners and not (set(owners) & common)
     assert all(len(categories) == 1 for categories in owners.values())
     assert set(owners) <= set(declared)
-    assert declared["cellular_phone_case__content"] == "Étui pour téléphone portable : contenu"
+    assert declared["cellular_phone_case__content"] == "Étui pour téléphone portable : contenu (article)"
+    assert declared["cellular_phone_case__content_model"] == "Étui pour téléphone portable : contenu (modèle)"
     titles = list(declared.values())
     assert len(titles) == len(set(titles))
 
@@ -377,7 +416,11 @@ def test_status_options_are_coloured_and_partitions_ordered(sample_xml: str) -> 
 
 def test_classification_is_required_and_a_leaf(sample_xml: str) -> None:
     root = _doc(sample_xml)
-    cf = root.find("Schema/Conditional-Formattings/Conditional-Formatting[@key='AMAZON_READINESS']")
+    # the product type is the model's (classifications live on the first level only)
+    for other in ("AMAZON_READINESS", "AMAZON_READINESS_COLOR"):
+        indicator = root.find(f"Schema/Conditional-Formattings/Conditional-Formatting[@key='{other}']")
+        assert indicator.find(".//Classification") is None
+    cf = root.find("Schema/Conditional-Formattings/Conditional-Formatting[@key='AMAZON_READINESS_MODEL']")
     incomplete = cf.find("Statuses/Status[@key='INCOMPLETE']/Rules/Common/Classification[@key='AMAZON_PRODUCT_TYPE']")
     invalid = cf.find("Statuses/Status[@key='INVALID']/Rules/Common/Classification[@key='AMAZON_PRODUCT_TYPE']")
     assert incomplete.find("Rule-Required") is not None

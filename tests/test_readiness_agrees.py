@@ -28,7 +28,7 @@ from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, EXTERNAL_IDE
 from transpiler.mapping.types import FieldMapping, Mapping, Quantity
 from transpiler.productlive.gtin import gtin_problem
 from transpiler.productlive.items import FieldValue, Item
-from transpiler.productlive.readiness import judge
+from transpiler.productlive.readiness import judge_listing
 from transpiler.productlive.table_rules import TableRules, read_table
 from transpiler.publish.listing import prepare
 from transpiler.publish.mappings import MappingSet
@@ -153,13 +153,13 @@ def test_ready_implies_amazon_valid(world: tuple[TableRules, MappingSet, Any], p
     mapping = mappings.for_category(product_type)
     assert mapping is not None
     base = _base(mapping)
-    assert judge(base, table).status == "READY" and not _errors(base, mappings)
+    assert judge_listing(base, table).status == "READY" and not _errors(base, mappings)
     rng = random.Random(f"readiness-{product_type}")
     outcomes: Counter[str] = Counter()
     wrong = []
     for n in range(MUTANTS_PER_TYPE):
         item = _mutate(rng, base, mapping, table, mappings)
-        verdict = judge(item, table)
+        verdict = judge_listing(item, table)
         errors = _errors(item, mappings)
         outcomes[f"{verdict.status}/{'invalid' if errors else 'valid'}"] += 1
         if verdict.status == "READY" and errors:
@@ -179,22 +179,22 @@ def test_a_rule_of_the_table_flags_what_amazon_refuses(world: tuple[TableRules, 
     phone = _base(mappings.for_category("CELLULAR_PHONE"))
     untyped = _copy(phone)
     del untyped.classifications[CLASSIFICATION_KEY]
-    assert judge(untyped, table).status == "INCOMPLETE"
+    assert judge_listing(untyped, table).status == "INCOMPLETE"
     keyword = _copy(phone)
     keyword.fields["item_type_keyword"] = [FieldValue("cell-phone-flip-cases")]
-    verdict = judge(keyword, table)
+    verdict = judge_listing(keyword, table)
     assert verdict.status == "INVALID" and _errors(keyword, mappings)
     assert any("Option non proposée" in f.message for f in verdict.findings)
     anonymous = _copy(phone)
     anonymous.identifiers.pop(EAN, None)
     for key in ("merchant_suggested_asin", "supplier_declared_has_product_identifier_exemption"):
         anonymous.fields.pop(key, None)
-    verdict = judge(anonymous, table)
+    verdict = judge_listing(anonymous, table)
     assert verdict.status == "INCOMPLETE" and _errors(anonymous, mappings)
     assert any("EAN" in f.message and "ASIN" in f.message for f in verdict.findings)
     exempt = _copy(anonymous)
     exempt.fields["supplier_declared_has_product_identifier_exemption"] = [FieldValue("true")]
-    assert judge(exempt, table).status == "READY"
+    assert judge_listing(exempt, table).status == "READY"
 
 
 def test_readiness_of_the_committed_table_matches_a_fresh_one(world: tuple[TableRules, MappingSet, Any]) -> None:

@@ -33,24 +33,32 @@ _STATUSES = (
 )
 
 
-def conditional_formatting(level: str) -> ConditionalFormatting:
-    """"Statut Amazon": one status per verdict of `amazon_result`, "Non publié" when it is empty."""
+def _key(key: str, parent: bool) -> str:
+    return publication.parent_key(key) if parent else key
+
+
+def conditional_formatting(level: str, *, parent: bool = False) -> ConditionalFormatting:
+    """"Statut Amazon": one status per verdict of `amazon_result`, "Non publié" when it is empty.
+
+    `parent`: the model's indicator, on the parent listing's verdict (`amazon_parent_result`)."""
     titles = dict(publication.RESULT_OPTIONS)
+    result = _key(publication.RESULT, parent)
     statuses = []
     for priority, (option, color, description) in enumerate(_STATUSES, start=1):
-        rule = ConditionRule(f"amazon-{option.lower()}", titles[option],
-                             ((Atom(publication.RESULT, "IN", (option,)),),))
+        rule = ConditionRule(f"amazon-{option.lower()}", titles[option], ((Atom(result, "IN", (option,)),),))
         statuses.append(Status(option, titles[option], color, priority, description,
-                               common=[RuleTarget("Field", publication.RESULT, (rule,))]))
+                               common=[RuleTarget("Field", result, (rule,))]))
+    which = "de l'annonce parent (le modèle)" if parent else "pour ce SKU"
     return ConditionalFormatting(
-        KEY, level, "Statut Amazon",
-        "Réponse d'Amazon pour ce SKU, écrite par la publication : refusé, problème après publication, en attente, "
+        f"{KEY}_MODEL" if parent else KEY, level, "Statut Amazon (parent)" if parent else "Statut Amazon",
+        f"Réponse d'Amazon {which}, écrite par la publication : refusé, problème après publication, en attente, "
         "accepté ; « Non publié » tant qu'Amazon n'a rien répondu.",
         (NOT_PUBLISHED, "Non publié", "NONE"), statuses)
 
 
-def product_page_formula() -> Formula:
+def product_page_formula(*, parent: bool = False) -> Formula:
     """The amazon.fr product page of the ASIN Amazon gave back (empty while there is none)."""
-    template = publication.PRODUCT_PAGE_URL.replace("{asin}", '{{source("' + publication.ASIN + '")}}')
-    return Formula("Field", publication.PRODUCT_PAGE, (
-        FormulaRule(1, ((Atom(publication.ASIN, "NOT_EMPTY"),),), "SET_TEXT", template=template),))
+    asin = _key(publication.ASIN, parent)
+    template = publication.PRODUCT_PAGE_URL.replace("{asin}", '{{source("' + asin + '")}}')
+    return Formula("Field", _key(publication.PRODUCT_PAGE, parent), (
+        FormulaRule(1, ((Atom(asin, "NOT_EMPTY"),),), "SET_TEXT", template=template),))

@@ -41,6 +41,7 @@ from transpiler.emit.table_records import (
 from transpiler.mapping import publication
 from transpiler.mapping.identifiers import CLASSIFICATION_KEY, EAN, EXTERNAL_IDENTIFIER
 from transpiler.mapping.keys import slug
+from transpiler.mapping.levels import LevelPlan
 from transpiler.mapping.types import FieldMapping, Mapping
 from transpiler.mapping.wording import clip, condition_fr, fields_at, identity_fr, limits_fr, quote
 from transpiler.rules.conditions import Condition, Effect, Require, RequireOneOf, effect_paths
@@ -360,28 +361,74 @@ def ean_rules(mappings: Sequence[Mapping]) -> list[Rule]:
     return []
 
 
-def conditional_formatting(mappings: Sequence[Mapping], type_rules: dict[str, TypeRules], level: str
-                           ) -> ConditionalFormatting:
-    """The readiness indicator: rules every product type shares in `Common`, the others per category.
+def conditional_formattings(mappings: Sequence[Mapping], type_rules: dict[str, TypeRules], plan: LevelPlan
+                            ) -> list[ConditionalFormatting]:
+    """One readiness indicator per level of the table, each with the rules on that level's fields.
 
-    The product type itself is required and must be a leaf category. A rule on an identifier that
-    only some product types have goes on the first field its condition reads (`Specific` blocks hold
-    fields only).
+    Product-Live judges an item with the indicator of its level, on its own values: a rule that reads
+    fields of two levels (a model's and an article's) cannot be checked there and is left to the
+    publisher (listed by `regenerate --report`). The product type (a classification, level 1 only)
+    is checked on the model; the EAN on the article.
+    """
+    if not plan.multi:
+        return [conditional_formatting(mappings, type_rules, plan.article.key)]
+    out = []
+    for level in plan.levels:
+        own: dict[str, TypeRules] = {}
+        for category, rules in type_rules.items():
+            kept = TypeRules(conditions=rules.conditions, requirements=rules.requirements, left=rules.left)
+            for entry in rules.entries:
+                levels = {plan.level_of(k).key for k in _keys_read(entry)}
+                if levels == {level.key}:
+                    kept.entries.append(entry)
+                elif plan.level_of(entry.key).key == level.key and len(levels) > 1:
+                    reason = f"reads fields of several levels ({', '.join(sorted(levels))}): checked by the publisher"
+                    if (entry.key, reason) not in rules.left:
+                        rules.left.append((entry.key, reason))
+            own[category] = kept
+        indicator = KEY if level is plan.article else f"{KEY}_{level.key}"
+        title = TITLE if level is plan.article else f"{TITLE} ({level.title.lower()})"
+        out.append(conditional_formatting(mappings, own, level.key, indicator=indicator, title=title,
+                                          classification=level is plan.model, barcode=level is plan.article))
+    return out
+
+
+def _keys_read(entry: Entry) -> set[str]:
+    """Every field or identifier key a rule reads: its target, the other field it names, its conditions."""
+    keys = {entry.key}
+    control = entry.control
+    if isinstance(control, ConditionRule):
+        keys.update(atom.source for group in control.groups for atom in group)
+    else:
+        keys.update(value for name, value in control.attrs if name == "field")
+    return keys
+
+
+def conditional_formatting(mappings: Sequence[Mapping], type_rules: dict[str, TypeRules], level: str, *,
+                           indicator: str = KEY, title: str = TITLE, classification: bool = True,
+                           barcode: bool = True) -> ConditionalFormatting:
+    """A readiness indicator: rules every product type shares in `Common`, the others per category.
+
+    The product type itself is required and must be a leaf category (`classification`). A rule on an
+    identifier that only some product types have goes on the first field its condition reads
+    (`Specific` blocks hold fields only).
     """
     statuses = {INVALID: Status(INVALID, "Invalide pour Amazon", "RED", 1,
                                 "Une valeur enfreint une règle d'Amazon : à corriger avant publication."),
                 INCOMPLETE: Status(INCOMPLETE, "Incomplet pour Amazon", "ORANGE", 2,
                                    "Une valeur obligatoire pour Amazon manque.")}
-    statuses[INCOMPLETE].common.append(RuleTarget("Classification", CLASSIFICATION_KEY, (Rule("Rule-Required"),)))
-    statuses[INVALID].common.append(RuleTarget("Classification", CLASSIFICATION_KEY, (Rule("Rule-Is-Leaf"),)))
-    barcode = ean_rules(mappings)
+    if classification:
+        statuses[INCOMPLETE].common.append(RuleTarget("Classification", CLASSIFICATION_KEY,
+                                                      (Rule("Rule-Required"),)))
+        statuses[INVALID].common.append(RuleTarget("Classification", CLASSIFICATION_KEY, (Rule("Rule-Is-Leaf"),)))
+    ean = ean_rules(mappings) if barcode else []
     categories = [m.category for m in mappings]
     shared = [e for e in type_rules[categories[0]].entries
               if all(e in type_rules[c].entries for c in categories[1:])] if categories else []
     for status in (INVALID, INCOMPLETE):
         common: dict[tuple[str, str], list[Control]] = {}
-        if status == INVALID and barcode:
-            common[("Identifier", EAN)] = list(barcode)
+        if status == INVALID and ean:
+            common[("Identifier", EAN)] = list(ean)
         for e in shared:
             if e.status == status:
                 common.setdefault((e.element, e.key), []).append(e.control)
@@ -400,7 +447,7 @@ def conditional_formatting(mappings: Sequence[Mapping], type_rules: dict[str, Ty
             if specific:
                 statuses[status].specific.append((m.category, [RuleTarget("Field", k, tuple(c))
                                                                for k, c in specific.items()]))
-    return ConditionalFormatting(KEY, level, TITLE, DESCRIPTION, (READY, "Prêt pour Amazon", "GREEN"),
+    return ConditionalFormatting(indicator, level, title, DESCRIPTION, (READY, "Prêt pour Amazon", "GREEN"),
                                  [statuses[INVALID], statuses[INCOMPLETE]])
 
 

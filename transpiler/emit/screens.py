@@ -72,9 +72,10 @@ def task_of(section: str, publication_section: str) -> Task:
     return CONTENT
 
 
-def type_section(category: str, category_title: str, task: Task) -> Section:
-    """The section holding one product type's own fields on one screen."""
-    return Section(f"{slug(category)}__{task.short}", f"{category_title} : {task.title.lower()}",
+def type_section(category: str, category_title: str, task: Task, suffix: str = "", level_title: str = "") -> Section:
+    """The section holding one product type's own fields on one screen (of one level)."""
+    where = f" ({level_title.lower()})" if level_title else ""
+    return Section(f"{slug(category)}__{task.short}{suffix.lower()}", f"{category_title} : {task.title.lower()}{where}",
                    f"Champs propres au type de produit « {category_title} ».")
 
 
@@ -88,14 +89,23 @@ def build_screens(
     specific: Sequence[tuple[str, Sequence[str]]],
     categories: Sequence[tuple[str, str]],
     publication_section: str,
+    suffix: str = "",
+    level_title: str = "",
+    first_position: int = 1,
 ) -> tuple[list[Screen], list[Section]]:
-    """One screen per task, and the per-type sections they add to `sections`."""
+    """One screen per task holding fields of `level` (only those), and the per-type sections they add
+    to `sections`. In a multi-level table each level has its screens: `suffix` keeps their keys apart
+    (`AMAZON_CONTENT_MODEL`) and `level_title` names the level in their titles."""
+    fields = [f for f in fields if f.level == level]
+    keys = {f.key for f in fields}
+    common = [k for k in common if k in keys]
+    specific = [(c, [k for k in ks if k in keys]) for c, ks in specific]
     by_key = {f.key: f for f in fields}
     titles = dict(categories)
     common_set = set(common)
     extra: list[Section] = []
     screens: list[Screen] = []
-    for position, task in enumerate(TASKS, start=1):
+    for task in TASKS:
         own = [s for s in sections if task_of(s.key, publication_section) == task]
         blocks = [ScreenSection(IDENTIFICATION.key, 1, tuple(fixed))]
         for section in own:
@@ -110,12 +120,15 @@ def build_screens(
                           key=lambda k: order[by_key[k].section])
             if not mine:
                 continue
-            section = type_section(category, titles[category], task)
+            section = type_section(category, titles[category], task, suffix, level_title)
             extra.append(section)
             per_type.append((category, (ScreenSection(section.key, after,
                                                       tuple(_column(by_key[k]) for k in mine)),)))
-        screens.append(Screen(task.key, level, task.title, position, task.description, tuple(blocks),
-                              tuple(per_type)))
+        if len(blocks) == 1 and not per_type:
+            continue  # nothing of this task on this level
+        title = f"{task.title} ({level_title.lower()})" if level_title else task.title
+        screens.append(Screen(f"{task.key}{suffix}", level, title, first_position + len(screens), task.description,
+                              tuple(blocks), tuple(per_type)))
     return screens, extra
 
 

@@ -26,6 +26,7 @@ from transpiler.mapping.labels import (
     numbered_description,
     unit_title,
 )
+from transpiler.mapping.levels import plan_levels
 from transpiler.mapping.types import (
     AttributeLayout,
     AttributeRules,
@@ -265,7 +266,13 @@ def build_mapping(product_type: ProductType, *, category: str | None = None) -> 
     fields: list[FieldMapping] = []
     layouts: list[AttributeLayout] = []
     unmapped: list[tuple[str, str]] = []
+    family = family_rules(product_type)
+    written = {family.parentage, family.relationship} if family else set()
     for attribute in product_type.attributes:
+        if attribute.name in written:
+            unmapped.append((attribute.name, "written by the publisher from the item's level (model: parent, "
+                                             "article: child of its model)"))
+            continue
         if attribute.hidden:
             unmapped.append((attribute.name, "hidden attribute (Amazon does not show it to sellers)"))
             continue
@@ -314,7 +321,7 @@ def build_mapping(product_type: ProductType, *, category: str | None = None) -> 
         layouts=tuple(layouts),
         unmapped=tuple(unmapped),
         attributes=tuple(attribute_rules(a) for a in product_type.attributes),
-        family=family_rules(product_type),
+        family=family,
     )
 
 
@@ -408,7 +415,9 @@ def build_mappings(product_types: Sequence[ProductType]) -> list[Mapping]:
             replace(m, fields=tuple(replace(f, key=renames.get((i, f.key), f.key)) for f in m.fields))
             for i, m in enumerate(mappings)
         ]
-    return mappings
+    plan = plan_levels(mappings)
+    return [replace(m, fields=tuple(replace(f, level=plan.level_of(f.key).key) for f in m.fields))
+            for m in mappings]
 
 
 def shared_keys(mappings: Iterable[Mapping]) -> set[str]:

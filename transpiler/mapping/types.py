@@ -73,6 +73,7 @@ class FieldMapping:
     precision: int | None = None
     required: bool = False  # unconditionally required by this product type
     limits: dict[str, Any] = field(default_factory=dict)  # this type's constraints on the value
+    level: str | None = None  # the table level holding the field (`transpiler.mapping.levels`)
 
 
 @dataclass(frozen=True)

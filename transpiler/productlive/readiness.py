@@ -6,6 +6,11 @@ lowest Priority number, else the default status) and every rule that put it ther
 `pl-amazon readiness ITEMS.xml` prints it per item. It judges the XML Product-Live imports, not the
 attribute model, so a rule missing from the table is missing here too.
 
+A multi-level table has one indicator per level: each item of a multi-level export is judged with
+its level's indicator (found from its identifier), on its own values, as Product-Live does;
+`judge_listing` judges one listing's values (a flat item, or an article with its model's and
+colour's values) with every level's indicator, the worst status winning.
+
 How each control and condition operator is read (where Product-Live's documentation is silent, the
 reading chosen is written here and in docs/productlive.md):
 
@@ -246,16 +251,58 @@ def judge(item: Item, table: TableRules, indicator: str = READINESS,
                 if message:
                     findings.append(Finding(target.key, message, control.tag))
         if findings:
-            return Verdict(item.identifier(SKU), category, status.key, status.title, status.color, findings,
+            return Verdict(_name(item), category, status.key, status.title, status.color, findings,
                            item.statuses.get(indicator))
     key, title, color = cf.default
-    return Verdict(item.identifier(SKU), category, key, title, color, [], item.statuses.get(indicator))
+    return Verdict(_name(item), category, key, title, color, [], item.statuses.get(indicator))
 
 
-def judge_file(items: str | Path, table: TableRules, indicator: str = READINESS) -> Iterator[Verdict]:
-    """The verdict of every item of an items export, in file order (streamed).
+def _name(item: Item) -> str | None:
+    """The SKU, else the item's own identifier (a model's PARENT_SKU, a colour's code)."""
+    return item.identifier(SKU) or next((v.strip() for v in item.identifiers.values() if v and v.strip()), None)
 
-    Raises ItemsFileError when the file breaks (items before the break have been judged).
+
+def judge_listing(item: Item, table: TableRules, classification: str | None = None) -> Verdict:
+    """The status of one listing's values under every indicator of the table: the worst wins (lowest
+    Priority), with the rules broken at that status in each indicator."""
+    if len(table.indicators) == 1:
+        return judge(item, table, table.indicators[0].key, classification)
+    broken: list[tuple[int, Verdict]] = []
+    last: Verdict | None = None
+    for cf in table.indicators:
+        verdict = judge(item, table, cf.key, classification)
+        last = verdict
+        if verdict.status != cf.default[0]:
+            priority = next((s.priority for s in cf.statuses if s.key == verdict.status), 0)
+            broken.append((priority, verdict))
+    if not broken:
+        assert last is not None
+        return last
+    worst = min(p for p, _ in broken)
+    chosen = [v for p, v in broken if p == worst]
+    chosen[0].findings = [f for v in chosen for f in v.findings]
+    assert last is not None
+    chosen[0].exported = last.exported  # the listing's own indicator (the article's) as exported
+    return chosen[0]
+
+
+def judge_file(items: str | Path, table: TableRules, indicator: str | None = None) -> Iterator[Verdict]:
+    """The verdict of every item of an items export, nested items included, in file order (streamed).
+
+    With `indicator`, every item is judged with that indicator. Otherwise each item of a multi-level
+    export is judged with its level's indicator (a model with the model's), and a flat item with
+    every level's (`judge_listing`). Raises ItemsFileError when the file breaks (items before the
+    break have been judged).
     """
     for item in read_items(items):
-        yield judge(item, table, indicator)
+        if indicator is not None:
+            yield judge(item, table, indicator)
+            yield from (judge(child, table, indicator) for child in item.descendants())
+            continue
+        if not item.children:
+            yield judge_listing(item, table)
+            continue
+        for one in (item, *item.descendants()):
+            levels = [table.identifier_levels.get(key) for key in one.identifiers]
+            cf = next((table.indicator_of_level(level) for level in levels if level), None)
+            yield judge(one, table, cf.key) if cf is not None else judge_listing(one, table)

@@ -71,6 +71,7 @@ class Indicator:
     title: str
     default: tuple[str, str, str]  # key, title, color
     statuses: list[StatusRules]
+    level: str = ""  # the level whose items it judges
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class TableRules:
     classifications: dict[str, str]  # key -> title
     categories: dict[str, dict[str, tuple[str, str | None]]]  # classification -> category -> (title, parent)
     indicators: list[Indicator]
+    identifier_levels: dict[str, str] = field(default_factory=dict)  # identifier key -> level key
 
     def title(self, key: str) -> str:
         """The French title of a field, identifier or classification key (the key when unknown)."""
@@ -103,6 +105,9 @@ class TableRules:
 
     def indicator(self, key: str) -> Indicator | None:
         return next((i for i in self.indicators if i.key == key), None)
+
+    def indicator_of_level(self, level: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.level == level), None)
 
 
 def _parser() -> etree.XMLParser:
@@ -191,11 +196,12 @@ def read_table(path: str | Path) -> TableRules:
             cf.get("key", ""), _title(cf),
             (default.get("key", ""), _title(default), default.findtext("Color") or "NONE") if default is not None
             else ("", "", "NONE"),
-            statuses))
+            statuses, cf.get("level", "")))
     return TableRules(
         key=root.get("key", ""),
         fields=fields,
         identifiers={i.get("key", ""): _title(i) for i in schema.iterfind("Identifiers/Identifier")},
+        identifier_levels={i.get("key", ""): i.get("level", "") for i in schema.iterfind("Identifiers/Identifier")},
         classifications=classifications,
         categories=categories,
         indicators=indicators,
