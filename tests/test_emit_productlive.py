@@ -200,7 +200,8 @@ def test_sample_table_meaning(sample_xml: str) -> None:
     # readiness per level: requirements shared by every type in Common, tighter of chars/bytes, EAN barcode
     indicators = {c.get("key"): c for c in schema.iterfind("Conditional-Formattings/Conditional-Formatting")}
     assert [(k, c.get("level")) for k, c in indicators.items()] == [
-        ("AMAZON_READINESS_MODEL", "MODEL"), ("AMAZON_READINESS_COLOR", "COLOR"), ("AMAZON_READINESS", "ARTICLE")]
+        ("AMAZON_READINESS_MODEL", "MODEL"), ("AMAZON_READINESS_COLOR", "COLOR"), ("AMAZON_READINESS", "ARTICLE"),
+        ("AMAZON_STATUS_MODEL", "MODEL"), ("AMAZON_STATUS", "ARTICLE")]
     cf = indicators["AMAZON_READINESS_MODEL"]
     article = indicators["AMAZON_READINESS"]
     colour = indicators["AMAZON_READINESS_COLOR"]
