@@ -54,3 +54,19 @@ def test_readiness_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, (args, result.output)
         assert len(result.output.strip().splitlines()) == 1 and result.output.startswith("error:")
+
+
+def test_each_level_is_judged_with_its_own_indicator(tmp_path: Path) -> None:
+    """A multi-level export: the model with the model's rules, colours and articles with theirs."""
+    from tests.family_items import article, ean, export, model_item
+
+    articles = [article("GS24-NOIR-128", "Noir Onyx", 128, ean("880609530100")),
+                article("GS24-NOIR-256", "Noir Onyx", 256, ean("880609530101"))]
+    items = export(tmp_path / "famille.xml", model_item("GS24", articles, colours=True, drop=("brand",)))
+    result = CliRunner().invoke(main, ["readiness", str(items), "--json"])
+    verdicts = {v["sku"]: v for v in json.loads(result.output)["items"]}
+    assert list(verdicts) == ["GS24", "NOIR-ONYX", "GS24-NOIR-128", "GS24-NOIR-256"]
+    assert verdicts["GS24"]["status"] == "INCOMPLETE"  # the model lacks its brand
+    assert [f["key"] for f in verdicts["GS24"]["findings"]] == ["brand"]
+    assert {verdicts[k]["status"] for k in ("NOIR-ONYX", "GS24-NOIR-128", "GS24-NOIR-256")} == {"READY"}
+    assert result.exit_code == 1

@@ -265,11 +265,12 @@ def _name(item: Item) -> str | None:
 def judge_listing(item: Item, table: TableRules, classification: str | None = None) -> Verdict:
     """The status of one listing's values under every indicator of the table: the worst wins (lowest
     Priority), with the rules broken at that status in each indicator."""
-    if len(table.indicators) == 1:
-        return judge(item, table, table.indicators[0].key, classification)
+    readiness = _readiness(table)
+    if len(readiness) == 1:
+        return judge(item, table, readiness[0].key, classification)
     broken: list[tuple[int, Verdict]] = []
     last: Verdict | None = None
-    for cf in table.indicators:
+    for cf in readiness:
         verdict = judge(item, table, cf.key, classification)
         last = verdict
         if verdict.status != cf.default[0]:
@@ -303,6 +304,12 @@ def judge_file(items: str | Path, table: TableRules, indicator: str | None = Non
             yield judge_listing(item, table)
             continue
         for one in (item, *item.descendants()):
-            levels = [table.identifier_levels.get(key) for key in one.identifiers]
-            cf = next((table.indicator_of_level(level) for level in levels if level), None)
+            levels = {table.identifier_levels.get(key) for key in one.identifiers}
+            cf = next((i for i in _readiness(table) if i.level in levels), None)
             yield judge(one, table, cf.key) if cf is not None else judge_listing(one, table)
+
+
+def _readiness(table: TableRules) -> list[Indicator]:
+    """The table's readiness indicators, one per level (`AMAZON_READINESS`, `AMAZON_READINESS_MODEL`…)."""
+    found = [i for i in table.indicators if i.key == READINESS or i.key.startswith(READINESS + "_")]
+    return found or list(table.indicators[:1])

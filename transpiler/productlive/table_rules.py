@@ -106,9 +106,6 @@ class TableRules:
     def indicator(self, key: str) -> Indicator | None:
         return next((i for i in self.indicators if i.key == key), None)
 
-    def indicator_of_level(self, level: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.level == level), None)
-
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
