@@ -1,16 +1,23 @@
 """Rebuild examples/items.xml and examples/expected.json: the demo's Product-Live items export.
 
 The export is what Product-Live's `table-export-items` gives for the generated AMAZON_FR table, in
-its shape: `<Item partition created updated>`, identifiers, the classification, the status of each
-conditional formatting (computed here with the table's own rules, as Product-Live shows it), then
-the fields; IMAGE values are files on Product-Live's asset host with their attributes (size,
-dimensions, hash, original file name). The values are the valid sample payloads of
-tests/data/payloads turned into field values through the generated mapping, then varied into new
-products (valid EANs), enrichments of ASINs of the sandbox's catalog, and the refusals a real
-export can carry: a required value missing, a compound rule broken (no EAN, no ASIN, no exemption),
-a value over Amazon's limit, a wrong EAN check digit, and an Amazon-side conflict (the suggested
-ASIN belongs to another EAN). `expected.json` says which final status each SKU must reach in
-`make demo`.
+its shape: the table has levels (model ▸ colour ▸ article), so each product is a model item with its
+colour item and its article item nested inside, each `<Item created updated>` (`partition` on the
+model only), its identifier(s), the classification (model), the status of each conditional
+formatting of its level (computed here with the table's own rules, as Product-Live shows it), then
+its fields (each on the level the generated mapping gives it); IMAGE values are files on
+Product-Live's asset host with their attributes (size, dimensions, hash, original file name).
+
+One model is a variation family: the Galaxy S24 FE in three colours and two capacities (six
+articles, published as a parent listing and six children), plus a seventh article repeating a
+colour and capacity of the family, refused before sending with a French message.
+
+The values are the valid sample payloads of tests/data/payloads turned into field values through
+the generated mapping, then varied into new products (valid EANs), enrichments of ASINs of the
+sandbox's catalog, and the refusals a real export can carry: a required value missing, a compound
+rule broken (no EAN, no ASIN, no exemption), a value over Amazon's limit, a wrong EAN check digit,
+and an Amazon-side conflict (the suggested ASIN belongs to another EAN). `expected.json` says which
+final status each SKU must reach in `make demo`.
 
 Run: .venv/bin/python examples/build_sample_items.py
 """
@@ -40,9 +47,10 @@ HERE = Path(__file__).resolve().parent
 PAYLOADS = HERE.parent / "tests" / "data" / "payloads"
 #: Product-Live's asset host and the documents folder of the (fictitious) Modelabs account.
 ASSETS = "https://asset.prod.product-live.com/file-map-resize/6571c2e0a4b1d2c3e4f5a6b7_documents/redirect/"
-INDICATORS = ("AMAZON_READINESS", "AMAZON_STATUS")
 #: When the demo items were created in Product-Live, and one item every 37 minutes after that.
 CREATED = datetime(2024, 3, 4, 8, 12, 40, tzinfo=UTC)
+#: The mapping's level of each field key (EAN is the article's identifier)
+LEVELS: dict[str, str] = {}
 
 
 def ean(body12: str) -> str:
@@ -74,20 +82,9 @@ def _image(element: etree._Element, key: str, url: str) -> None:
         "color-profile": "NONE"}).text = ASSETS + digest
 
 
-def item(sku: str, product_type: str, values: dict[str, Any], *, identifiers: dict[str, str] | None = None,
-         extra: dict[str, Any] | None = None, drop: tuple[str, ...] = ()) -> etree._Element:
-    """One item of the export; its indicators' statuses are filled in by `export`."""
-    element = etree.Element("Item", partition="ACTIVE")
-    etree.SubElement(element, "Identifier", key="SKU").text = sku
-    values = {**values, **(extra or {})}
-    for key in ("EAN",):
-        value = (identifiers or {}).get(key, values.pop(key, None))
-        values.pop(key, None)
-        if value:
-            etree.SubElement(element, "Identifier", key=key).text = value
-    etree.SubElement(element, "Classification", key="AMAZON_PRODUCT_TYPE").text = product_type
+def _fields(element: etree._Element, values: dict[str, Any]) -> None:
     for key, value in values.items():
-        if key in drop or value is None:
+        if value is None:
             continue
         if isinstance(value, Quantity):
             etree.SubElement(element, "Field", key=key, suffix=value.suffix).text = value.amount
@@ -98,7 +95,70 @@ def item(sku: str, product_type: str, values: dict[str, Any], *, identifiers: di
             _image(element, key, str(value))
         else:
             etree.SubElement(element, "Field", key=key).text = str(value)
+
+
+def _level_values(values: dict[str, Any], level: str) -> dict[str, Any]:
+    if not LEVELS:
+        for product_type in ("CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES"):
+            for fm in load_mapping(DEFAULT_GENERATED / "mapping", product_type).fields:
+                LEVELS[fm.key] = fm.level or "ARTICLE"
+    return {k: v for k, v in values.items() if LEVELS.get(k, "ARTICLE") == level}
+
+
+def _code(colour: str) -> str:
+    """A colour's code in its model: its name in capitals (`Violet Cobalt` -> `VIOLET-COBALT`)."""
+    return "-".join(colour.upper().replace("É", "E").replace("È", "E").split())
+
+
+def _model(parent_sku: str, product_type: str, values: dict[str, Any]) -> etree._Element:
+    element = etree.Element("Item", partition="ACTIVE")
+    etree.SubElement(element, "Identifier", key="PARENT_SKU").text = parent_sku
+    etree.SubElement(element, "Classification", key="AMAZON_PRODUCT_TYPE").text = product_type
+    _fields(element, _level_values(values, "MODEL"))
     return element
+
+
+def _colour(model: etree._Element, values: dict[str, Any]) -> etree._Element:
+    code = _code(str(values.get("color") or "sans couleur"))
+    for existing in model.iterfind("Item"):
+        if existing.findtext("Identifier[@key='COLOR_CODE']") == code:
+            return existing
+    element = etree.SubElement(model, "Item")
+    etree.SubElement(element, "Identifier", key="COLOR_CODE").text = code
+    _fields(element, _level_values(values, "COLOR"))
+    return element
+
+
+def _article(colour: etree._Element, sku: str, values: dict[str, Any], ean_value: str | None) -> None:
+    element = etree.SubElement(colour, "Item")
+    etree.SubElement(element, "Identifier", key="SKU").text = sku
+    if ean_value:
+        etree.SubElement(element, "Identifier", key="EAN").text = ean_value
+    _fields(element, {k: v for k, v in _level_values(values, "ARTICLE").items() if k != "EAN"})
+
+
+def item(sku: str, product_type: str, values: dict[str, Any], *, identifiers: dict[str, str] | None = None,
+         extra: dict[str, Any] | None = None, drop: tuple[str, ...] = ()) -> etree._Element:
+    """A product without variants: a model (identifier `MOD-<sku>`) with one colour and one article."""
+    values = {k: v for k, v in {**values, **(extra or {})}.items() if k not in drop}
+    barcode = (identifiers or {}).get("EAN", values.get("EAN"))
+    model = _model("MOD-" + sku.removeprefix("MDL-"), product_type, values)
+    _article(_colour(model, values), sku, values, barcode)
+    return model
+
+
+def family(parent_sku: str, product_type: str, values: dict[str, Any], theme: str,
+           articles: list[tuple[str, str, dict[str, Any]]]) -> etree._Element:
+    """A variation family: the model (the parent listing) with its colours and articles (the children).
+
+    `articles`: (SKU, EAN, the values that are the article's own: its colour, capacity, price...).
+    """
+    shared = {**values, "variation_theme_name": theme}
+    model = _model(parent_sku, product_type, shared)
+    for sku, barcode, own in articles:
+        article_values = {**values, **own}
+        _article(_colour(model, article_values), sku, article_values, barcode)
+    return model
 
 
 def _as_item(element: etree._Element) -> Item:
@@ -115,18 +175,23 @@ def _as_item(element: etree._Element) -> Item:
 
 
 def export(elements: list[etree._Element], table: TableRules) -> None:
-    """Give each item what Product-Live's export adds: created / updated, the indicators' statuses."""
-    for n, element in enumerate(elements):
-        created = CREATED + timedelta(minutes=37 * n)
-        element.set("created", _stamp(created))
-        element.set("updated", _stamp(created + timedelta(days=9, hours=n % 5, minutes=11 * n % 60)))
-        judged = _as_item(element)
-        after = element.find("Classification")
-        position = list(element).index(after) + 1
-        for offset, indicator in enumerate(INDICATORS):
-            status = etree.Element("Conditional-Formatting", key=indicator)
-            status.text = judge(judged, table, indicator).status
-            element.insert(position + offset, status)
+    """Give each item what Product-Live's export adds: created / updated, its level's indicators' statuses."""
+    levels = table.identifier_levels
+    n = 0
+    for top in elements:
+        for element in top.iter("Item"):
+            created = CREATED + timedelta(minutes=37 * n)
+            element.set("created", _stamp(created))
+            element.set("updated", _stamp(created + timedelta(days=9, hours=n % 5, minutes=11 * n % 60)))
+            n += 1
+            judged = _as_item(element)
+            level = next(levels[i.get("key")] for i in element.iterfind("Identifier") if i.get("key") in levels)
+            heads = [c for c in element if c.tag in ("Identifier", "Classification")]
+            position = list(element).index(heads[-1]) + 1
+            for offset, indicator in enumerate(i for i in table.indicators if i.level == level):
+                status = etree.Element("Conditional-Formatting", key=indicator.key)
+                status.text = judge(judged, table, indicator.key).status
+                element.insert(position + offset, status)
 
 
 def build() -> tuple[list[etree._Element], dict[str, str]]:
@@ -136,7 +201,7 @@ def build() -> tuple[list[etree._Element], dict[str, str]]:
 
     def add(status: str, element: etree._Element) -> None:
         items.append(element)
-        expected[element.findtext("Identifier[@key='SKU']")] = status
+        expected[element.findtext(".//Identifier[@key='SKU']")] = status
 
     # -- CELLULAR_PHONE: new products (EAN), enrichments of catalog ASINs, invalid ones
     add("ACCEPTED", item("MDL-S24-256-NOIR", "CELLULAR_PHONE", phone))
@@ -175,6 +240,26 @@ def build() -> tuple[list[etree._Element], dict[str, str]]:
     add("INVALID", item("MDL-S24-BAD-EAN", "CELLULAR_PHONE", phone, identifiers={"EAN": "8806095299687"}))
     add("INVALID", item("MDL-S24-SANS-TITRE", "CELLULAR_PHONE", phone, identifiers={"EAN": ean("880609529973")},
                         drop=("item_name",)))
+
+    # -- a variation family: the Galaxy S24 FE in three colours and two capacities (a parent, six children), and
+    # a seventh article that repeats one of them: refused before sending (same colour and capacity as another)
+    fe = {**phone, "item_name": "Samsung Galaxy S24 FE, Smartphone Android 5G, 8 Go de RAM",
+          "model_name": "Galaxy S24 FE", "model_number": "SM-S721B"}
+    articles: list[tuple[str, str, dict[str, Any]]] = []
+    colours = (("Graphite", "Gris", "graphite"), ("Menthe", "Vert", "menthe"), ("Bleu", "Bleu", "bleu"))
+    for colour, standard, slug in colours:
+        for capacity, price in ((128, "699"), (256, "759")):
+            own = {"color": colour, "color_standardized_values": standard,
+                   "memory_storage_capacity": Quantity(str(capacity), "GB"), "list_price_value_with_tax": price,
+                   "main_product_image_locator_media_location":
+                       f"https://www.modelabs.fr/medias/produits/sm-s721b-{slug}-main.jpg"}
+            articles.append((f"MDL-S24FE-{capacity}-{_code(colour)}", ean(f"8806095440{len(articles):02d}"), own))
+    twin = dict(articles[-1][2])  # the 256 Go Bleu again
+    articles.append(("MDL-S24FE-256-BLEU-BIS", ean("880609544099"), twin))
+    items.append(family("MDL-S24FE", "CELLULAR_PHONE", fe, "COLOR/MEMORY_STORAGE_CAPACITY", articles))
+    expected["MDL-S24FE"] = "ACCEPTED"
+    for sku, _, _ in articles:
+        expected[sku] = "INVALID" if sku.endswith("-BIS") else "ACCEPTED"
 
     # -- CELLULAR_PHONE_CASE
     add("ACCEPTED", item("MDL-COQUE-S24-NOIR", "CELLULAR_PHONE_CASE", case))

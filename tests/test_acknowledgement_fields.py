@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_publish_sandbox import report, subset
+from tests.test_publish_sandbox import answered, report, subset
 from transpiler.mapping import publication
-from transpiler.productlive.items import Item, read_items
+from transpiler.productlive.items import Item
 from transpiler.productlive.readiness import judge
 from transpiler.productlive.table_rules import read_table
 from transpiler.sandbox.runner import SandboxHandle
@@ -29,7 +29,7 @@ SKUS = [ACCEPTED, ENRICHED, LATE, UNTITLED]
 @pytest.fixture
 def published(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> tuple[dict[str, Item], dict[str, dict]]:
     result = publish_run(sandbox, tmp_path, items=subset(SKUS, tmp_path), via="listings")
-    acks = {i.identifier("SKU"): i for i in read_items(result.acknowledgements_path)}
+    acks = answered(result.acknowledgements_path)
     return acks, report(result)
 
 

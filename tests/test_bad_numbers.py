@@ -15,11 +15,10 @@ from click.testing import CliRunner
 from lxml import etree
 
 from tests.sandbox_fixtures import sandbox  # noqa: F401 - pytest fixture
-from tests.test_publish_sandbox import report, subset
+from tests.test_publish_sandbox import answered, report, subset
 from transpiler.amazon.json_text import JsonTextError, read_json
 from transpiler.amazon.numbers import MAX_SAFE_INTEGER, NumberTextError, parse_decimal
 from transpiler.cli import main
-from transpiler.productlive.items import read_items
 from transpiler.publish.listing import PL_VALUE
 from transpiler.sandbox.runner import SandboxHandle
 from transpiler.validation import validate, validator_for_product_type
@@ -185,9 +184,10 @@ def bad_number_export(tmp: Path) -> Path:
     container = tree.getroot().find("Items")
     template = container[0]
     for suffix, (key, text) in BAD_VALUES.items():
-        item = etree.fromstring(etree.tostring(template))
-        item.find("Identifier[@key='SKU']").text = f"MDL-BAD-{suffix}"
-        item.find(f"Field[@key='{key}']").text = text
+        item = etree.fromstring(etree.tostring(template))  # a model with its colour and article
+        item.find("Identifier[@key='PARENT_SKU']").text = f"MOD-BAD-{suffix}"
+        item.find(".//Identifier[@key='SKU']").text = f"MDL-BAD-{suffix}"
+        next(f for f in item.iter("Field") if f.get("key") == key).text = text
         container.append(item)
     tree.write(str(path), xml_declaration=True, encoding="utf-8")
     return path
@@ -204,6 +204,6 @@ def test_bad_numbers_are_issues_and_the_run_goes_on(publish_run, sandbox: Sandbo
         assert ack["status"] == "INVALID" and ack["operation"] is None, suffix
         assert [(i["code"], i["fields"]) for i in ack["issues"]] == [(PL_VALUE, [key])], suffix
     assert result.exit_code == 1 and not result.file_errors
-    acks = {i.identifier("SKU") for i in read_items(result.acknowledgements_path)}
+    acks = set(answered(result.acknowledgements_path))
     assert acks == set(items) and len(acks) == len(BAD_VALUES) + 1
     assert {row["sku"] for row in sandbox.state.store.listings("MODEL")} == {GOOD}  # nothing bad was sent

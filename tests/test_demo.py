@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from tests.test_publish_sandbox import answered
 from transpiler.demo import EXPECTED, run_demo, verdict
-from transpiler.productlive.items import read_items
 
 pytestmark = pytest.mark.socket
 
@@ -42,8 +42,14 @@ def test_demo_runs_the_story_and_leaves_the_acknowledgements(demo: tuple[int, Pa
         for issue in item["issues"]:
             assert set(issue) >= {"code", "severity", "message", "attributeNames", "fields"}
     assert report["summary"]["items"] == len(expected)
-    skus = {i.identifier("SKU") for i in read_items(out / "acknowledgements.xml")}
-    assert skus == set(expected)
+    assert set(answered(out / "acknowledgements.xml")) == set(expected)
+    # the family: its parent and every child accepted, each with its own ASIN
+    family = [i for i in report["items"] if i.get("family") == "MDL-S24FE"]
+    accepted = [i for i in family if i["status"] == "ACCEPTED"]
+    assert [i["role"] for i in accepted].count("parent") == 1 and len(accepted) == 7
+    assert len({i["asin"] for i in accepted}) == 7 and all(i["asin"] for i in accepted)
+    twin = next(i for i in family if i["sku"] == "MDL-S24FE-256-BLEU-BIS")
+    assert twin["status"] == "INVALID" and "MDL-S24FE-256-BLEU" in twin["issues"][0]["message"]
 
 
 def test_demo_fails_when_the_story_differs(demo: tuple[int, Path]) -> None:

@@ -78,7 +78,7 @@ def test_a_family_is_published_parent_first_with_an_asin_per_child(publish_run, 
     assert child["variation_theme"][0]["name"] == "COLOR/MEMORY_STORAGE_CAPACITY"
     assert child["color"][0]["value"] == "Violet Cobalt" and child["memory_storage_capacity"][0]["value"] == 256
     assert child["brand"] == parent["brand"]  # shared fields come from the model
-    assert child["item_name"][0]["value"] == f"{MODEL_TITLE} – Violet Cobalt, 256 GB"
+    assert child["item_name"][0]["value"] == f"{MODEL_TITLE} – Violet Cobalt, 256 Go"
     assert parent["item_name"][0]["value"] == MODEL_TITLE
     assert answers["GS24-NOIR-128"]["family"] == PARENT and answers["GS24-NOIR-128"]["role"] == "child"
     # the acknowledgement keeps the export's levels: the parent's answer on the model
@@ -128,7 +128,7 @@ def test_a_duplicate_combination_is_refused_before_sending(publish_run, sandbox:
     assert answers["GS24-NOIR-256-BIS"]["status"] == "INVALID"
     issue = answers["GS24-NOIR-256-BIS"]["issues"][0]
     assert issue["code"] == "PL_FAMILY" and "GS24-NOIR-256" in issue["message"]
-    assert "« Noir Onyx »" in issue["message"] and "« 256 GB »" in issue["message"]
+    assert "« Couleur » = « Noir Onyx »" in issue["message"] and "= « 256 Go »" in issue["message"]
     assert set(issue["fields"]) >= {"color", "memory_storage_capacity"}
     assert all(answers[a["SKU"]]["status"] == "ACCEPTED" for a in ARTICLES)
     assert "GS24-NOIR-256-BIS" not in stored(sandbox)

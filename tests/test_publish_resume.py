@@ -23,20 +23,22 @@ COUNT = 40
 
 
 def many_items(path: Path) -> list[str]:
-    """COUNT new products cloned from a valid sample item, each with its own SKU and EAN."""
+    """COUNT new products cloned from a valid sample product (a model with one article), each with its
+    own model, SKU and EAN."""
     tree = etree.parse(str(EXAMPLE))
     container = tree.getroot().find("Items")
-    template = next(i for i in container if i.findtext("Identifier[@key='SKU']") == "MDL-COQUE-S24-NOIR")
+    template = next(m for m in container if m.findtext(".//Identifier[@key='SKU']") == "MDL-COQUE-S24-NOIR")
     for item in list(container):
         container.remove(item)
     skus = []
     for n in range(COUNT):
-        item = etree.fromstring(etree.tostring(template))
+        model = etree.fromstring(etree.tostring(template))
         sku = f"MDL-RESUME-{n:03d}"
-        item.find("Identifier[@key='SKU']").text = sku
+        model.find("Identifier[@key='PARENT_SKU']").text = f"MOD-RESUME-{n:03d}"
+        model.find(".//Identifier[@key='SKU']").text = sku
         body = f"3760{n:08d}"
-        item.find("Identifier[@key='EAN']").text = body + str(check_digit(body))
-        container.append(item)
+        model.find(".//Identifier[@key='EAN']").text = body + str(check_digit(body))
+        container.append(model)
         skus.append(sku)
     tree.write(str(path), xml_declaration=True, encoding="utf-8")
     return skus

@@ -30,18 +30,41 @@ def report(result: PublishResult) -> dict[str, dict[str, Any]]:
 
 
 def subset(skus: list[str], tmp: Path, name: str = "subset.xml", change: Any = None) -> Path:
-    """A copy of the example export with only these SKUs (optionally changed by `change(item)`)."""
+    """A copy of the example export with only these SKUs (optionally changed by `change(model)`, the
+    model item holding the article): each model keeps the articles asked for (and the colours holding
+    them), a model without any is dropped."""
     tree = etree.parse(str(EXAMPLE))
     container = tree.getroot().find("Items")
-    for item in list(container):
-        sku = item.findtext("Identifier[@key='SKU']")
-        if sku not in skus:
-            container.remove(item)
-        elif change is not None:
-            change(item)
+    for model in list(container):
+        for article in list(model.iter("Item")):
+            sku = article.findtext("Identifier[@key='SKU']")
+            if sku is None:
+                continue
+            if sku not in skus:
+                article.getparent().remove(article)
+            elif change is not None:
+                change(model)
+        for colour in list(model.iterfind("Item")):
+            if colour.find(".//Identifier[@key='SKU']") is None:
+                model.remove(colour)
+        if model.find(".//Identifier[@key='SKU']") is None:
+            container.remove(model)
     path = tmp / name
     tree.write(str(path), xml_declaration=True, encoding="utf-8")
     return path
+
+
+def answered(path: Path) -> dict[str, Any]:
+    """The items of an acknowledgement file that answer a listing, by SKU: the articles (nested in their
+    models) and the models that answer a family's parent listing (`amazon_parent_status`)."""
+    out = {}
+    for top in read_items(path):
+        for item in (top, *top.descendants()):
+            if item.identifier("SKU"):
+                out[item.identifier("SKU")] = item
+            elif item.identifier("PARENT_SKU") and item.first(publication.parent_key(publication.STATUS)):
+                out[item.identifier("PARENT_SKU")] = item
+    return out
 
 
 def stored(handle: SandboxHandle) -> dict[str, dict[str, Any]]:
@@ -78,7 +101,7 @@ def test_mixed_batch_every_item_ends_as_expected(publish_run, sandbox: SandboxHa
     assert sable["status"] == "ACCEPTED" and sable["issues"][0]["severity"] == "WARNING"
     assert sable["issues"][0]["fields"] == ["item_name"]
     # the acknowledgement XML has one item per SKU with the publication fields
-    acks = {i.identifier("SKU"): i for i in read_items(result.acknowledgements_path)}
+    acks = answered(result.acknowledgements_path)
     assert set(acks) == set(EXPECTED)
     assert acks["MDL-S24-256-NOIR"].first(publication.STATUS) == "ACCEPTED"
     assert acks["MDL-S24-256-NOIR"].first(publication.ASIN) == items["MDL-S24-256-NOIR"]["asin"]
@@ -138,14 +161,17 @@ def test_preview_saves_nothing(publish_run, sandbox: SandboxHandle, tmp_path: Pa
     assert not (tmp_path / "journal.sqlite3").exists() or result.summary["unchanged"] == 0
 
 
-def test_feed_publishes_with_one_create_feed(publish_run, sandbox: SandboxHandle, tmp_path: Path) -> None:
+def test_feed_publishes_with_one_create_feed_then_one_for_the_children(publish_run, sandbox: SandboxHandle,
+                                                                         tmp_path: Path) -> None:
     result = publish_run(sandbox, tmp_path, via="feed")
     items = report(result)
     assert {sku: item["status"] for sku, item in items.items()} == EXPECTED
-    assert len(result.summary["feeds"]) == 1
-    feed_id = result.summary["feeds"][0]
+    assert len(result.summary["feeds"]) == 2  # the family's children wait for their parent's feed
+    first, second = result.summary["feeds"]
     accepted = [i for i in items.values() if i["status"] == "ACCEPTED"]
-    assert all(i["operation"] == "FEED" and i["submissionId"] == feed_id and i["asin"] for i in accepted)
+    assert all(i["operation"] == "FEED" and i["asin"] for i in accepted)
+    assert {i["submissionId"] for i in accepted if i.get("role") == "child"} == {second}
+    assert {i["submissionId"] for i in accepted if i.get("role") != "child"} == {first}
     assert items["MDL-LEGION-Y70-GRIS"]["issues"][0]["code"] == "8541"
     assert set(stored(sandbox)) == {sku for sku, i in items.items() if i["operation"] == "FEED"}
 
@@ -204,4 +230,4 @@ def test_auto_switches_to_the_feed_from_the_threshold(publish_run, sandbox: Sand
     small = publish_run(sandbox, tmp_path, items=subset(skus, tmp_path), via="auto", feed_threshold=4)
     assert small.summary["via"] == "listings"
     large = publish_run(sandbox, tmp_path / "large", via="auto", feed_threshold=4)
-    assert large.summary["via"] == "feed" and len(large.summary["feeds"]) == 1
+    assert large.summary["via"] == "feed" and len(large.summary["feeds"]) == 2  # parents, then children

@@ -2,8 +2,9 @@
 
 1. start the local SP-API sandbox (fresh data, Amazon's rate limits);
 2. regenerate the Product-Live table and the field mapping from the sample definitions;
-3. publish the committed sample export `examples/items.xml` (new products with EANs, enrichments of
-   ASINs of the sandbox catalog, a few deliberately broken items) through the real client;
+3. publish the committed sample export `examples/items.xml` (a variation family, new products with
+   EANs, enrichments of ASINs of the sandbox catalog, a few deliberately broken items) through the
+   real client;
 4. wait for Amazon's processing (follow-up reads: new ASINs, issues raised after acceptance);
 5. print the summary and leave `out/demo/acknowledgements.xml` (for Product-Live's
    table-import-items) and `out/demo/report.json`;

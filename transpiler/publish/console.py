@@ -61,6 +61,27 @@ class RichProgress(PublishProgress):
         self._progress.stop()
 
 
+def render_families(console: Console, report: dict[str, Any]) -> None:
+    """Each variation family: its parent and every child, with their status and ASIN."""
+    families: dict[str, list[dict[str, Any]]] = {}
+    for item in report.get("items", []):
+        if item.get("family"):
+            families.setdefault(item["family"], []).append(item)
+    for parent_sku, members in families.items():
+        parent = next((m for m in members if m.get("role") == "parent"), None)
+        children = sorted((m for m in members if m.get("role") == "child"), key=lambda m: m.get("index") or 0)
+        table = Table(title=f"Famille de variations {parent_sku}", show_lines=False)
+        for column in ("", "SKU", "statut", "ASIN"):
+            table.add_column(column)
+        for role, member in ([("parent", parent)] if parent else []) + [("enfant", c) for c in children]:
+            style = STATUS_STYLE.get(member["status"], "")
+            table.add_row(role, member.get("sku") or "—", f"[{style}]{member['status']}[/]", member.get("asin") or "—")
+        console.print(table)
+        accepted = sum(1 for c in children if c["status"] == "ACCEPTED")
+        console.print(f"{accepted} enfant(s) accepté(s) sur {len(children)}, chacun avec son ASIN"
+                      if accepted else "aucun enfant accepté")
+
+
 def render_summary(console: Console, summary: dict[str, Any], report: dict[str, Any] | None = None,
                    show_items: bool = True) -> None:
     """The run's outcome: one line per item that needs attention, then the totals."""
@@ -81,6 +102,8 @@ def render_summary(console: Console, summary: dict[str, Any], report: dict[str, 
             table.add_row(sku, item.get("productType") or "—", item.get("mode") or "—",
                           f"[{style}]{item['status']}[/]", item.get("asin") or "—", (first[:90] + more))
         console.print(table)
+    if report and show_items:
+        render_families(console, report)
     statuses = summary["statuses"]
     parts = [f"[{STATUS_STYLE[s]}]{n} {STATUS_FR[s]}[/]" for s, n in statuses.items() if n]
     console.print(f"{summary['items']} articles via {summary['via']} en {summary['seconds']} s : " + ", ".join(parts))

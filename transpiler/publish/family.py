@@ -8,7 +8,7 @@ capacity, EAN, price...). Product-Live exports each item with its own fields onl
 - the parent listing is the model's fields, its SKU the model's `PARENT_SKU`;
 - each child listing is the model's fields, then its colour's, then its own (the nearer level
   wins), its SKU the article's `SKU`, pointing at the parent; its title is the model's followed by
-  its values on the theme's axes (`… – Noir Onyx, 256 GB`), as Amazon wants child titles to say
+  its values on the theme's axes (`… – Noir Onyx, 256 Go`), as Amazon wants child titles to say
   which variant they are, unless its colour or itself has a title of its own;
 - a model with one article and no theme is an ordinary listing (a product without variants);
 - an item without nested items is an ordinary listing, as in a single-level table.
@@ -79,22 +79,22 @@ def units(item: Item, table: MappingSet, settings: Settings, *, mode: str = AUTO
         if item.identifier(SKU) is None and item.identifier(PARENT_SKU) is not None:
             return _family(item, [], table, settings, mode, validate)
         return Single(prepare(item, table, settings, mode=mode, validate=validate))
-    articles = list(_articles(item, ()))
+    articles = list(articles_of(item))
     theme = _theme(item, table)
     if theme is None and len(articles) == 1:
         article, path = articles[0]
-        merged = _merged(item, path, article)
+        merged = merge_levels(item, path, article)
         return Single(prepare(merged, table, settings, mode=mode, validate=validate),
                       Placement(path=_steps(item, path)))
     return _family(item, articles, table, settings, mode, validate)
 
 
-def _articles(item: Item, path: tuple[Item, ...]) -> Iterator[tuple[Item, tuple[Item, ...]]]:
+def articles_of(item: Item, path: tuple[Item, ...] = ()) -> Iterator[tuple[Item, tuple[Item, ...]]]:
     """Every article (an item with a SKU) below `item`, with the items between them."""
     for child in item.children:
         if child.identifier(SKU) is not None:
             yield child, path
-        yield from _articles(child, (*path, child))
+        yield from articles_of(child, (*path, child))
 
 
 def _theme(model: Item, table: MappingSet) -> str | None:
@@ -115,7 +115,7 @@ def _mapping(model: Item, table: MappingSet) -> Mapping | None:
     return table.for_category(category) if category else None
 
 
-def _merged(model: Item, path: tuple[Item, ...], article: Item) -> Item:
+def merge_levels(model: Item, path: tuple[Item, ...], article: Item) -> Item:
     """The article with the fields of the levels above it (the nearer level wins)."""
     fields: dict[str, list[FieldValue]] = {}
     for level in (model, *path, article):
@@ -183,7 +183,7 @@ def _family(model: Item, articles: list[tuple[Item, tuple[Item, ...]]], table: M
     axes = mapping.family.axes(theme) if theme and mapping and mapping.family else None
     seen: dict[tuple[object, ...], Listing] = {}
     for article, path in articles:
-        merged = _merged(model, path, article)
+        merged = merge_levels(model, path, article)
         if axes and mapping is not None:
             _name_variant(merged, (*path, article), mapping, axes)
         child = prepare(merged, table, settings, mode=mode, validate=validate,
@@ -203,7 +203,8 @@ def _family(model: Item, articles: list[tuple[Item, tuple[Item, ...]]], table: M
         key = tuple(repr(v) for v in values)
         twin = seen.get(key)
         if twin is not None:
-            shown = ", ".join(f"{a} = {_shown(v)}" for a, v in zip(axes, values, strict=True))
+            shown = ", ".join(f"{_title(mapping, a)} = {_shown(mapping, a, v)}"
+                              for a, v in zip(axes, values, strict=True))
             child.issues.append(_issue(
                 f"même combinaison que l'article {twin.sku} de la famille {parent_sku} ({shown}) : chaque article "
                 f"doit différer sur les attributs du thème {theme}", _keys(mapping, list(axes))))
@@ -229,7 +230,9 @@ def _name_variant(merged: Item, own_levels: tuple[Item, ...], mapping: Mapping, 
                 continue
             text = entry.value.strip()
             option = next((c for c in fm.options if c.key == text), None)
-            parts.append(option.title if option else f"{text} {entry.suffix or fm.default_suffix or ''}".strip())
+            unit = entry.suffix or fm.default_suffix or ""
+            unit = next((c.title for c in fm.suffixes if c.key == unit), unit)
+            parts.append(option.title if option else f"{text} {unit}".strip())
             break
     if not parts:
         return
@@ -246,8 +249,19 @@ def _keys(mapping: Mapping, attributes: list[str]) -> list[str]:
     return [f.key for f in mapping.fields if f.attribute in attributes and f.role == "field"]
 
 
-def _shown(values: list[dict[str, object]]) -> str:
-    parts = [" ".join(str(v[k]) for k in ("value", "unit") if k in v) or str(v) for v in values]
+def _title(mapping: Mapping, attribute: str) -> str:
+    """The French title of an attribute's first field (« Couleur »), else its name."""
+    field = next((f for f in mapping.fields if f.attribute == attribute and f.role == "field"), None)
+    return f"« {field.title} »" if field else attribute
+
+
+def _shown(mapping: Mapping, attribute: str, values: list[dict[str, object]]) -> str:
+    """Values as the catalogue manager typed them: the value, and the unit's French title (« 256 Go »)."""
+    units = {c.value: c.title for f in mapping.fields if f.attribute == attribute for c in f.suffixes}
+    parts = []
+    for v in values:
+        text = " ".join(str(units.get(v[k], v[k]) if k == "unit" else v[k]) for k in ("value", "unit") if k in v)
+        parts.append(text or str(v))
     return "« " + " / ".join(parts) + " »"
 
 
