@@ -38,7 +38,7 @@ from transpiler.mapping.field_codec import attributes_to_fields
 from transpiler.mapping.json_codec import load_mapping
 from transpiler.mapping.types import Quantity
 from transpiler.productlive.gtin import check_digit
-from transpiler.productlive.items import FieldValue, Item
+from transpiler.productlive.items import FieldValue, Item, append_field
 from transpiler.productlive.readiness import judge
 from transpiler.productlive.table_rules import TableRules, read_table
 from transpiler.workspace import DEFAULT_GENERATED
@@ -86,15 +86,10 @@ def _fields(element: etree._Element, values: dict[str, Any]) -> None:
     for key, value in values.items():
         if value is None:
             continue
-        if isinstance(value, Quantity):
-            etree.SubElement(element, "Field", key=key, suffix=value.suffix).text = value.amount
-        elif isinstance(value, list):
-            for entry in value:
-                etree.SubElement(element, "Field", key=key).text = entry
-        elif "image_locator" in key:
+        if "image_locator" in key:
             _image(element, key, str(value))
         else:
-            etree.SubElement(element, "Field", key=key).text = str(value)
+            append_field(element, key, value)
 
 
 def _level_values(values: dict[str, Any], level: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from transpiler.mapping.field_codec import attributes_to_fields
 from transpiler.mapping.json_codec import load_mapping
 from transpiler.mapping.types import Quantity
 from transpiler.productlive.gtin import check_digit
+from transpiler.productlive.items import append_field
 from transpiler.workspace import DEFAULT_GENERATED
 
 PAYLOADS = Path(__file__).parent / "data" / "payloads"
@@ -41,15 +42,8 @@ def levels() -> dict[str, str]:
 
 def _fields(element: etree._Element, values: dict[str, Any]) -> None:
     for key, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, Quantity):
-            etree.SubElement(element, "Field", key=key, suffix=value.suffix).text = value.amount
-        elif isinstance(value, list):
-            for entry in value:
-                etree.SubElement(element, "Field", key=key).text = entry
-        else:
-            etree.SubElement(element, "Field", key=key).text = str(value)
+        if value is not None:
+            append_field(element, key, value)
 
 
 def article(sku: str, color: str, capacity: int, barcode: str, **extra: Any) -> dict[str, Any]:

@@ -79,6 +79,16 @@ def keys_of(schema: Mapping[str, Any]) -> set[str]:
     return set(schema) - NOTE_KEYS
 
 
+def checked(schema: Any, what: str, allowed: set[str]) -> Mapping[str, Any]:
+    """`schema` if it is an object with `allowed` keywords only; else Unexpressible (`what` it is)."""
+    if not isinstance(schema, Mapping):
+        raise Unexpressible(f"{what} is not an object")
+    unknown = keys_of(schema) - allowed
+    if unknown:
+        raise Unexpressible(f"unsupported keywords in {what}: {sorted(unknown)}")
+    return schema
+
+
 def canonical(fragment: Any) -> str:
     return json.dumps(fragment, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -114,11 +124,7 @@ class Parser:
 
     def predicate(self, schema: Any, base: str = "") -> Predicate:
         """Predicate equivalent to `schema` applied to the object at `base`."""
-        if not isinstance(schema, Mapping):
-            raise Unexpressible("predicate is not an object")
-        unknown = keys_of(schema) - {"required", "properties", "allOf", "anyOf", "not"}
-        if unknown:
-            raise Unexpressible(f"unsupported keywords in condition: {sorted(unknown)}")
+        schema = checked(schema, "predicate", {"required", "properties", "allOf", "anyOf", "not"})
         parts: list[Predicate] = []
         required = list(schema.get("required") or ())
         properties = schema.get("properties") or {}
@@ -147,11 +153,8 @@ class Parser:
 
     def value_predicate(self, schema: Any, path: str) -> Predicate | None:
         """Predicate for "the value at `path` (known present) satisfies `schema`"; None if vacuous."""
-        if not isinstance(schema, Mapping):
-            raise Unexpressible("property condition is not an object")
-        unknown = keys_of(schema) - {"contains", "items", "enum", "const", "not", "required", "properties"}
-        if unknown:
-            raise Unexpressible(f"unsupported keywords in property condition: {sorted(unknown)}")
+        schema = checked(schema, "property condition",
+                         {"contains", "items", "enum", "const", "not", "required", "properties"})
         kind = self.kind(path)
         parts: list[Predicate] = []
         if kind == ARRAY and ({"enum", "const"} & set(schema)):
@@ -180,11 +183,7 @@ class Parser:
 
     def effects(self, schema: Any, base: str = "") -> tuple[Effect, ...]:
         """Effects equivalent to `schema` applied to the object at `base`."""
-        if not isinstance(schema, Mapping):
-            raise Unexpressible("effect is not an object")
-        unknown = keys_of(schema) - {"required", "properties", "not", "anyOf", "allOf"}
-        if unknown:
-            raise Unexpressible(f"unsupported keywords in effect: {sorted(unknown)}")
+        schema = checked(schema, "effect", {"required", "properties", "not", "anyOf", "allOf"})
         effects: list[Effect] = []
         if schema.get("required"):
             effects.append(Require(tuple(join(base, n) for n in schema["required"])))
@@ -213,12 +212,8 @@ class Parser:
 
     def _property_effects(self, schema: Any, base: str, name: str) -> list[Effect]:
         path = join(base, name)
-        if not isinstance(schema, Mapping):
-            raise Unexpressible("property effect is not an object")
-        unknown = keys_of(schema) - {"items", "contains", "enum", "const", "not", *_OBJECT_KEYWORDS,
-                                     *_LIMIT_KEYWORDS}
-        if unknown:
-            raise Unexpressible(f"unsupported keywords in property effect: {sorted(unknown)}")
+        schema = checked(schema, "property effect",
+                         {"items", "contains", "enum", "const", "not", *_OBJECT_KEYWORDS, *_LIMIT_KEYWORDS})
         kind = self.kind(path)
         if kind == ARRAY:
             # JSON Schema applies `required` / `properties` to objects only: on an array they say nothing.

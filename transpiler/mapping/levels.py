@@ -27,7 +27,7 @@ identifier names which level.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from transpiler.mapping import publication
 from transpiler.mapping.identifiers import COLOR_CODE, IDENTITY_ATTRIBUTES, PARENT_SKU, SKU
@@ -117,9 +117,7 @@ def plan_levels(mappings: Sequence[Mapping]) -> LevelPlan:
     axes = {a for family in families for _, theme_axes in family.themes for a in theme_axes}
     colour = any(COLOR_ATTRIBUTE in theme_axes and len(theme_axes) > 1
                  for family in families for _, theme_axes in family.themes)
-    article = ARTICLE if not colour else TableLevel(ARTICLE.key, 3, ARTICLE.title, ARTICLE.description,
-                                                    ARTICLE.identifier, ARTICLE.identifier_title,
-                                                    ARTICLE.identifier_description)
+    article = replace(ARTICLE, index=3) if colour else ARTICLE
     levels = (MODEL, COLOR, article) if colour else (MODEL, article)
     placed: dict[str, str] = {}
     for mapping in mappings:

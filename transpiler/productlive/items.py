@@ -22,12 +22,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lxml import etree
 
 from transpiler.errors import PlAmazonError
 from transpiler.input_files import NotRegularFileError, open_regular
+from transpiler.mapping.types import Quantity
 
 #: Bytes handed to the parser at a time: bounded memory, and the items before a malformed spot are
 #: yielded whatever the libxml2 version does with the rest of a chunk.
@@ -67,6 +68,20 @@ class FieldValue:
     value: str | None
     suffix: str | None = None
     delete: bool = False
+
+
+def field_values(value: Any) -> list[FieldValue]:
+    """A field's value as the mapping gives it (`attributes_to_fields`) as the `<Field>`s exporting it."""
+    if isinstance(value, Quantity):
+        return [FieldValue(value.amount, value.suffix)]
+    return [FieldValue(str(v)) for v in (value if isinstance(value, list) else [value])]
+
+
+def append_field(parent: etree._Element, key: str, value: Any) -> None:
+    """Write a field's value (`attributes_to_fields`) under `parent` as an export does (sample exports)."""
+    for one in field_values(value):
+        element = etree.SubElement(parent, "Field", key=key, **({"suffix": one.suffix} if one.suffix else {}))
+        element.text = one.value
 
 
 @dataclass(frozen=True)

@@ -31,17 +31,17 @@ CONTEXT = ("marketplace_id", "language_tag")
 
 def parentage(attributes: dict[str, Any]) -> str | None:
     """`parent`, `child` or None, as the listing declares it."""
-    value = _first(attributes, PARENTAGE, "value")
+    value = first_value(attributes, PARENTAGE)
     return value.lower() if isinstance(value, str) else None
 
 
 def parent_sku(attributes: dict[str, Any]) -> str | None:
-    value = _first(attributes, RELATIONSHIP, "parent_sku")
+    value = first_value(attributes, RELATIONSHIP, "parent_sku")
     return value if isinstance(value, str) and value else None
 
 
 def theme(attributes: dict[str, Any]) -> str | None:
-    value = _first(attributes, THEME, "name")
+    value = first_value(attributes, THEME, "name")
     return value if isinstance(value, str) and value else None
 
 
@@ -71,7 +71,7 @@ class Families:
         elif listing["product_type"] != entry.name:
             problem = (f"le parent est du type de produit {listing['product_type']}, l'enfant du type {entry.name}"
                        if fr else f"the parent is a {listing['product_type']}, the child a {entry.name}")
-        if problem is not None:
+        if problem is not None or listing is None:
             return [make_issue("8007", locale, attributes=[RELATIONSHIP], detail=parent, expected=problem, **common)]
         family_theme = theme(listing["attributes"])
         own_theme = theme(attributes) or family_theme
@@ -121,7 +121,8 @@ class Families:
         return [{**variation, "parentSkus": [parent]}] if parent else []
 
 
-def _first(attributes: dict[str, Any], name: str, key: str) -> Any:
+def first_value(attributes: dict[str, Any], name: str, key: str = "value") -> Any:
+    """The `key` of an attribute's first value (Amazon's usual single-valued attribute), or None."""
     values = attributes.get(name)
     if isinstance(values, list) and values and isinstance(values[0], dict):
         return values[0].get(key)

@@ -13,7 +13,7 @@ from typing import Any
 
 from transpiler.config import CONTEXT_PROPERTIES
 from transpiler.sandbox.catalog import gtin_is_valid, new_asin
-from transpiler.sandbox.families import Families, parentage
+from transpiler.sandbox.families import Families, first_value, parentage
 from transpiler.sandbox.issues import (
     GTIN_CHECK_DIGIT,
     IMAGE_NOT_HTTPS,
@@ -82,7 +82,7 @@ class Listings:
 
     def known_asin(self, attributes: dict[str, Any]) -> str | None:
         """The ASIN a submission attaches to at once (a catalog ASIN or EAN), if any."""
-        suggested = _first_value(attributes, "merchant_suggested_asin")
+        suggested = first_value(attributes, "merchant_suggested_asin")
         if suggested and self.state.catalog.by_asin(suggested):
             return suggested
         for ean in _identifiers(attributes):
@@ -228,7 +228,7 @@ class Listings:
         attributes = listing["attributes"]
         late: list[dict[str, Any]] = []
         catalog, store = self.state.catalog, self.state.store
-        suggested = _first_value(attributes, "merchant_suggested_asin")
+        suggested = first_value(attributes, "merchant_suggested_asin")
         eans = _identifiers(attributes)
         asin: str | None = None
         if suggested:
@@ -249,18 +249,18 @@ class Listings:
             if asin is None:
                 asin = new_asin(eans[0])
                 store.remember_asin(eans[0], asin)
-        elif (_first_value(attributes, "supplier_declared_has_product_identifier_exemption") is True
+        elif (first_value(attributes, "supplier_declared_has_product_identifier_exemption") is True
               or parentage(attributes) == "parent"):
             # a parent is never sold and has no barcode: Amazon gives it its own (parent) ASIN
             asin = listing.get("asin") or new_asin(f"{listing['seller_id']}/{listing['sku']}")
         else:
             asin = listing.get("asin")
         for name in IMAGE_ATTRIBUTES:
-            url = _first_value(attributes, name, "media_location")
+            url = first_value(attributes, name, "media_location")
             if isinstance(url, str) and not url.lower().startswith("https://"):
                 late.append({"code": IMAGE_NOT_HTTPS, "severity": "WARNING", "attributes": [name],
                              "values": {"detail": url}})
-        title = _first_value(attributes, "item_name")
+        title = first_value(attributes, "item_name")
         if isinstance(title, str) and len(title) > TITLE_WARNING_LENGTH:
             late.append({"code": TITLE_TOO_LONG, "severity": "WARNING", "attributes": ["item_name"],
                          "values": {"detail": len(title), "expected": TITLE_WARNING_LENGTH}})
@@ -282,10 +282,10 @@ class Listings:
             }
             if listing.get("asin"):
                 summary["asin"] = listing["asin"]
-            title = _first_value(listing["attributes"], "item_name")
+            title = first_value(listing["attributes"], "item_name")
             if isinstance(title, str):
                 summary["itemName"] = title
-            image = _first_value(listing["attributes"], "main_product_image_locator", "media_location")
+            image = first_value(listing["attributes"], "main_product_image_locator", "media_location")
             if isinstance(image, str) and image.startswith("https://") and listing["processed"]:
                 summary["mainImage"] = {"link": image, "height": 1000, "width": 1000}
             item["summaries"] = [summary]
@@ -319,13 +319,6 @@ class Listings:
         if any(i["severity"] == "ERROR" for i in listing.get("issues", [])):
             return []
         return ["DISCOVERABLE"]
-
-
-def _first_value(attributes: dict[str, Any], name: str, key: str = "value") -> Any:
-    values = attributes.get(name)
-    if isinstance(values, list) and values and isinstance(values[0], dict):
-        return values[0].get(key)
-    return None
 
 
 def _identifiers(attributes: dict[str, Any]) -> list[str]:
