@@ -36,19 +36,25 @@ RATE, BURST = 5.0, 5
 MEMORY_GOAL_MB = 300
 
 
-def write_items(path: Path, count: int, template_sku: str = "MDL-COQUE-S24-NOIR", prefix: str = "BENCH") -> None:
-    """`count` new products cloned from a sample item (own SKU and valid EAN), written as a stream."""
+def write_items(path: Path, count: int, template_sku: str = "MDL-COQUE-S24-NOIR", prefix: str = "BENCH") -> list[str]:
+    """`count` new products cloned from a sample product (a model with its article: own model, SKU and
+    valid EAN), written as a stream; their SKUs."""
     tree = etree.parse(str(EXAMPLE))
-    template = next(i for i in tree.getroot().find("Items") if i.findtext("Identifier[@key='SKU']") == template_sku)
+    template = next(m for m in tree.getroot().find("Items")
+                    if m.findtext(".//Identifier[@key='SKU']") == template_sku)
+    skus = []
     with etree.xmlfile(str(path), encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("Table", key="AMAZON_FR"), xf.element("Items"):
             for n in range(count):
-                item = etree.fromstring(etree.tostring(template))
-                item.find("Identifier[@key='SKU']").text = f"{prefix}-{n:06d}"
+                model = etree.fromstring(etree.tostring(template))
+                skus.append(f"{prefix}-{n:06d}")
+                model.find("Identifier[@key='PARENT_SKU']").text = f"MOD-{skus[-1]}"
+                model.find(".//Identifier[@key='SKU']").text = skus[-1]
                 body = f"37{n:010d}"
-                item.find("Identifier[@key='EAN']").text = body + str(check_digit(body))
-                xf.write(item)
+                model.find(".//Identifier[@key='EAN']").text = body + str(check_digit(body))
+                xf.write(model)
+    return skus
 
 
 def _settings(handle: object) -> Settings:
@@ -102,8 +108,8 @@ def bench_listings(tmp: Path, headroom: float | None = None) -> list[str]:
 
 def bench_feed(tmp: Path) -> list[str]:
     from transpiler.productlive.items import read_items
+    from transpiler.publish.family import units
     from transpiler.publish.feed import batches, feed_header, update_message
-    from transpiler.publish.listing import prepare
     from transpiler.publish.mappings import MappingSet
     from transpiler.publish.run import PublishOptions, publish
     from transpiler.sandbox.runner import start_sandbox
@@ -118,7 +124,8 @@ def bench_feed(tmp: Path) -> list[str]:
     table = MappingSet.load(workspace.mapping_dir)
     check = functools.partial(validate, workspace=workspace)
     started = time.perf_counter()
-    listings = [prepare(item, table, settings, validate=check) for item in read_items(items)]
+    # each item is a model with one article: one listing (a Single)
+    listings = [units(item, table, settings, validate=check).listing for item in read_items(items)]
     prepared = time.perf_counter() - started
     messages = [update_message(i, lst.sku, lst.product_type, lst.attributes) for i, lst in enumerate(listings, 1)]
     started = time.perf_counter()
@@ -169,7 +176,7 @@ from pathlib import Path
 from transpiler.config import Settings
 from transpiler.productlive.items import read_items
 from transpiler.publish.feed import batches, feed_header, update_message
-from transpiler.publish.listing import prepare
+from transpiler.publish.family import units
 from transpiler.publish.mappings import MappingSet
 from transpiler.validation import validate
 from transpiler.workspace import Workspace
@@ -181,7 +188,7 @@ counter = {"items": 0, "sendable": 0}
 def messages():
     for item in read_items(Path(sys.argv[1])):
         counter["items"] += 1
-        listing = prepare(item, table, settings, validate=lambda t, a: validate(t, a, workspace=workspace))
+        listing = units(item, table, settings, validate=lambda t, a: validate(t, a, workspace=workspace)).listing
         if listing.sendable:
             counter["sendable"] += 1
             yield update_message(counter["items"], listing.sku, listing.product_type, listing.attributes)
@@ -200,14 +207,14 @@ def bench_stream(tmp: Path) -> list[str]:
 from pathlib import Path
 from transpiler.config import Settings
 from transpiler.productlive.items import read_items
-from transpiler.publish.listing import prepare
+from transpiler.publish.family import units
 from transpiler.publish.mappings import MappingSet
 from transpiler.validation import validate
 from transpiler.workspace import Workspace
 workspace = Workspace.create()
 table = MappingSet.load(workspace.mapping_dir)
 for item in read_items(Path(__import__("sys").argv[1])):
-    prepare(item, table, Settings(), validate=lambda t, a: validate(t, a, workspace=workspace))
+    units(item, table, Settings(), validate=lambda t, a: validate(t, a, workspace=workspace))
 print(peak_kib())
 """
     one = tmp / "one.xml"

@@ -12,36 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
-from transpiler.productlive.gtin import check_digit
+from benchmarks.bench_publish import write_items
 from transpiler.sandbox.runner import SandboxHandle
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "items.xml"
 COUNT = 40
 
 
 def many_items(path: Path) -> list[str]:
-    """COUNT new products cloned from a valid sample product (a model with one article), each with its
-    own model, SKU and EAN."""
-    tree = etree.parse(str(EXAMPLE))
-    container = tree.getroot().find("Items")
-    template = next(m for m in container if m.findtext(".//Identifier[@key='SKU']") == "MDL-COQUE-S24-NOIR")
-    for item in list(container):
-        container.remove(item)
-    skus = []
-    for n in range(COUNT):
-        model = etree.fromstring(etree.tostring(template))
-        sku = f"MDL-RESUME-{n:03d}"
-        model.find("Identifier[@key='PARENT_SKU']").text = f"MOD-RESUME-{n:03d}"
-        model.find(".//Identifier[@key='SKU']").text = sku
-        body = f"3760{n:08d}"
-        model.find(".//Identifier[@key='EAN']").text = body + str(check_digit(body))
-        container.append(model)
-        skus.append(sku)
-    tree.write(str(path), xml_declaration=True, encoding="utf-8")
-    return skus
+    """COUNT new products cloned from a valid sample product, each with its own model, SKU and EAN."""
+    return write_items(path, COUNT, prefix="MDL-RESUME")
 
 
 def command(items: Path, tmp: Path, *extra: str) -> list[str]:
