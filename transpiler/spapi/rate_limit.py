@@ -156,9 +156,22 @@ class _SqliteStore:
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=OFF")  # losing a token count in a power cut is harmless
-        self._db.execute(self._SCHEMA)
+        # Switching a fresh file to WAL needs an exclusive lock, and SQLite answers "database is
+        # locked" at once (without its busy handler) when another process opens the file at the
+        # same moment: the set-up is retried for as long as the connection's own timeout.
+        # synchronous=OFF: losing a token count in a power cut is harmless.
+        deadline = time.monotonic() + 60.0
+        for statement in ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=OFF", self._SCHEMA):
+            while True:
+                try:
+                    self._db.execute(statement)
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
 
     @contextmanager
     def transaction(self, keys: Iterable[str]) -> Iterator[dict[str, BucketState | None]]:
