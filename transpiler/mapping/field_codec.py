@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,6 @@ from transpiler.mapping.types import (
     FieldValue,
     Mapping,
     Quantity,
-    item_path,
 )
 
 
@@ -58,10 +57,10 @@ def _get(node: Any, segments: Sequence[str]) -> Any:
     return node
 
 
-def _set(item: dict[str, Any], segments: Sequence[str], value: Any, arrays: set[str]) -> None:
+def _set(item: dict[str, Any], segments: Sequence[str], value: Any, arrays: Set[str]) -> None:
     node: Any = item
     for depth, segment in enumerate(segments[:-1]):
-        prefix = ".".join(segments[: depth + 1])
+        prefix = ".".join(segments[: depth + 1]) if arrays else ""
         if prefix in arrays:
             container = node.setdefault(segment, [{}])
             node = container[0]
@@ -77,11 +76,12 @@ def _choice_key(choices: Sequence[Choice], value: Any) -> str | None:
     return None
 
 
-def _choice_value(choices: Sequence[Choice], key: str, field_key_: str) -> Any:
-    for c in choices:
-        if c.key == key:
-            return c.value
-    raise ValueError(f"{field_key_}: {key!r} is not an option of this field")
+def _choice_value(values: MappingABC[str, Any], key: str, field_key_: str) -> Any:
+    """The Amazon value of an option or unit key (`FieldMapping.option_values` / `suffix_values`)."""
+    try:
+        return values[key]
+    except (KeyError, TypeError):
+        raise ValueError(f"{field_key_}: {key!r} is not an option of this field") from None
 
 
 def _items(mapping: Mapping, attributes: MappingABC[str, Any], fm: FieldMapping, layout: AttributeLayout) -> list[Any]:
@@ -99,13 +99,13 @@ def _items(mapping: Mapping, attributes: MappingABC[str, Any], fm: FieldMapping,
 def attributes_to_fields(mapping: Mapping, attributes: MappingABC[str, Any]) -> dict[str, FieldValue]:
     """Product-Live values (by field / identifier key) of an Amazon `attributes` object."""
     out: dict[str, FieldValue] = {}
-    layouts = {layout.name: layout for layout in mapping.layouts}
+    layouts = mapping.layouts_by_name
     for fm in mapping.fields:
         layout = layouts[fm.attribute]
         items = _items(mapping, attributes, fm, layout)
         if not items:
             continue
-        rel = item_path(fm.path).split(".") if item_path(fm.path) else []
+        rel = fm.item_segments
         if fm.transform == "items_select":
             keys = [k for i in items if (k := _choice_key(fm.options, _get(i, rel))) is not None]
             if keys:
@@ -115,7 +115,7 @@ def attributes_to_fields(mapping: Mapping, attributes: MappingABC[str, Any]) -> 
         if value is None:
             continue
         if fm.transform == "unit":
-            unit = _get(items[0], item_path(fm.unit_path or "").split("."))
+            unit = _get(items[0], fm.unit_segments)
             suffix = _choice_key(fm.suffixes, unit) if unit is not None else None
             out[fm.key] = Quantity(number_text(value), suffix or fm.default_suffix or "")
         elif fm.transform == "number":
@@ -140,7 +140,7 @@ def attributes_to_fields(mapping: Mapping, attributes: MappingABC[str, Any]) -> 
 
 def _typed(fm: FieldMapping, text: str) -> Any:
     if fm.transform in ("select", "boolean", "list1") and fm.options:
-        return _choice_value(fm.options, text, fm.key)
+        return _choice_value(fm.option_values, text, fm.key)
     if fm.transform == "number":
         return parse_number(text, fm.value_type)
     return text
@@ -153,22 +153,25 @@ def fields_to_attributes(mapping: Mapping, fields: MappingABC[str, FieldValue], 
     field raises ValueError naming the field key.
     """
     context = settings.context
-    layouts = {layout.name: layout for layout in mapping.layouts}
+    layouts = mapping.layouts_by_name
     slots: dict[str, dict[Any, dict[str, Any]]] = {}
     multi: dict[str, list[dict[str, Any]]] = {}
-    for fm in mapping.fields:
-        raw = fields.get(fm.key)
+    positions = mapping.field_positions
+    # the item's keys in the mapping's order (an item carries a few dozen of the mapping's fields)
+    for n in sorted(n for key in fields for n in positions.get(key, ())):
+        fm = mapping.fields[n]
+        raw = fields[fm.key]
         if raw is None or raw == "" or raw == []:
             continue
         layout = layouts[fm.attribute]
-        arrays = set(layout.arrays)
-        rel = item_path(fm.path).split(".") if item_path(fm.path) else []
+        arrays = layout.array_set
+        rel = fm.item_segments
         if fm.transform == "items_select":
             keys = raw if isinstance(raw, list) else [raw]
             multi[fm.attribute] = []
             for key in keys:
                 item: dict[str, Any] = {}
-                _set(item, rel, _choice_value(fm.options, key, fm.key), arrays)
+                _set(item, rel, _choice_value(fm.option_values, key, fm.key), arrays)
                 multi[fm.attribute].append(item)
             continue
         slot = fm.slot_index if layout.layout == "numbered" else fm.slot_value if layout.layout == "keyed" else 0
@@ -177,10 +180,10 @@ def fields_to_attributes(mapping: Mapping, fields: MappingABC[str, FieldValue], 
             q = raw if isinstance(raw, Quantity) else Quantity(str(raw), fm.default_suffix or "")
             _set(item, rel, parse_number(q.amount, fm.value_type), arrays)
             unit_key = q.suffix or fm.default_suffix or ""
-            _set(item, item_path(fm.unit_path or "").split("."), _choice_value(fm.suffixes, unit_key, fm.key), arrays)
+            _set(item, fm.unit_segments, _choice_value(fm.suffix_values, unit_key, fm.key), arrays)
         elif fm.transform == "values_select":
             keys = raw if isinstance(raw, list) else [raw]
-            _set(item, rel, [_choice_value(fm.options, k, fm.key) for k in keys], arrays)
+            _set(item, rel, [_choice_value(fm.option_values, k, fm.key) for k in keys], arrays)
         elif fm.transform == "list1":
             _set(item, rel, [_typed(fm, str(raw))], arrays)
         elif fm.transform == "lines":
@@ -197,7 +200,7 @@ def fields_to_attributes(mapping: Mapping, fields: MappingABC[str, FieldValue], 
                 order = [v for v in layout.selector_values if v in by_slot]
                 items = []
                 for value in order:
-                    _set(by_slot[value], (layout.selector or "").split("."), value, set(layout.arrays))
+                    _set(by_slot[value], (layout.selector or "").split("."), value, layout.array_set)
                     items.append(by_slot[value])
             else:
                 items = [by_slot[k] for k in sorted(by_slot)]
@@ -205,9 +208,8 @@ def fields_to_attributes(mapping: Mapping, fields: MappingABC[str, FieldValue], 
             continue
         for item in items:
             for path, value in layout.constants:
-                _set(item, path.split("."), value, set(layout.arrays))
-            for path in layout.context:
-                segments = path.split(".")
+                _set(item, path.split("."), value, layout.array_set)
+            for segments in layout.context_segments:
                 parent = _get(item, segments[:-1]) if len(segments) > 1 else item
                 if isinstance(parent, list):
                     parent = parent[0] if parent else None

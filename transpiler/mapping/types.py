@@ -20,6 +20,7 @@ Layout of an attribute (how its items become fields):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -75,6 +76,28 @@ class FieldMapping:
     limits: dict[str, Any] = field(default_factory=dict)  # this type's constraints on the value
     level: str | None = None  # the table level holding the field (`transpiler.mapping.levels`)
 
+    @cached_property
+    def item_segments(self) -> tuple[str, ...]:
+        """The leaf's path below its attribute's item, split (`("length", "value")`); computed once,
+        as every item of an export goes through it."""
+        rel = item_path(self.path)
+        return tuple(rel.split(".")) if rel else ()
+
+    @cached_property
+    def option_values(self) -> dict[str, Any]:
+        """Each option's Amazon value by its Product-Live key (the first one when a key repeats)."""
+        return {c.key: c.value for c in reversed(self.options)}
+
+    @cached_property
+    def suffix_values(self) -> dict[str, Any]:
+        """Each unit's Amazon value by its suffix key (the first one when a key repeats)."""
+        return {c.key: c.value for c in reversed(self.suffixes)}
+
+    @cached_property
+    def unit_segments(self) -> tuple[str, ...]:
+        """The unit leaf's path below the item, split (empty without a unit)."""
+        return tuple(item_path(self.unit_path or "").split("."))
+
 
 @dataclass(frozen=True)
 class AttributeLayout:
@@ -89,6 +112,15 @@ class AttributeLayout:
     constants: tuple[tuple[str, Any], ...] = ()  # relative path -> value filled in every item
     arrays: tuple[str, ...] = ()  # relative paths of nested arrays (first element is used)
     max_values: int | None = None
+
+    @cached_property
+    def array_set(self) -> frozenset[str]:
+        return frozenset(self.arrays)
+
+    @cached_property
+    def context_segments(self) -> tuple[tuple[str, ...], ...]:
+        """`context` paths, split."""
+        return tuple(tuple(path.split(".")) for path in self.context)
 
 
 @dataclass(frozen=True)
@@ -167,17 +199,31 @@ class Mapping:
     #: Variation families, when the product type has parentage and themes.
     family: FamilyRules | None = None
 
+    # Lookups by key, built once per mapping (a record read from its JSON file once per run): every
+    # item of an export asks for each of its fields.
+    @cached_property
+    def fields_by_key(self) -> dict[str, FieldMapping]:
+        """Each field by key (the first one when a key repeats)."""
+        return {f.key: f for f in reversed(self.fields)}
+
+    @cached_property
+    def field_positions(self) -> dict[str, tuple[int, ...]]:
+        """Where each key sits in `fields` (an item's values are converted in the mapping's order)."""
+        positions: dict[str, list[int]] = {}
+        for n, f in enumerate(self.fields):
+            positions.setdefault(f.key, []).append(n)
+        return {key: tuple(found) for key, found in positions.items()}
+
+    @cached_property
+    def layouts_by_name(self) -> dict[str, AttributeLayout]:
+        """Each attribute's layout by attribute name (the first one when a name repeats)."""
+        return {layout.name: layout for layout in reversed(self.layouts)}
+
     def field(self, key: str) -> FieldMapping | None:
-        for f in self.fields:
-            if f.key == key:
-                return f
-        return None
+        return self.fields_by_key.get(key)
 
     def layout(self, attribute: str) -> AttributeLayout | None:
-        for layout in self.layouts:
-            if layout.name == attribute:
-                return layout
-        return None
+        return self.layouts_by_name.get(attribute)
 
     def rules(self, attribute: str) -> AttributeRules:
         """The rules of an attribute; an attribute the product type does not declare gets the defaults."""

@@ -141,11 +141,11 @@ def _check(fm: FieldMapping, present: list[Any]) -> str | None:
         except NumberTextError as exc:
             return str(exc)
         suffix = present[0].suffix
-        if fm.transform == "unit" and suffix and suffix not in {s.key for s in fm.suffixes}:
+        if fm.transform == "unit" and suffix and suffix not in fm.suffix_values:
             known = ", ".join(s.key for s in fm.suffixes)
             return f"l'unité « {suffix} » n'est pas proposée (unités : {known})"
     elif fm.type in ("SINGLE-SELECT", "MULTIPLE-SELECT") and fm.options:
-        keys = {o.key for o in fm.options}
+        keys = fm.option_values
         for entry in present:
             if entry.value.strip() not in keys:
                 return f"« {entry.value.strip()} » n'est pas une option de ce champ"
