@@ -444,9 +444,13 @@ def sandbox(host: str, port: int, definitions: str | None, data: str | None, fau
 @click.option("--follow-up", "follow_up", default=60.0, show_default=True, type=click.FloatRange(0),
               help="At most this many seconds after the last submission reading accepted listings again (ASIN, "
               "later issues); what is still pending is left to `pl-amazon reconcile`; 0 = off.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes preparing the items (mapping, validation); default: every usable core for an export "
+              "of 4 MB or more, one otherwise. The output is the same whatever the number.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force: bool, out_dir: str,
-            partner: str | None, journal: str | None, cache_dir: str, follow_up: float, as_json: bool) -> None:
+            partner: str | None, journal: str | None, cache_dir: str, follow_up: float, workers: int | None,
+            as_json: bool) -> None:
     """Publish a Product-Live items export (ITEMS.xml) to Amazon and write the acknowledgement.
 
     Exit code 0 when no item is INVALID or ERROR, 1 otherwise, 2 on unusable input or settings.
@@ -466,7 +470,8 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
     workspace = _workspace(settings)
     options = PublishOptions(mode=mode, via=via, preview=preview, resume=resume, force=force, out_dir=Path(out_dir),
                              journal=Path(journal) if journal else None, cache_dir=Path(cache_dir),
-                             follow_up_delay=min(FIRST_FOLLOW_UP, follow_up), follow_up_timeout=follow_up)
+                             follow_up_delay=min(FIRST_FOLLOW_UP, follow_up), follow_up_timeout=follow_up,
+                             workers=workers)
     progress = RichProgress(Console(stderr=True), estimate_items(Path(items)))
     try:
         result = run(Path(items), workspace, options, progress=progress)

@@ -18,11 +18,13 @@ its nested items in `children`, each nested item freed as soon as it is read.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
@@ -131,6 +133,16 @@ class Item:
         return None
 
 
+@dataclass(frozen=True)
+class RawItem:
+    """A top-level `<Item>` of an export as XML bytes, with its place in the export: the number of
+    the `<Item>` in document order (nested items counted) and the line it starts on."""
+
+    index: int
+    line: int | None
+    xml: bytes
+
+
 class ItemsReader:
     """Iterate over the items of one export; `table_key` is known once iteration has started."""
 
@@ -140,6 +152,7 @@ class ItemsReader:
         self.limits = limits or Limits()
         self.table_key: str | None = None
         self.count = 0
+        self._raw = False
 
     def __iter__(self) -> Iterator[Item]:
         if isinstance(self.source, str | Path):
@@ -157,6 +170,16 @@ class ItemsReader:
                 yield from self._read(handle)
         else:
             yield from self._read(self.source)
+
+    def raw_items(self) -> Iterator[RawItem]:
+        """Every top-level item as its own XML (nested items included), read with the same checks
+        and limits as `iter(reader)`, without building the items: worker processes build them
+        (`items_from_raw`) while this process reads on. Raises ItemsFileError like `iter(reader)`."""
+        self._raw = True
+        try:
+            yield from self  # type: ignore[misc]
+        finally:
+            self._raw = False
 
     def _read(self, handle: IO[bytes]) -> Iterator[Item]:
         """Feed the parser in bounded chunks and yield each complete `<Item>` as soon as it ends.
@@ -220,7 +243,13 @@ class ItemsReader:
             # <Item> or not, so memory stays flat whatever the file holds; a nested <Item> is
             # read into its parent and freed at once.
             level = state.depth - 2
-            if state.in_items and element.tag == "Item" and state.open and level == len(state.open):
+            if self._raw and state.in_items and element.tag == "Item" and state.open and level == len(state.open):
+                opened = state.open.pop()
+                if level == 1:  # the whole item, nested items included, as its own XML
+                    yield RawItem(opened.index, element.sourceline,  # type: ignore[misc]
+                                  etree.tostring(element, encoding="utf-8", with_tail=False))
+                    _forget(element)
+            elif state.in_items and element.tag == "Item" and state.open and level == len(state.open):
                 item = self._close(element, state)
                 if level == 1:
                     _forget(element)
@@ -400,6 +429,41 @@ def _forget(element: etree._Element) -> None:
     if parent is not None:
         while element.getprevious() is not None:
             del parent[0]
+
+
+#: libxml2 numbers lines exactly up to here (16 bits), and estimates them beyond.
+EXACT_LINES = 65_535
+
+
+def items_from_raw(table_key: str, raws: list[RawItem], limits: Limits | None = None) -> list[Item]:
+    """The items of `raws` exactly as `iter(reader)` builds them from the export they were read from:
+    same values, same problems, same numbers and lines (each item is put back on its own line of a
+    small document of the same table, and numbered from its place in the export; see EXACT_LINES).
+    Raises ItemsFileError when the XML does not give back one item per raw item."""
+    parts = [b"<?xml version='1.0' encoding='utf-8'?><Table key=", quoteattr(table_key).encode("utf-8"), b"><Items>"]
+    line = 1
+    for raw in raws:
+        if raw.line is not None and line < raw.line <= EXACT_LINES:
+            parts.append(b"\n" * (raw.line - line))
+            line = raw.line
+        parts.append(raw.xml)
+        line += raw.xml.count(b"\n")
+    parts.append(b"</Items></Table>")
+    items = list(ItemsReader(io.BytesIO(b"".join(parts)), limits))
+    if len(items) != len(raws):
+        raise ItemsFileError("<items>", f"{len(raws)} items sent, {len(items)} read back")
+    for raw, item in zip(raws, items, strict=True):
+        # Past EXACT_LINES libxml2 only estimates lines (from the text after the start tag), and
+        # padding that far would cost more than the item: the export's estimate of the item stands,
+        # and its nested items keep their distance to it (a line quoted in a problem's message is
+        # then the one in this small document).
+        shift, lines = raw.index - item.index, (raw.line - item.line if raw.line and item.line else 0)
+        if shift or lines:
+            for each in (item, *item.descendants()):
+                each.index += shift
+                if each.line is not None:
+                    each.line += lines
+    return items
 
 
 def read_items(source: str | Path | IO[bytes], limits: Limits | None = None) -> Iterator[Item]:

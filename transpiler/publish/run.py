@@ -14,7 +14,6 @@ parent's reason. Answers keep the export's hierarchy (model ▸ colour ▸ artic
 
 from __future__ import annotations
 
-import functools
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -26,11 +25,12 @@ from transpiler.config import TABLE_KEY, Settings
 from transpiler.errors import ConfigError, PlAmazonError
 from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status, join_notes
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
-from transpiler.publish.family import Family, Placement, Single, Unit, units
+from transpiler.publish.family import Family, Placement, Single, Unit
 from transpiler.publish.journal import SENDING, Entry, Journal, JournalError, Run, payload_hash, target_name
 from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
+from transpiler.publish.preparation import export_size, prepared_units, workers_for
 from transpiler.publish.reconcile import Reconciler, settled
 from transpiler.publish.submission import (
     PUB_NETWORK,
@@ -71,6 +71,8 @@ class PublishOptions:
     feed_poll: float = 0.5  # first getFeed poll interval (doubles up to 30 s)
     feed_timeout: float = 3600.0
     limits: Limits = field(default_factory=Limits)
+    #: processes preparing items: None = the usable cores for a large export, one for a small one
+    workers: int | None = None
 
     def check(self) -> None:
         if self.mode not in (CREATE, ENRICH, AUTO):
@@ -108,7 +110,9 @@ def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, 
 
     The workspace gives the settings, the field mappings (`table`, default: its mapping folder) and
     the validators (`validate`, default: `transpiler.validation.validate` in this workspace, so each
-    product type is compiled once per run). `clock` and `sleep` time the waits for Amazon's
+    product type is compiled once per run; a large export is then prepared on every core, see
+    `transpiler.publish.preparation` and `options.workers`, while a caller's own `validate` runs in
+    this process). `clock` and `sleep` time the waits for Amazon's
     processing (follow-up reads, feed polling): tests hand in a sandbox's, so waiting advances the
     sandbox clock instead of the wall clock.
     """
@@ -118,10 +122,6 @@ def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, 
     progress = progress or Progress()
     if table is None:
         table = MappingSet.load(workspace.mapping_dir)
-    if validate is None:
-        from transpiler.validation import validate as validate_listing
-
-        validate = functools.partial(validate_listing, workspace=workspace)
     owns_client = client is None
     if client is None:
         client = shared_client(settings, options.cache_dir)
@@ -136,7 +136,8 @@ def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, 
     started = time.monotonic()
     via = LISTINGS
     try:
-        publisher = _Publisher(settings, options, client, table, validate, journal, run, progress, clock, sleep)
+        publisher = _Publisher(settings, options, client, table, validate, journal, run, progress, clock, sleep,
+                               workspace)
         listings = publisher.prepared(reader)
         first = next(listings, None)
         output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress, table.titles())
@@ -189,9 +190,11 @@ def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, 
 
 class _Publisher:
     def __init__(self, settings: Settings, options: PublishOptions, client: Any, table: MappingSet,
-                 validate: Callable[[str, dict[str, Any]], Any], journal: Journal, run: Run | None,
-                 progress: Progress, clock: Callable[[], float], sleep: Callable[[float], None]):
+                 validate: Callable[[str, dict[str, Any]], Any] | None, journal: Journal, run: Run | None,
+                 progress: Progress, clock: Callable[[], float], sleep: Callable[[float], None],
+                 workspace: Workspace):
         self.settings = settings
+        self.workspace = workspace
         self.clock = clock
         self.sleep = sleep
         self.options = options
@@ -216,9 +219,10 @@ class _Publisher:
 
     # -- preparation ----------------------------------------------------------------------------
     def prepared(self, reader: ItemsReader) -> Iterator[Unit]:
-        for item in reader:
+        workers = workers_for(self.options.workers, export_size(reader))
+        for unit in prepared_units(reader, self.workspace, self.table, mode=self.options.mode, validate=self.validate,
+                                   workers=workers):
             self.progress.item()
-            unit = units(item, self.table, self.settings, mode=self.options.mode, validate=self.validate)
             if isinstance(unit, Family):
                 self.families += 1
                 self.placements.update(unit.placements)

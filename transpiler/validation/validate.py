@@ -361,3 +361,24 @@ def validate(product_type: str | Path, attributes: Any, *, workspace: Workspace 
     Empty list: Amazon's schema (with its vocabulary and conditional rules) accepts the payload.
     """
     return validator_for_product_type(product_type, workspace=workspace).check(attributes)
+
+
+class BoundValidate:
+    """`validate` bound to one workspace for one run: each product type's validator is looked up
+    once, not per payload (the lookup checks the definition file on disk each time). A definition
+    changed during the run is therefore picked up by the next run only."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._validators: dict[str | Path, ListingValidator] = {}
+
+    def __call__(self, product_type: str | Path, attributes: Any) -> list[Issue]:
+        return self.validator(product_type).check(attributes)
+
+    def validator(self, product_type: str | Path) -> ListingValidator:
+        """The validator of a product type (see `validator_for_product_type` for what it raises)."""
+        validator = self._validators.get(product_type)
+        if validator is None:
+            validator = validator_for_product_type(product_type, workspace=self.workspace)
+            self._validators[product_type] = validator
+        return validator
