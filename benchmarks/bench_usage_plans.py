@@ -1,15 +1,14 @@
 """Amazon's usage plans in force, against the sandbox enforcing them (wall clock, loopback).
 
-1. 200 new items through the Listings Items API: sustained putListingsItem rate as a share of the
-   documented 5 requests per second with burst 5 (goal >= 95 %), 429s received (goal 0). Each item
-   is first looked up (getListingsItem, its own bucket) so an existing SKU is never replaced.
-2. 50 previews (`mode=VALIDATION_PREVIEW`, throttled at 1 request per second): rate (goal >= 0.95
-   per second) and 429s (goal 0).
-3. Two `pl-amazon publish` processes for the same vendor at once, 100 items each: their combined
+(The putListingsItem rate of one run, beside python-amazon-sp-api's, is `bench_listings`.)
+
+1. 50 previews (`mode=VALIDATION_PREVIEW`, throttled at 1 request per second): rate (goal >= 95 %
+   of it) and 429s (goal 0).
+2. Two `pl-amazon publish` processes for the same vendor at once, 100 items each: their combined
    PUT rate and the 429s the sandbox answered (goal 0), with the rate-limit buckets shared through
    `--cache` (SharedRateLimiter) — and, for comparison, with a cache folder each (no sharing).
 
-Sizes can be reduced for a quick look: BENCH_PUBLISH_SCALE=0.1.
+Sizes can be reduced for a quick look: BENCH_SCALE=0.1.
 """
 
 from __future__ import annotations
@@ -24,17 +23,12 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.bench_publish import REPO, SCALE, _settings, write_items
+from benchmarks.bench_listings import TEMPLATE, PutAnswers, _settings, sustained
+from benchmarks.inputs import REPO, write_single
+from benchmarks.results import Bench
 
 RATE, BURST, PREVIEW_RATE = 5.0, 5, 1.0
-
-
-def _sustained(stamps: list[float], burst: int) -> float:
-    """Requests per second after the initial burst (Amazon's bucket then refills at its rate)."""
-    stamps = sorted(stamps)
-    if len(stamps) <= burst + 1:
-        return 0.0
-    return (len(stamps) - burst) / (stamps[-1] - stamps[burst - 1])
+SHARE_GOAL = 0.95
 
 
 def _publish_in_process(tmp: Path, name: str, count: int, *, preview: bool) -> tuple[list[str], Counter[int]]:
@@ -44,19 +38,11 @@ def _publish_in_process(tmp: Path, name: str, count: int, *, preview: bool) -> t
     from transpiler.workspace import Workspace
 
     items = tmp / f"{name}.xml"
-    write_items(items, count, prefix=name.upper())
-    statuses: Counter[int] = Counter()
-    stamps: list[float] = []
-
-    def hook(response: httpx.Response) -> None:
-        if response.request.method == "PUT" and "/listings/" in response.request.url.path:
-            statuses[response.status_code] += 1
-            if response.status_code == 200:
-                stamps.append(time.monotonic())
-
+    write_single(items, count, template_sku=TEMPLATE, prefix=name.upper(), seed=name)
+    answers = PutAnswers()
     with start_sandbox(data=tmp / f"sandbox-{name}", rate_limits="amazon") as handle:
         settings = _settings(handle)
-        http = httpx.Client(event_hooks={"response": [hook]}, timeout=30)
+        http = httpx.Client(event_hooks={"response": [answers]}, timeout=30)
         limiter = shared_limiter(tmp / f"cache-{name}", spapi_url=settings.spapi_url, client_id=settings.client_id,
                                  seller_id=settings.seller_id)
         client = client_from_settings(settings, http=http, limiter=limiter)
@@ -71,27 +57,27 @@ def _publish_in_process(tmp: Path, name: str, count: int, *, preview: bool) -> t
     done = result.summary["statuses"]["VALID" if preview else "ACCEPTED"]
     return [f"{count} {'previews' if preview else 'PUTs'}, {done} {'VALID' if preview else 'ACCEPTED'} in "
             f"{elapsed:.1f} s; 429 answered by the sandbox: {sandbox_429}"], Counter(
-        {"sustained": int(1000 * _sustained(stamps, 1 if preview else BURST)), "429": statuses.get(429, 0)})
+        {"sustained": int(1000 * sustained(answers.accepted_at, 1 if preview else BURST)),
+         "429": answers.statuses.get(429, 0)})
 
 
-def bench_rate(tmp: Path, *, preview: bool) -> list[str]:
-    """200 PUTs (5 per second, burst 5) or 50 previews (1 per second): sustained rate and 429s."""
-    count = max(10, int((50 if preview else 200) * SCALE))
-    lines, figures = _publish_in_process(tmp, "previews" if preview else "puts", count, preview=preview)
-    rate = figures["sustained"] / 1000
-    limit = PREVIEW_RATE if preview else RATE
-    what = "previews" if preview else "listings"
-    return [f"{what}: {lines[0]}",
-            f"{what}: sustained rate {rate:.3f} per second = {rate / limit:.1%} of Amazon's {limit:g} per second"
-            f"{'' if preview else f', burst {BURST}'} (goal >= 95%: {'met' if rate / limit >= 0.95 else 'NOT met'}); "
-            f"429: {figures['429']} (goal 0: {'met' if figures['429'] == 0 else 'NOT met'})"]
+def bench_previews(bench: Bench, tmp: Path) -> None:
+    """50 previews (1 per second): sustained rate and 429s."""
+    count = max(10, int(50 * bench.scale))
+    lines, figures = _publish_in_process(tmp, "previews", count, preview=True)
+    bench.note(f"previews: {lines[0]}")
+    share = bench.figure(f"previews (VALIDATION_PREVIEW), {count}, share of the plan ({PREVIEW_RATE:g} per s)",
+                         100 * figures["sustained"] / 1000 / PREVIEW_RATE, "%")
+    bench.at_least("previews share of the plan", share, 100 * SHARE_GOAL)
+    throttled = bench.figure("previews: 429 received", figures["429"], "answers")
+    bench.holds("previews without 429", throttled, figures["429"] == 0, "0 answers")
 
 
-def bench_two_runs(tmp: Path, *, shared: bool) -> list[str]:
+def bench_two_runs(bench: Bench, tmp: Path, *, shared: bool) -> None:
     """Two publish processes for one vendor, buckets shared (one --cache) or not (one --cache each)."""
     from transpiler.sandbox.runner import start_sandbox
 
-    count = max(20, int(100 * SCALE))
+    count = max(20, int(100 * bench.scale))
     label = "shared buckets" if shared else "separate buckets"
     folder = tmp / ("two-shared" if shared else "two-separate")
     folder.mkdir(parents=True, exist_ok=True)
@@ -105,7 +91,7 @@ def bench_two_runs(tmp: Path, *, shared: bool) -> list[str]:
         started = time.monotonic()
         for n in (1, 2):
             items = folder / f"run{n}.xml"
-            write_items(items, count, prefix=f"RUN{n}{'S' if shared else 'X'}")
+            write_single(items, count, template_sku=TEMPLATE, prefix=f"RUN{n}{'S' if shared else 'X'}", seed=n)
             cache = folder / ("cache" if shared else f"cache{n}")
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "transpiler.cli", "publish", str(items), "--via", "listings", "--out",
@@ -118,18 +104,20 @@ def bench_two_runs(tmp: Path, *, shared: bool) -> list[str]:
     puts = answers.get("putListingsItem", {})
     throttled = sum(int(by.get("429", 0)) for by in answers.values())
     rate = int(puts.get("200", 0)) / elapsed
-    return [f"two publish processes ({label}): {2 * count} PUTs in {elapsed:.1f} s = {rate:.2f} rps together "
-            f"({rate / RATE:.0%} of the vendor's {RATE:g} rps); 429 answered: {throttled}"
-            + (f" (goal 0: {'met' if throttled == 0 else 'NOT met'})" if shared else " (for comparison)")
-            + ("" if codes == [0, 0] else f"; exit codes {codes}")]
+    if codes != [0, 0]:
+        bench.note(f"two publish processes ({label}): exit codes {codes}")
+    bench.figure(f"two publish processes, {label}, {2 * count} PUTs together, share of the plan",
+                 100 * rate / RATE, "%")
+    throttled_figure = bench.figure(f"two publish processes, {label}: 429 answered", throttled, "answers")
+    if shared:
+        bench.holds("two processes sharing buckets without 429", throttled_figure, throttled == 0, "0 answers")
+        failed = bench.figure(f"two publish processes, {label}: runs that failed", sum(c != 0 for c in codes), "runs")
+        bench.holds("two processes sharing buckets both succeed", failed, codes == [0, 0], "0 runs")
 
 
-def run() -> list[str]:
-    lines: list[str] = []
+def run(bench: Bench) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-plans-") as folder:
         tmp = Path(folder)
-        lines += bench_rate(tmp, preview=False)
-        lines += bench_rate(tmp, preview=True)
-        lines += bench_two_runs(tmp, shared=True)
-        lines += bench_two_runs(tmp, shared=False)
-    return lines
+        bench_previews(bench, tmp)
+        bench_two_runs(bench, tmp, shared=True)
+        bench_two_runs(bench, tmp, shared=False)

@@ -35,6 +35,7 @@ class Export:
     path: Path
     items: int
     top_level: int
+    skus: tuple[str, ...] = ()  # the articles' SKUs, in order (`write_single`)
 
 
 def _templates(example: Path) -> list[etree._Element]:
@@ -92,14 +93,20 @@ def write_export(path: Path, count: int, *, seed: int | str = 17, prefix: str = 
 
 def write_single(path: Path, count: int, *, template_sku: str, prefix: str = "BENCH", seed: int | str = 17,
                  example: Path = EXAMPLE) -> Export:
-    """`count` copies of one sample item (`template_sku`, a lone product): the Listings rate runs send
-    items that are all accepted, so every request is a PUT the rate limit counts."""
+    """`count` copies of the top-level item holding the article `template_sku` (a model with its one
+    article), each with its own identifiers: the Listings rate runs send items that are all
+    accepted, so every request is a PUT the rate limit counts."""
     rng = random.Random(seed)
     template = next(t for t in _templates(example)
                     if any((i.text or "").strip() == template_sku for i in t.iter("Identifier")))
+    skus: list[str] = []
+    items = 0
     with etree.xmlfile(str(path), encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("Table", key="AMAZON_FR"), xf.element("Items"):
             for serial in range(count):
-                xf.write(_renamed(template, serial, prefix, rng))
-    return Export(path, count, count)
+                item = _renamed(template, serial, prefix, rng)
+                skus.extend((i.text or "").strip() for i in item.iter("Identifier") if i.get("key") == "SKU")
+                items += sum(1 for _ in item.iter("Item"))
+                xf.write(item)
+    return Export(path, items, count, tuple(skus))
