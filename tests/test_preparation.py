@@ -123,6 +123,26 @@ def test_items_read_back_from_their_xml_are_the_items_read(generated: Path) -> N
         assert back == direct
 
 
+def test_items_read_back_keep_the_export_s_lines(tmp_path: Path) -> None:
+    """The lines quoted in problems are the export's: also where a tag spans two lines (lost when an
+    item is serialized alone) and past line 65,535 (where libxml2 only estimates them)."""
+    data = write_export(tmp_path / "plain.xml", 3000, seed="test_preparation:lines").path.read_bytes()
+    data = data.replace(b'<Field key="brand">', b'<Field\n  key="brand">')
+    data = data.replace(b'<Field key="model_name">', b'<Field key="">sans cl\xc3\xa9</Field>\n<Field key="model_name">')
+    path = tmp_path / "odd.xml"
+    path.write_bytes(data)
+    reader = ItemsReader(path)
+    raws = list(reader.raw_items())
+    direct = list(read_items(path))
+    quoted = [int(m) for item in direct for each in (item, *item.descendants()) for problem in each.problems
+              for m in re.findall(r"ligne (\d+)", problem.message)]
+    assert len(quoted) >= 500 and max(quoted) > 70_000
+    for size in (1, 13):
+        back = [item for start in range(0, len(raws), size)
+                for item in items_from_raw(reader.table_key or "", raws[start:start + size])]
+        assert back == direct
+
+
 def test_small_exports_stay_in_one_process() -> None:
     assert workers_for(None, PARALLEL_FROM_BYTES - 1) == 1
     assert workers_for(None, PARALLEL_FROM_BYTES) >= 1

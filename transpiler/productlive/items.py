@@ -136,10 +136,11 @@ class Item:
 @dataclass(frozen=True)
 class RawItem:
     """A top-level `<Item>` of an export as XML bytes, with its place in the export: the number of
-    the `<Item>` in document order (nested items counted) and the line it starts on."""
+    the `<Item>` in document order (nested items counted), and the line the export's parser gave
+    each of its elements, in document order (the item itself first)."""
 
     index: int
-    line: int | None
+    lines: tuple[int | None, ...]
     xml: bytes
 
 
@@ -231,7 +232,9 @@ class ItemsReader:
         for event, element in parser.read_events():
             if event == "start":
                 state.depth += 1
-                state.line = element.sourceline
+                if state.in_items and state.depth > 2:
+                    self._started(element, state)
+                state.line = self._line(element)
                 if state.depth == 1:
                     self._check_root(element)
                 elif state.depth == 2:
@@ -246,7 +249,8 @@ class ItemsReader:
             if self._raw and state.in_items and element.tag == "Item" and state.open and level == len(state.open):
                 opened = state.open.pop()
                 if level == 1:  # the whole item, nested items included, as its own XML
-                    yield RawItem(opened.index, element.sourceline,  # type: ignore[misc]
+                    lines = tuple(each.sourceline for each in element.iter())
+                    yield RawItem(opened.index, lines,  # type: ignore[misc]
                                   etree.tostring(element, encoding="utf-8", with_tail=False))
                     _forget(element)
             elif state.in_items and element.tag == "Item" and state.open and level == len(state.open):
@@ -260,11 +264,18 @@ class ItemsReader:
                 _forget(element)
             state.depth -= 1
 
+    def _started(self, element: etree._Element, state: _Walk) -> None:
+        """An element inside <Items> starts (a hook for `_ReadBack`)."""
+
+    def _line(self, element: etree._Element) -> int | None:
+        """The line of an element in the export (libxml2's: exact up to 65,535, estimated beyond)."""
+        return element.sourceline
+
     def _open(self, element: etree._Element, state: _Walk) -> None:
         """An <Item> starts: number it (document order), and note the family it belongs to."""
         self.count += 1
         if self.count > self.limits.max_items:
-            raise ItemsFileError(self.name, f"more than {self.limits.max_items} items", element.sourceline)
+            raise ItemsFileError(self.name, f"more than {self.limits.max_items} items", self._line(element))
         level = len(state.open) + 1
         if level == 1:
             state.family = 0
@@ -298,7 +309,7 @@ class ItemsReader:
         self.table_key = key
 
     def _item(self, element: etree._Element, index: int, level: int) -> Item:
-        item = Item(index=index, line=element.sourceline, partition=element.get("partition"), level=level)
+        item = Item(index=index, line=self._line(element), partition=element.get("partition"), level=level)
         values = 0
         for child in element:
             tag = child.tag
@@ -312,7 +323,7 @@ class ItemsReader:
                 continue  # unknown elements are ignored, as Product-Live's own parser does
             key = (child.get("key") or "").strip()
             if not key or len(key) > self.limits.max_key_chars:
-                item.problems.append(ItemProblem(None, f"élément <{tag}> sans clé valide (ligne {child.sourceline})"))
+                item.problems.append(ItemProblem(None, f"élément <{tag}> sans clé valide (ligne {self._line(child)})"))
                 continue
             values += 1
             if values > self.limits.max_values_per_item:
@@ -431,38 +442,38 @@ def _forget(element: etree._Element) -> None:
             del parent[0]
 
 
-#: libxml2 numbers lines exactly up to here (16 bits), and estimates them beyond.
-EXACT_LINES = 65_535
+class _ReadBack(ItemsReader):
+    """Reads raw items back as the export's reader built them: each `<Item>` numbered from its place
+    in the export, and every element given the line the export's parser gave it (serialized alone,
+    an item loses the line breaks inside its tags, and libxml2 only estimates lines past 65,535)."""
+
+    def __init__(self, source: IO[bytes], limits: Limits | None, raws: list[RawItem]) -> None:
+        super().__init__(source, limits)
+        self._raws = iter(raws)
+        self._lines: dict[etree._Element, int | None] = {}
+        self._next_line: Iterator[int | None] = iter(())
+
+    def _started(self, element: etree._Element, state: _Walk) -> None:
+        if state.depth == 3 and element.tag == "Item":  # a top-level item: the next raw item
+            raw = next(self._raws)
+            self.count = raw.index - 1
+            self._lines.clear()
+            self._next_line = iter(raw.lines)
+        self._lines[element] = next(self._next_line, None)
+
+    def _line(self, element: etree._Element) -> int | None:
+        return self._lines.get(element, element.sourceline)
 
 
 def items_from_raw(table_key: str, raws: list[RawItem], limits: Limits | None = None) -> list[Item]:
     """The items of `raws` exactly as `iter(reader)` builds them from the export they were read from:
-    same values, same problems, same numbers and lines (each item is put back on its own line of a
-    small document of the same table, and numbered from its place in the export; see EXACT_LINES).
-    Raises ItemsFileError when the XML does not give back one item per raw item."""
-    parts = [b"<?xml version='1.0' encoding='utf-8'?><Table key=", quoteattr(table_key).encode("utf-8"), b"><Items>"]
-    line = 1
-    for raw in raws:
-        if raw.line is not None and line < raw.line <= EXACT_LINES:
-            parts.append(b"\n" * (raw.line - line))
-            line = raw.line
-        parts.append(raw.xml)
-        line += raw.xml.count(b"\n")
-    parts.append(b"</Items></Table>")
-    items = list(ItemsReader(io.BytesIO(b"".join(parts)), limits))
+    same values, same problems, same numbers and lines. Raises ItemsFileError when the XML does not
+    give back one item per raw item."""
+    head = [b"<?xml version='1.0' encoding='utf-8'?><Table key=", quoteattr(table_key).encode("utf-8"), b"><Items>"]
+    document = b"".join([*head, *(raw.xml for raw in raws), b"</Items></Table>"])
+    items = list(_ReadBack(io.BytesIO(document), limits, raws))
     if len(items) != len(raws):
         raise ItemsFileError("<items>", f"{len(raws)} items sent, {len(items)} read back")
-    for raw, item in zip(raws, items, strict=True):
-        # Past EXACT_LINES libxml2 only estimates lines (from the text after the start tag), and
-        # padding that far would cost more than the item: the export's estimate of the item stands,
-        # and its nested items keep their distance to it (a line quoted in a problem's message is
-        # then the one in this small document).
-        shift, lines = raw.index - item.index, (raw.line - item.line if raw.line and item.line else 0)
-        if shift or lines:
-            for each in (item, *item.descendants()):
-                each.index += shift
-                if each.line is not None:
-                    each.line += lines
     return items
 
 
