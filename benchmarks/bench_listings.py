@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.inputs import write_single
+from benchmarks.inputs import write_items
 from benchmarks.results import Bench
 from transpiler.config import Settings
 from transpiler.workspace import Workspace
@@ -145,7 +145,7 @@ def run(bench: Bench) -> None:
     count = max(2 * BURST + 5, int(ITEMS * bench.scale))
     with tempfile.TemporaryDirectory(prefix="bench-listings-") as folder:
         tmp = Path(folder)
-        export = write_single(tmp / "listings.xml", count, template_sku=TEMPLATE, seed="bench_listings").path
+        export = write_items(tmp / "listings.xml", count, template_sku=TEMPLATE, seed="bench_listings").path
         mine = ours(tmp / "ours", export)
         theirs = peer(tmp / "peer", export)
     share = bench.figure(f"Listings PUT rate, {count} items, share of the plan ({RATE:g} rps)",

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.bench_listings import TEMPLATE, PutAnswers, _settings, sustained
-from benchmarks.inputs import REPO, write_single
+from benchmarks.inputs import REPO, write_items
 from benchmarks.results import Bench
 
 RATE, BURST, PREVIEW_RATE = 5.0, 5, 1.0
@@ -38,7 +38,7 @@ def _publish_in_process(tmp: Path, name: str, count: int, *, preview: bool) -> t
     from transpiler.workspace import Workspace
 
     items = tmp / f"{name}.xml"
-    write_single(items, count, template_sku=TEMPLATE, prefix=name.upper(), seed=name)
+    write_items(items, count, template_sku=TEMPLATE, prefix=name.upper(), seed=name)
     answers = PutAnswers()
     with start_sandbox(data=tmp / f"sandbox-{name}", rate_limits="amazon") as handle:
         settings = _settings(handle)
@@ -91,7 +91,7 @@ def bench_two_runs(bench: Bench, tmp: Path, *, shared: bool) -> None:
         started = time.monotonic()
         for n in (1, 2):
             items = folder / f"run{n}.xml"
-            write_single(items, count, template_sku=TEMPLATE, prefix=f"RUN{n}{'S' if shared else 'X'}", seed=n)
+            write_items(items, count, template_sku=TEMPLATE, prefix=f"RUN{n}{'S' if shared else 'X'}", seed=n)
             cache = folder / ("cache" if shared else f"cache{n}")
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "transpiler.cli", "publish", str(items), "--via", "listings", "--out",

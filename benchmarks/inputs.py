@@ -35,7 +35,7 @@ class Export:
     path: Path
     items: int
     top_level: int
-    skus: tuple[str, ...] = ()  # the articles' SKUs, in order (`write_single`)
+    skus: tuple[str, ...] = ()  # the articles' SKUs, in order (`write_items`)
 
 
 def _templates(example: Path) -> list[etree._Element]:
@@ -91,8 +91,8 @@ def write_export(path: Path, count: int, *, seed: int | str = 17, prefix: str = 
     return Export(path, items, top)
 
 
-def write_single(path: Path, count: int, *, template_sku: str, prefix: str = "BENCH", seed: int | str = 17,
-                 example: Path = EXAMPLE) -> Export:
+def write_items(path: Path, count: int, *, template_sku: str = "MDL-COQUE-S24-NOIR", prefix: str = "BENCH",
+                seed: int | str = 17, example: Path = EXAMPLE) -> Export:
     """`count` copies of the top-level item holding the article `template_sku` (a model with its one
     article), each with its own identifiers: the Listings rate runs send items that are all
     accepted, so every request is a PUT the rate limit counts."""

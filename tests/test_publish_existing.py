@@ -71,10 +71,10 @@ def test_feed_messages_are_patch_for_skus_amazon_holds_and_update_only_for_new_o
 
 
 def test_feed_lookups_go_twenty_skus_at_a_time(publish_run, sandbox, tmp_path) -> None:
-    from benchmarks.inputs import write_single
+    from benchmarks.inputs import write_items
 
     items = tmp_path / "many.xml"
-    write_single(items, 45, template_sku="MDL-COQUE-S24-NOIR", prefix="MANY")
+    write_items(items, 45, prefix="MANY")
     searches = []
     http = sandbox.client(timeout=60, event_hooks={"request": [
         lambda r: searches.append(r.url.params) if r.url.path == "/listings/2021-08-01/items/MODEL" else None]})

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.inputs import write_single
+from benchmarks.inputs import write_items
 from transpiler.sandbox.runner import SandboxHandle
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ COUNT = 40
 
 def many_items(path: Path) -> list[str]:
     """COUNT new products cloned from a valid sample product, each with its own model, SKU and EAN."""
-    return list(write_single(path, COUNT, template_sku="MDL-COQUE-S24-NOIR", prefix="MDL-RESUME").skus)
+    return list(write_items(path, COUNT, prefix="MDL-RESUME").skus)
 
 
 def command(items: Path, tmp: Path, *extra: str) -> list[str]:
