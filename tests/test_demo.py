@@ -1,8 +1,8 @@
 """`make demo` tells the whole story on the embedded sandbox and checks it ran as expected.
 
-The demo runs once for this module, with its sandbox served on a socket as `make demo` does, on the
-sandbox's clock (`sandbox_time`: the pauses a person watching would see advance that clock instead);
-each test reads that run.
+The demo runs once for this module, through the command line (`pl-amazon demo --no-wait`), with
+its sandbox served on a socket as `make demo` does, on the sandbox's clock (the pauses a person
+watching would see advance that clock instead); each test reads that run.
 """
 
 from __future__ import annotations
@@ -13,18 +13,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from rich.console import Console
 
+from tests.conftest import sample_schema_files
 from tests.test_publish_sandbox import answered
-from transpiler.demo import EXPECTED, run_demo, verdict
+from transpiler.cli import main
+from transpiler.demo import EXPECTED, verdict
 
 pytestmark = pytest.mark.socket
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    """(exit code, printed text, output folder) of the one run of the module."""
     out = tmp_path_factory.mktemp("demo") / "demo"
-    return run_demo(out_dir=out, sandbox_time=True), out
+    result = CliRunner().invoke(main, ["demo", "--no-wait", "--out", str(out)])
+    return result.exit_code, result.output, out
+
+
+@pytest.fixture(scope="module")
+def demo(run: tuple[int, str, Path]) -> tuple[int, Path]:
+    return run[0], run[2]
 
 
 def _report(out: Path) -> dict[str, Any]:
@@ -64,3 +74,10 @@ def test_demo_fails_when_the_story_differs(demo: tuple[int, Path]) -> None:
     missing = dict(expected, **{"MDL-S24-BAD-EAN": "INVALID"})
     del missing["MDL-S24-256-NOIR"]  # an acknowledgement nobody expected
     assert verdict(console, report, missing) == 1
+
+
+def test_demo_prints_every_sample(run: tuple[int, str, Path]) -> None:
+    code, output, _ = run
+    assert code == 0
+    for path in sample_schema_files():
+        assert path.stem in output

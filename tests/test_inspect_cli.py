@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.conftest import amazon_dir, sample_schema_files
+from tests.conftest import amazon_dir
 from transpiler.cli import main
 
 SAMPLES = ["CELLULAR_PHONE", "CELLULAR_PHONE_CASE", "HEADPHONES"]
@@ -143,9 +143,3 @@ def test_debug_shows_the_traceback(tmp_path: Path):
     assert result.exit_code == 2
     assert "Traceback" in result.output
 
-
-def test_demo_prints_every_sample():
-    result = invoke("demo")
-    assert result.exit_code == 0
-    for path in sample_schema_files():
-        assert path.stem in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import typing
@@ -62,6 +63,14 @@ def test_generated_models_are_up_to_date(product_types, rendered):
 
 def test_rendering_is_deterministic(product_types, rendered):
     assert render_module(product_types["HEADPHONES"]) == rendered["HEADPHONES"]
+
+
+def test_a_model_built_in_memory_runs_the_code_of_the_file(product_types, rendered):
+    """`build_model` skips the formatter only: the unformatted source is the same program."""
+    for name, product_type in product_types.items():
+        unformatted = render_module(product_type, formatted=False)
+        assert unformatted != rendered[name]
+        assert ast.dump(ast.parse(unformatted)) == ast.dump(ast.parse(rendered[name])), name
 
 
 def test_header_names_checksum_and_generator(product_types):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -59,7 +60,6 @@ def main(ctx: click.Context, debug: bool, config_file: str | None) -> None:
 
 def _settings() -> Settings:
     """The settings of this invocation: `--config` file, secrets manager, environment (read once here)."""
-    from pathlib import Path
 
     from transpiler.config import load_settings
 
@@ -170,7 +170,6 @@ def _model_generator(schema: str) -> Any:
     """For a schema given as a file, the models generator: such a file usually has no module in
     generated/models, so its model is generated in memory. A product type name must have one (a
     stale model then says "run make regenerate")."""
-    from pathlib import Path
 
     if Path(schema).suffix != ".json" and not Path(schema).is_file():
         return None
@@ -193,7 +192,6 @@ def readiness(items: str, table_path: str | None, indicator: str | None, as_json
     every item has the default status ("Prêt pour Amazon"), 1 otherwise, 2 on bad input.
     """
     from collections import Counter
-    from pathlib import Path
 
     from transpiler.config import TABLE_KEY
     from transpiler.errors import PlAmazonError
@@ -227,11 +225,15 @@ def readiness(items: str, table_path: str | None, indicator: str | None, as_json
 
 
 @main.command()
-def demo() -> None:
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out") / "demo",
+              show_default=True, help="Folder for the acknowledgements and the report (emptied first).")
+@click.option("--no-wait", is_flag=True,
+              help="Tell the same story without pausing: the sandbox's clock moves instead of waiting for it.")
+def demo(out_dir: Path, no_wait: bool) -> None:
     """Run the main job end to end on the embedded defaults."""
     from transpiler.demo import run_demo
 
-    sys.exit(run_demo())
+    sys.exit(run_demo(out_dir=out_dir, sandbox_time=no_wait))
 
 
 # --- authorize: website authorization workflow and token store -------------------------------
@@ -321,7 +323,6 @@ def authorize_new_key() -> None:
 def pull(product_types: tuple[str, ...], keywords: str | None, all_types: bool, requirements: str,
          locale: str | None, marketplace_id: str | None, assets: str | None, workers: int, as_json: bool) -> None:
     """Fetch product type definitions from Amazon (default: refresh those already in the manifest)."""
-    from pathlib import Path
 
     from rich.console import Console
 
@@ -402,7 +403,6 @@ def config_show(as_json: bool) -> None:
 def sandbox(host: str, port: int, definitions: str | None, data: str | None, faults: str | None,
             rate_limits: str, processing_delay: float, sqs_endpoint: str) -> None:
     """Run the local SP-API sandbox (LWA, consent page, definitions, listings, feeds) in the foreground."""
-    from pathlib import Path
 
     from transpiler.sandbox.faults import FaultSpecError
     from transpiler.sandbox.rate_limit import RateLimiter
@@ -455,7 +455,6 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
 
     Exit code 0 when no item is INVALID or ERROR, 1 otherwise, 2 on unusable input or settings.
     """
-    from pathlib import Path
 
     from rich.console import Console
 
@@ -509,7 +508,6 @@ def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | 
     Idempotent and safe to schedule hourly. Exit code 0 when no item is INVALID or ERROR, 1
     otherwise, 2 on unusable settings.
     """
-    from pathlib import Path
 
     from rich.console import Console
 
