@@ -29,8 +29,13 @@ lock: install
 		--universal --python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade) --quiet \
 		--custom-compile-command 'make lock' -o $(LOCK)
 
+# Two workers on two cores (pytest-xdist; `make test TEST_WORKERS=0` runs in one process). A test
+# file stays on one worker (`--dist loadfile`), so its module fixtures (the demo run, rendered
+# modules, compiled mappings) are built once.
+TEST_WORKERS ?= auto
+
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # ruff, then the import rules of docs/architecture.md (pyproject.toml [tool.importlinter]).
 lint: install
