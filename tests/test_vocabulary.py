@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
+from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -150,7 +153,89 @@ def test_real_schemas_pass_the_meta_schema():
     for path in sorted((amazon_dir() / "product-types").rglob("*.json")):
         if path.name.endswith(".definition.json"):
             continue
-        assert vocabulary.meta_schema_errors(json.loads(path.read_text())) == [], path
+        schema = json.loads(path.read_text())
+        assert vocabulary.meta_schema_errors(schema) == [], path
+        assert vocabulary.meta_schema_accepts(schema), path
+
+
+#: Values for a keyword of a subschema: right and wrong types, shapes and ranges, for the
+#: vocabulary's keywords and the draft's own.
+KEYWORD_VALUES: dict[str, list[Any]] = {
+    "maxUniqueItems": [1, 3, "3", 1.5, -1, True, None],
+    "minUniqueItems": [0, 2, "2", 2.0],
+    "maxUtf8ByteLength": [10, "x", 1.5, [1]],
+    "minUtf8ByteLength": [1, -1, {}],
+    "selectors": [["marketplace_id"], [], "a", [1], ["a", "a"]],
+    "editable": [True, 1, "no"],
+    "hidden": [False, "x", None],
+    "enumNames": [["a"], "a", [1], []],
+    "$lifecycle": [{"replacedBy": ["x"]}, {"replacedBy": "x"}, {"enumReplacement": [{"value": "a"}]},
+                   {"enumReplacement": [{"value": 1}]}, {"enumReplacement": {"value": "a"}}, [], "x"],
+    "type": ["string", "strin", 5, [], ["string", "number"], ["string", "string"]],
+    "required": [["a"], "a", [1], ["a", "a"], []],
+    "minLength": [0, -1, 1.5, "1", 1.0],
+    "maxItems": [2, -2, "2"],
+    "pattern": ["^a$", 5, "["],
+    "format": ["date", 5],
+    "enum": [["a"], [], "a", [1, 1]],
+    "const": [None, "a", {}],
+    "minimum": [0, "0", 1.5, 2**70],
+    "multipleOf": [0.01, 0, -1, "1"],
+    "$ref": ["#/$defs/a", 5],
+    "$anchor": ["a", "1a", 5],
+    "title": ["t", 5],
+    "examples": [["a"], "a"],
+    "deprecated": [True, "x"],
+    "dependentRequired": [{"a": ["b"]}, {"a": "b"}],
+    "additionalProperties": [False, "x", {}],
+    "unevaluatedProperties": [False, 1],
+}
+#: Keywords whose value holds subschemas: where the generated schemas nest.
+NESTING = ("properties", "$defs", "items", "allOf", "anyOf", "oneOf", "not", "if", "then", "contains",
+           "dependentSchemas", "additionalItems")
+
+
+def _random_schema(rng: random.Random, depth: int) -> Any:
+    if depth and rng.random() < 0.1:
+        return rng.choice([True, False, 5, "x", []])  # a boolean schema, or no schema at all
+    node: dict[str, Any] = {k: rng.choice(v) for k, v in rng.sample(sorted(KEYWORD_VALUES.items()), rng.randint(0, 3))}
+    if depth < 4:
+        for keyword in rng.sample(NESTING, rng.randint(0, 2)):
+            child = lambda: _random_schema(rng, depth + 1)  # noqa: E731
+            if keyword in ("properties", "$defs", "dependentSchemas"):
+                node[keyword] = {f"p{i}": child() for i in range(rng.randint(0, 2))}
+            elif keyword in ("allOf", "anyOf", "oneOf"):
+                node[keyword] = [child() for _ in range(rng.randint(0, 2))]
+            elif keyword == "items" and rng.random() < 0.3:
+                node[keyword] = [child()]
+            else:
+                node[keyword] = child()
+    return node
+
+
+def test_compiled_meta_schema_and_the_reference_agree():
+    """`check_schema` asks the compiled meta-schema (jsonschema-rs) first and walks a schema with
+    the reference one (jsonschema) only when refused: on schemas of every shape, right and wrong,
+    their verdicts are the same."""
+    rng = random.Random("meta-schema")
+    verdicts = Counter()
+    for _ in range(1500):
+        schema = _random_schema(rng, 0)
+        expected = vocabulary.meta_schema_errors(schema) == []
+        assert vocabulary.meta_schema_accepts(schema) == expected, schema
+        verdicts[expected] += 1
+    assert verdicts[True] > 200 and verdicts[False] > 200, verdicts
+
+
+def test_a_value_json_cannot_hold_is_judged_by_the_reference():
+    """NaN is no JSON number: the compiled meta-schema cannot judge it, the reference does."""
+    schema = {"type": "object", "properties": {"a": {"type": "number", "minimum": float("nan")}}}
+    assert not vocabulary.meta_schema_accepts(schema)
+    vocabulary.check_schema(schema, "nan.json")  # the meta-schema asks for a number: NaN is one
+    schema["properties"]["a"]["maxUtf8ByteLength"] = "x"
+    with pytest.raises(SchemaError) as info:
+        vocabulary.check_schema(schema, "nan.json")
+    assert info.value.pointer == "/properties/a/maxUtf8ByteLength"
 
 
 @pytest.mark.parametrize(
