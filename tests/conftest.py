@@ -28,7 +28,7 @@ from transpiler.emit.models import build_model
 from transpiler.validation.validate import ListingValidator, validator_for_product_type
 from transpiler.workspace import Workspace
 
-pytest_plugins = ["tests.sandbox_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.datafactory_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = REPO / "assets" / "amazon" / "A13V1IB3VIYZZH" / "fr_FR"

@@ -62,6 +62,25 @@ def test_demo_runs_the_story_and_leaves_the_acknowledgements(demo: tuple[int, Pa
     assert twin["status"] == "INVALID" and "MDL-S24FE-256-BLEU" in twin["issues"][0]["message"]
 
 
+def test_demo_runs_the_publication_job_through_data_factory(demo: tuple[int, Path]) -> None:
+    """Step 6: the table in the stand-in holds the acknowledgement of every ready item after the job,
+    and none for the items Product-Live does not mark ready (not exported, not published)."""
+    from lxml import etree
+
+    from transpiler.demo import EXAMPLE, ready_skus
+    from transpiler.mapping import publication
+
+    _, out = demo
+    table = etree.parse(str(out / "datafactory-items.xml")).getroot()
+    statuses = {item.findtext("Identifier[@key='SKU']"): [f.text for f in item.iterfind("Field")
+                                                           if f.get("key") == publication.STATUS]
+                for item in table.iterfind("Items/Item")}
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    ready = ready_skus(EXAMPLE)
+    assert 0 < len(ready) < len(expected)  # the sample holds items that are not ready
+    assert statuses == {sku: [status] if sku in ready else [] for sku, status in expected.items()}
+
+
 def test_demo_fails_when_the_story_differs(demo: tuple[int, Path]) -> None:
     _, out = demo
     report = _report(out)

@@ -578,5 +578,145 @@ def notifications_subscribe(sqs_arn: str, partner: str | None, as_json: bool) ->
         click.echo(f"{kind:<28} subscription {subscription_id}")
 
 
+# --- Data Factory: the worker that runs the custom tasks, and a local stand-in for Product-Live ---
+
+
+def _default_state_dir() -> str:
+    from transpiler.config import default_worker_state
+
+    return str(default_worker_state())
+
+
+@main.command()
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Polling loops in this process (each runs one execution at a time).")
+@click.option("--tasks", "task_keys", help="Comma-separated task keys to serve (default: every task it can run).")
+@click.option("--partner", help="Vendor code to act for when an execution names none (default: PL_AMAZON_SELLER_ID "
+              "and PL_AMAZON_REFRESH_TOKEN).")
+@click.option("--state", "state_dir", default=_default_state_dir, show_default="~/.local/share/pl-amazon/worker",
+              type=click.Path(file_okay=False), help="Journals, locks and work folders; share it between the "
+              "workers of one account.")
+@click.option("--idle-max", default=15.0, show_default=True, type=click.FloatRange(0.1, 300),
+              help="Longest pause between two rounds of polls when there is nothing to do (seconds).")
+@click.option("--follow-up", "follow_up", default=5.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds before reading accepted listings again after a publication (0 = off).")
+def worker(threads: int, task_keys: str | None, partner: str | None, state_dir: str, idle_max: float,
+           follow_up: float) -> None:
+    """Run the Data Factory custom tasks for Product-Live until SIGTERM (finishes the execution in hand).
+
+    Needs PL_PRODUCTLIVE_API_KEY (and PL_PRODUCTLIVE_API_URL for another host than
+    api.product-live.com) plus the Amazon settings (see `pl-amazon config show`).
+    """
+    import functools
+    import logging
+    import signal
+    from pathlib import Path
+
+    from transpiler.authorize.store import partner_settings
+    from transpiler.config import productlive_environment
+    from transpiler.datafactory.api import DataFactoryClient
+    from transpiler.datafactory.context import PublishDefaults, WorkerContext
+    from transpiler.datafactory.settings import from_environ
+    from transpiler.datafactory.worker import PollSchedule, WorkerPool, default_runners
+    from transpiler.errors import ConfigError
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show signed download links
+    runners = default_runners()
+    if task_keys:
+        wanted = [k.strip() for k in task_keys.split(",") if k.strip()]
+        unknown = sorted(set(wanted) - set(runners))
+        if unknown:
+            raise ConfigError(f"unknown task(s) {', '.join(unknown)} (this worker runs {', '.join(sorted(runners))})")
+        runners = {k: runners[k] for k in wanted}
+    context = WorkerContext(_workspace(), from_environ(productlive_environment()), Path(state_dir),
+                            partner=partner, publish=PublishDefaults(follow_up_delay=follow_up),
+                            for_partner=partner_settings)
+    context.check()
+    context.amazon_settings(None)  # the default partner's token must be readable before polling starts
+    client = DataFactoryClient(context.productlive)
+    pool = WorkerPool(client, context, runners, threads=threads,
+                      schedule=functools.partial(PollSchedule, idle_max=idle_max))
+
+    def finish(signum: int, _frame: object) -> None:
+        logging.getLogger("transpiler.datafactory").info(
+            "%s: finishing the executions in hand, then stopping", signal.Signals(signum).name)
+        pool.stop.set()
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    try:
+        stats = pool.run()
+    finally:
+        client.close()
+    done = sum(s.completed for s in stats)
+    failed = sum(s.failed for s in stats)
+    click.echo(f"worker stopped: {done} execution(s) completed, {failed} failed", err=True)
+
+
+@main.group()
+def datafactory() -> None:
+    """Product-Live Data Factory: a local stand-in, and running jobs by API."""
+
+
+@datafactory.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8767, show_default=True, type=int, help="Port (0 = any free port).")
+@click.option("--data", type=click.Path(file_okay=False), default=None,
+              help="Where uploaded files are kept (default: a temporary folder).")
+@click.option("--jobs", "jobs_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of job folders (default: the project's jobs/).")
+@click.option("--rate-limit", default=50, show_default=True, type=click.IntRange(0),
+              help="Requests per minute per API key (0 = off).")
+@click.option("--pipelines", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Job executions running at once.")
+def datafactory_serve(host: str, port: int, data: str | None, jobs_dir: str | None, rate_limit: int,
+                      pipelines: int) -> None:
+    """Serve the local stand-in for Product-Live's Data Factory API until interrupted.
+
+    The API key it accepts is PL_PRODUCTLIVE_API_KEY (default: demo-api-key).
+    """
+    from pathlib import Path
+
+    from transpiler.config import productlive_environment
+    from transpiler.datafactory.standin.runner import DEFAULT_API_KEY, serve
+
+    serve(host=host, port=port, data=Path(data) if data else None, jobs=Path(jobs_dir) if jobs_dir else None,
+          api_key=productlive_environment().get("PL_PRODUCTLIVE_API_KEY") or DEFAULT_API_KEY,
+          per_minute=rate_limit,
+          pipelines=pipelines, announce=lambda line: click.echo(line, err=True))
+
+
+@datafactory.command("run")
+@click.argument("job_id")
+@click.option("--input", "inputs", multiple=True, metavar="KEY=VALUE", help="Job input (repeatable).")
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the job execution to end.")
+@click.option("--timeout", default=3600.0, show_default=True, type=click.FloatRange(1), help="Seconds to wait.")
+def datafactory_run(job_id: str, inputs: tuple[str, ...], wait: bool, timeout: float) -> None:
+    """Start a job execution (POST /v1/data_factory/job_executions) and print it as JSON.
+
+    Exit 0 when it completed (or was started, with --no-wait), 1 when it ended otherwise.
+    """
+    from transpiler.config import productlive_environment
+    from transpiler.datafactory.api import DataFactoryClient
+    from transpiler.datafactory.jobs import wait_for_job
+    from transpiler.datafactory.settings import from_environ
+    from transpiler.errors import ConfigError
+
+    values = {}
+    for pair in inputs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--input must be KEY=VALUE, not {pair!r}")
+        values[key] = value
+    settings = from_environ(productlive_environment())
+    settings.check()
+    with DataFactoryClient(settings) as client:
+        execution = client.start_job(job_id, values)
+        if wait:
+            execution = wait_for_job(client, str(execution["id"]), timeout=timeout)
+    click.echo(json.dumps(execution, indent=2, ensure_ascii=False))
+    sys.exit(0 if not wait or execution.get("status") == "COMPLETED" else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

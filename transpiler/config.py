@@ -186,6 +186,19 @@ def default_token_store(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")) / "pl-amazon" / "tokens.json"
 
 
+def default_worker_state(environ: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_DATA_HOME/pl-amazon/worker`: the Data Factory worker's state folder by default."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")) / "pl-amazon" / "worker"
+
+
+def productlive_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The `PL_PRODUCTLIVE_*` variables (the Data Factory worker's Product-Live API settings,
+    turned into settings by `transpiler.datafactory.settings.from_environ`)."""
+    env = os.environ if environ is None else environ
+    return {name: value for name, value in env.items() if name.startswith("PL_PRODUCTLIVE_")}
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """Settings from a TOML file (top-level keys named like the Settings fields)."""
     try:

@@ -8,10 +8,16 @@
 4. wait for Amazon's processing (follow-up reads: new ASINs, issues raised after acceptance);
 5. print the summary and leave `out/demo/acknowledgements.xml` (for Product-Live's
    table-import-items) and `out/demo/report.json`;
-6. stop the sandbox.
+6. the same publication the way Modelabs runs it, from Product-Live, on a fresh sandbox: the local
+   Data Factory stand-in holds the table (structure and the same items), two workers serve the
+   custom tasks, the job "Amazon – publier" exports the items Product-Live marks ready (the others
+   are not published), publishes them and imports the acknowledgements back into the table, left
+   in `out/demo/datafactory-items.xml`;
+7. stop the stand-in and the sandboxes.
 
 The exit code says whether the story ran as expected: every SKU must end with the status
-`examples/expected.json` gives it (the broken items are expected to be INVALID).
+`examples/expected.json` gives it (the broken items are expected to be INVALID), in the direct run
+and, for the ready items, in the table after the Data Factory job.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import json
 import shutil
 import sys
 import tempfile
+import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +97,96 @@ def run_demo(out_dir: Path = OUT, items: Path = EXAMPLE, expected_file: Path = E
         render_summary(console, outcome.summary, report)
         console.print(f"accusés Product-Live : {outcome.acknowledgements_path}")
         console.print(f"rapport JSON : {outcome.report_path}")
+        console.rule("5. vérification du scénario")
+        expected = json.loads(expected_file.read_text(encoding="utf-8"))
+        direct = verdict(console, report, expected)
     finally:
         sandbox.stop()
+    console.rule("6. la même publication depuis Product-Live (Data Factory, deux workers)")
+    try:
+        # a fresh Amazon, so the job publishes what the direct run published (not "already up to date")
+        with start_sandbox(data=data / "sandbox-datafactory") as fresh:
+            fresh_settings = settings.with_overrides(spapi_url=fresh.url, lwa_url=fresh.lwa_url)
+            table = run_datafactory_job(console, replace(workspace, settings=fresh_settings), items,
+                                        data / "datafactory", out_dir)
+        ready = ready_skus(items)
+        console.print(f"{len(expected) - len(ready & set(expected))} article(s) non prêts dans Product-Live : "
+                      "non exportés, donc ni publiés ni accusés")
+        from_table = verdict(console, table, {sku: s for sku, s in expected.items() if sku in ready})
+    finally:
         shutil.rmtree(data, ignore_errors=True)
-    console.rule("5. vérification du scénario")
-    return verdict(console, report, json.loads(expected_file.read_text(encoding="utf-8")))
+    return direct or from_table
+
+
+def run_datafactory_job(console: Any, workspace: Any, items: Path, state: Path, out_dir: Path) -> dict[str, Any]:
+    """Run "Amazon – publier" through the stand-in with two worker threads; returns the statuses the
+    table holds afterwards, shaped like a report (`{"items": [{sku, status}], "summary": {}}`)."""
+    from lxml import etree
+
+    from transpiler.config import TABLE_KEY, Secret
+    from transpiler.datafactory.api import DataFactoryClient
+    from transpiler.datafactory.context import PublishDefaults, WorkerContext
+    from transpiler.datafactory.jobs import wait_for_job
+    from transpiler.datafactory.settings import ProductLiveSettings
+    from transpiler.datafactory.standin.runner import start_standin
+    from transpiler.datafactory.worker import PollSchedule, WorkerPool, default_runners
+    from transpiler.mapping import publication
+
+    standin = start_standin(data=state / "standin")
+    pool: WorkerPool | None = None
+    runner: threading.Thread | None = None
+    try:
+        standin.seed_structure((workspace.generated_root / "productlive" / f"{TABLE_KEY}.xml").read_bytes())
+        count = standin.seed_items(TABLE_KEY, items.read_bytes())
+        console.print(f"Product-Live local sur {standin.url} : table {TABLE_KEY}, {count} articles, jobs "
+                      f"{', '.join(sorted(standin.factory.jobs))} (50 requêtes par minute)")
+        productlive = ProductLiveSettings(standin.url, Secret(standin.api_key))
+        context = WorkerContext(workspace, productlive, state / "worker",
+                                publish=PublishDefaults(follow_up_delay=1.0, follow_up_timeout=30.0))
+        client = DataFactoryClient(productlive)
+        pool = WorkerPool(client, context, default_runners(), threads=2,
+                          schedule=lambda: PollSchedule(idle_max=2.0))
+        pool.declare()  # fail here, in the open, when the tasks cannot be declared
+        runner = threading.Thread(target=pool.run, name="demo-workers", daemon=True)
+        runner.start()
+        job = client.start_job("amazon-publish", {"via": "listings"})
+        console.print(f"job « Amazon – publier » lancé ({job['id']}) : export des articles prêts, publication "
+                      "par un des deux workers, import des accusés")
+        ended = wait_for_job(client, str(job["id"]), timeout=600, every=2.0)
+        for task in ended.get("tasks", []):
+            console.print(f"  {task['taskReferenceName']:<24} {task['status']}")
+        output = ended.get("output") or {}
+        console.print(f"job {ended['status']} : {output.get('message', '')}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        table = standin.table_items(TABLE_KEY)
+        (out_dir / "datafactory-items.xml").write_bytes(table)
+        console.print(f"table après import des accusés : {out_dir / 'datafactory-items.xml'}")
+    finally:
+        if pool is not None:
+            pool.stop.set()
+        if runner is not None:
+            runner.join(timeout=60)
+        standin.stop()
+    rows = []
+    for item in etree.fromstring(table).iterfind("Items/Item"):
+        status = [f.text for f in item.iterfind("Field") if f.get("key") == publication.STATUS]
+        if status:  # items the job did not export have no acknowledgement
+            rows.append({"sku": item.findtext("Identifier[@key='SKU']"), "status": status[0]})
+    return {"items": rows, "summary": {"fileErrors": [] if ended["status"] == "COMPLETED" else [ended["status"]]}}
+
+
+def ready_skus(items: Path) -> set[str]:
+    """The SKUs of an items export whose readiness status is READY (or not given: the default)."""
+    from lxml import etree
+
+    from transpiler.emit.readiness import KEY, READY
+
+    ready = set()
+    for item in etree.parse(str(items)).getroot().iterfind("Items/Item"):
+        statuses = [e.text for e in item.iterfind("Conditional-Formatting") if e.get("key") == KEY]
+        if not statuses or statuses[0] == READY:
+            ready.add(item.findtext("Identifier[@key='SKU']"))
+    return ready
 
 
 def verdict(console: Any, report: dict[str, Any], expected: dict[str, str]) -> int:

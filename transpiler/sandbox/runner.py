@@ -9,12 +9,8 @@ server accepts connections. Both return a `SandboxHandle`.
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import socket
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +27,8 @@ from transpiler.sandbox.product_types import ProductTypes
 from transpiler.sandbox.registration import Registration
 from transpiler.sandbox.settings import SandboxSettings
 from transpiler.sandbox.state import SandboxState
+from transpiler.serving import START_TIMEOUT, ForegroundServer, bind, start_in_thread
 
-START_TIMEOUT = 10.0
 #: The origin of an in-process sandbox (`.test` is reserved: no real host can answer it).
 IN_PROCESS_URL = "http://sandbox.test"
 
@@ -153,21 +149,10 @@ class SandboxHandle:
         self.stop()
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
 def _server(settings: SandboxSettings, host: str, port: int, *, clock: Clock | None = None,
             product_types: ProductTypes | None = None,
             ) -> tuple[uvicorn.Server, socket.socket, SandboxState, str, Starlette]:
-    sock = _bind(host, port)
-    bound = sock.getsockname()[1]
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
+    sock, url = bind(host, port)
     state = SandboxState(settings, clock=clock, product_types=product_types)
     state.base_url = url
     app = build_app(settings, state)
@@ -203,35 +188,18 @@ def start_sandbox(*, host: str = "127.0.0.1", port: int = 0, definitions: Path |
     """
     settings = make_settings(definitions=definitions, data=data, faults=faults, **registration_overrides)
     server, sock, state, url, app = _server(settings, host, port, clock=clock, product_types=product_types)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"sandbox-{url}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            state.close()
-            raise RuntimeError(f"the sandbox did not start on {url}")
-        time.sleep(0.01)
+    try:
+        thread = start_in_thread(server, sock, f"the sandbox on {url}")
+    except RuntimeError:
+        state.close()
+        raise
     return SandboxHandle(state, url, app, server=server, thread=thread)
-
-
-class _ForegroundServer(uvicorn.Server):
-    """Stops gracefully on SIGINT / SIGTERM and then exits 0 (uvicorn re-raises the signal by default)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
 
 def serve(settings: SandboxSettings, host: str = "127.0.0.1", port: int = 8765, announce: Any = print) -> None:
     """Run a sandbox in the foreground until interrupted (the `pl-amazon sandbox` command)."""
     server, sock, state, url, _app = _server(settings, host, port)
-    server = _ForegroundServer(server.config)
+    server = ForegroundServer(server.config)
     announce(f"SP-API sandbox on {url}  (LWA {url}/auth/o2/token, consent {url}/apps/authorize/consent)")
     announce(f"definitions {settings.definitions}  data {settings.data}  rate limits {settings.rate_limits}")
     if settings.faults.active:
