@@ -23,6 +23,7 @@ from transpiler.datafactory.context import PublishDefaults, WorkerContext
 from transpiler.datafactory.settings import ProductLiveSettings
 from transpiler.datafactory.standin.runner import StandInHandle, start_standin
 from transpiler.datafactory.worker import PollSchedule, WorkerPool, WorkerStats, default_runners
+from transpiler.mapping import publication
 from transpiler.sandbox.runner import SandboxHandle
 from transpiler.workspace import Workspace
 
@@ -102,15 +103,28 @@ def executions(standin: StandInHandle) -> list[dict[str, Any]]:
 
 
 def table_fields(standin: StandInHandle, table: str = "AMAZON_FR") -> dict[str, dict[str, list[str]]]:
-    """Field values per SKU as the stand-in's table holds them."""
+    """Field values per SKU (an article's SKU, a model's PARENT_SKU) as the stand-in's table holds
+    them, at every level of the items."""
     root = etree.fromstring(standin.table_items(table))
     out: dict[str, dict[str, list[str]]] = {}
-    for item in root.iterfind("Items/Item"):
-        sku = item.findtext("Identifier[@key='SKU']")
+    for item in root.iter("Item"):
+        sku = item.findtext("Identifier[@key='SKU']") or item.findtext("Identifier[@key='PARENT_SKU']")
+        if sku is None:
+            continue
         fields: dict[str, list[str]] = {}
         for field in item.iterfind("Field"):
             fields.setdefault(field.get("key"), []).append(field.text or "")
         out[sku] = fields
+    return out
+
+
+def statuses(fields: dict[str, dict[str, list[str]]]) -> dict[str, str]:
+    """The publication status per SKU of `table_fields`: an article's, a family model's (parent)."""
+    out = {}
+    for sku, values in fields.items():
+        status = values.get(publication.STATUS) or values.get(publication.parent_key(publication.STATUS))
+        if status:
+            out[sku] = status[0]
     return out
 
 

@@ -17,10 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.datafactory_fixtures import executions, seed_table, start_job, table_fields, wait_job
+from tests.datafactory_fixtures import executions, seed_table, start_job, statuses, table_fields, wait_job
 from tests.test_publish_resume import many_items
 from transpiler.datafactory.standin.runner import StandInHandle
-from transpiler.mapping import publication
 from transpiler.sandbox.runner import SandboxHandle
 
 #: the stand-in (and the sandbox) on real loopback ports
@@ -86,8 +85,7 @@ def test_sigterm_finishes_the_execution_in_hand_then_stops(served_sandbox: Sandb
     assert process.returncode == 0, stderr
     assert "finishing the executions in hand" in stderr
     assert wait_job(standin, first)["status"] == "COMPLETED"
-    assert {sku: f[publication.STATUS][0] for sku, f in table_fields(standin).items()} == dict.fromkeys(
-        skus, "ACCEPTED")
+    assert statuses(table_fields(standin)) == dict.fromkeys(skus, "ACCEPTED")
     assert [e["status"] for e in publish_executions(standin, second)] == ["SCHEDULED"]  # not taken after SIGTERM
 
 
@@ -124,8 +122,7 @@ def test_killed_worker_restarted_sends_no_item_twice(served_sandbox: SandboxHand
         if restarted.poll() is None:
             restarted.kill()
     assert ended["status"] == "COMPLETED", (ended["output"], log[-3000:])
-    assert {sku: f[publication.STATUS][0] for sku, f in table_fields(standin).items()} == dict.fromkeys(
-        skus, "ACCEPTED")
+    assert statuses(table_fields(standin)) == dict.fromkeys(skus, "ACCEPTED")
     listings = {row["sku"]: row for row in served_sandbox.state.store.listings("MODEL")}
     assert set(listings) == set(skus)
     for sku in done_before:  # accepted before the kill: never sent again

@@ -133,10 +133,22 @@ def test_job_inputs_are_checked_against_user_inputs(standin: StandInHandle) -> N
     assert set(started["input"]["context"]) == {"jobAccountId", "jobId", "userAccountId", "userId"}
 
 
-def _item(sku: str, status: str | None = None, **fields: str) -> str:
-    formatting = f'<Conditional-Formatting key="AMAZON_READINESS">{status}</Conditional-Formatting>' if status else ""
+def _item(key: str, value: str, *inside: str, status: tuple[str, str] | None = None, **fields: str) -> str:
+    formatting = f'<Conditional-Formatting key="{status[0]}">{status[1]}</Conditional-Formatting>' if status else ""
     values = "".join(f'<Field key="{k}">{v}</Field>' for k, v in fields.items())
-    return f'<Item partition="ACTIVE"><Identifier key="SKU">{sku}</Identifier>{formatting}{values}</Item>'
+    return f'<Item><Identifier key="{key}">{value}</Identifier>{formatting}{values}{"".join(inside)}</Item>'
+
+
+def _model(sku: str, *colours: str, **fields: str) -> str:
+    return _item("PARENT_SKU", sku, *colours, **fields).replace("<Item>", '<Item partition="ACTIVE">', 1)
+
+
+def _colour(code: str, *articles: str) -> str:
+    return _item("COLOR_CODE", code, *articles)
+
+
+def _article(sku: str, status: str | None = None, **fields: str) -> str:
+    return _item("SKU", sku, status=("AMAZON_READINESS", status) if status else None, **fields)
 
 
 def _table(*items: str) -> bytes:
@@ -144,26 +156,44 @@ def _table(*items: str) -> bytes:
 
 
 def test_export_filters_on_the_readiness_status_and_import_updates_only() -> None:
+    """Three levels (model ▸ colour ▸ article): the filter on the articles' readiness keeps the ready
+    articles with their colour and model; the import finds a nested item inside its parent (one
+    colour code in two models) and refuses a field of another level."""
     table = Table("AMAZON_FR")
     assert table.import_structure(etree.fromstring(TABLE.read_bytes()), "INCREMENTAL") == []
-    table.replace_items(etree.fromstring(_table(_item("A", item_name="a"), _item("B", "INVALID"),
-                                                _item("C", "READY"))), "t0")
+    assert table.replace_items(etree.fromstring(_table(
+        _model("M1", _colour("NOIR", _article("A"), _article("B", "INVALID")), item_name="a"),
+        _model("M2", _colour("NOIR", _article("C", "READY"))),
+        _model("M3", _colour("BLEU", _article("D", "INVALID"))))), "t0") == 4
     request = etree.fromstring(b'<Items-Request><Filters><Filter-Conditional-Formatting key="AMAZON_READINESS">'
                                b'<Status>READY</Status></Filter-Conditional-Formatting></Filters></Items-Request>')
     exported = etree.fromstring(table.export(request, None, None))
-    assert [i.findtext("Identifier") for i in exported.iter("Item")] == ["A", "C"]  # A: default status READY
+    # A: no status of its own, the formatting's default (READY); M3 holds no ready article
+    assert [i.findtext("Identifier") for i in exported.iter("Item")] == ["M1", "NOIR", "A", "M2", "NOIR", "C"]
+    m1 = exported.find("Items/Item")
+    assert {e.get("key") for e in m1.findall("Conditional-Formatting")} == {"AMAZON_READINESS_MODEL",
+                                                                              "AMAZON_STATUS_MODEL"}
+    assert m1.findtext("Field[@key='item_name']") == "a"
+    unfiltered = etree.fromstring(table.export(None, None, None))
+    assert len(unfiltered.findall("Items/Item")) == 3 and len(list(unfiltered.iter("Item"))) == 10
+
     report = table.import_items(etree.fromstring(_table(
-        '<Item><Identifier key="SKU">A</Identifier><Field key="amazon_status">ACCEPTED</Field>'
-        '<Field key="item_name" delete="true"/><Field key="no_such_field">x</Field></Item>',
-        '<Item><Identifier key="SKU">Z</Identifier><Field key="amazon_status">ACCEPTED</Field></Item>')),
-        "UPDATE_ONLY", "t1")
-    assert (report.created, report.updated) == (0, 1)
+        _model("M2", _colour("NOIR", _article("C", amazon_status="ACCEPTED", item_name="x"))),
+        '<Item><Identifier key="PARENT_SKU">M1</Identifier><Field key="item_name" delete="true"/>'
+        '<Field key="no_such_field">x</Field></Item>',
+        _article("Z", amazon_status="ACCEPTED"))), "UPDATE_ONLY", "t1")
+    assert (report.created, report.updated) == (0, 4)  # M2, its colour, C; M1
     messages = [m for _, _, m in report.errors]
+    assert len(messages) == 3
     assert any("no_such_field" in m for m in messages) and any("UPDATE_ONLY" in m for m in messages)
-    a = table.find(etree.fromstring('<Item><Identifier key="SKU">A</Identifier></Item>'))
-    assert a.findtext("Field[@key='amazon_status']") == "ACCEPTED"
-    assert a.find("Field[@key='item_name']") is None  # delete="true" cleared it
-    assert table.find(etree.fromstring('<Item><Identifier key="SKU">Z</Identifier></Item>')) is None
+    assert any("'item_name' belongs to the level 'MODEL', not 'ARTICLE'" in m for m in messages)
+    after = etree.fromstring(table.items_xml())
+    by_sku = {i.findtext("Identifier"): i for i in after.iter("Item")}
+    assert by_sku["C"].findtext("Field[@key='amazon_status']") == "ACCEPTED"
+    assert by_sku["C"].find("Field[@key='item_name']") is None  # refused: not the article's field
+    assert by_sku["A"].find("Field[@key='amazon_status']") is None  # the other NOIR: untouched
+    assert by_sku["M1"].find("Field[@key='item_name']") is None  # delete="true" cleared it
+    assert "Z" not in by_sku and len(after.findall("Items/Item")) == 3
 
 
 def test_import_schema_refuses_a_broken_structure(standin: StandInHandle) -> None:

@@ -107,6 +107,32 @@ def test_reconcile_brings_asins_statuses_and_late_issues_hours_after_acceptance(
     assert rerun[NEW]["asin"] == got[NEW]["asin"]
 
 
+def placements(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Each answered item of an acknowledgement file: its identifiers and those of the items around
+    it, outermost first."""
+    out = {}
+    for item in etree.parse(str(path)).getroot().iter("Item"):
+        steps = [(i.get("key"), i.text) for a in item.iterancestors("Item") for i in a.findall("Identifier")][::-1]
+        own = [(e.get("key"), e.text) for e in item.findall("Identifier")]
+        if item.find("Field") is not None:
+            out[own[0][1]] = [*steps, *own]
+    return out
+
+
+def test_reconcile_answers_each_item_where_publish_placed_it(publish_run, check, slow_amazon, tmp_path):
+    """A multi-level export is answered nested (model ▸ colour ▸ article): the journal keeps each
+    answer's place, so the follow-up's file imports into the same items, a family's model included."""
+    family = ["MDL-S24FE-128-GRAPHITE", "MDL-S24FE-256-MENTHE"]
+    published = publish_run(slow_amazon, tmp_path, subset([NEW, *family], tmp_path), follow_up_delay=0.05,
+                            follow_up_timeout=0.2)
+    slow_amazon.advance_clock(HOURS + 1)
+    later = check(slow_amazon, tmp_path, "later")
+    expected = placements(published.acknowledgements_path)
+    assert {NEW, "MDL-S24FE", *family} <= set(expected)
+    assert expected[NEW][0] == ("PARENT_SKU", "MOD-S24-256-NOIR") and expected[NEW][-1] == ("SKU", NEW)
+    assert placements(later.acknowledgements_path) == expected
+
+
 def test_given_skus_are_read_whatever_their_state(publish_run, check, slow_amazon, tmp_path):
     items = subset([NEW, LONG_TITLE], tmp_path)
     publish_run(slow_amazon, tmp_path, items, follow_up_delay=0.05, follow_up_timeout=0.2)

@@ -121,7 +121,6 @@ def run_demo(out_dir: Path = OUT, items: Path = EXAMPLE, expected_file: Path = E
 def run_datafactory_job(console: Any, workspace: Any, items: Path, state: Path, out_dir: Path) -> dict[str, Any]:
     """Run "Amazon – publier" through the stand-in with two worker threads; returns the statuses the
     table holds afterwards, shaped like a report (`{"items": [{sku, status}], "summary": {}}`)."""
-    from lxml import etree
 
     from transpiler.config import TABLE_KEY, Secret
     from transpiler.datafactory.api import DataFactoryClient
@@ -130,7 +129,6 @@ def run_datafactory_job(console: Any, workspace: Any, items: Path, state: Path, 
     from transpiler.datafactory.settings import ProductLiveSettings
     from transpiler.datafactory.standin.runner import start_standin
     from transpiler.datafactory.worker import PollSchedule, WorkerPool, default_runners
-    from transpiler.mapping import publication
 
     standin = start_standin(data=state / "standin")
     pool: WorkerPool | None = None
@@ -167,25 +165,55 @@ def run_datafactory_job(console: Any, workspace: Any, items: Path, state: Path, 
         if runner is not None:
             runner.join(timeout=60)
         standin.stop()
-    rows = []
-    for item in etree.fromstring(table).iterfind("Items/Item"):
-        status = [f.text for f in item.iterfind("Field") if f.get("key") == publication.STATUS]
-        if status:  # items the job did not export have no acknowledgement
-            rows.append({"sku": item.findtext("Identifier[@key='SKU']"), "status": status[0]})
+    rows = [{"sku": sku, "status": status} for sku, status in table_statuses(table).items()]
     return {"items": rows, "summary": {"fileErrors": [] if ended["status"] == "COMPLETED" else [ended["status"]]}}
 
 
+def table_statuses(table: bytes) -> dict[str, str]:
+    """The publication status the table holds per SKU, at every level: an article's
+    `amazon_status`, a variation family's model's `amazon_parent_status` (items the job did not
+    export have none)."""
+    from lxml import etree
+
+    from transpiler.mapping import publication
+    from transpiler.mapping.identifiers import PARENT_SKU, SKU
+
+    statuses = {}
+    for item in etree.fromstring(table).iter("Item"):
+        for identifier, key in ((SKU, publication.STATUS), (PARENT_SKU, publication.parent_key(publication.STATUS))):
+            sku = item.findtext(f"Identifier[@key='{identifier}']")
+            status = [f.text for f in item.iterfind("Field") if f.get("key") == key]
+            if sku and status:
+                statuses[sku] = status[0]
+    return statuses
+
+
 def ready_skus(items: Path) -> set[str]:
-    """The SKUs of an items export whose readiness status is READY (or not given: the default)."""
+    """The SKUs the publication job exports from an items export: the articles whose readiness
+    status is READY (or not given: the default), and the models holding one of them."""
     from lxml import etree
 
     from transpiler.emit.readiness import KEY, READY
+    from transpiler.mapping.identifiers import PARENT_SKU, SKU
 
-    ready = set()
-    for item in etree.parse(str(items)).getroot().iterfind("Items/Item"):
+    ready: set[str] = set()
+
+    def walk(item: etree._Element) -> bool:
+        """True when the item or one inside it is a ready article."""
+        model = item.findtext(f"Identifier[@key='{PARENT_SKU}']")
+        sku = item.findtext(f"Identifier[@key='{SKU}']")
         statuses = [e.text for e in item.iterfind("Conditional-Formatting") if e.get("key") == KEY]
-        if not statuses or statuses[0] == READY:
-            ready.add(item.findtext("Identifier[@key='SKU']"))
+        found = bool(sku) and (not statuses or statuses[0] == READY)
+        if found:
+            ready.add(sku)
+        for child in item.iterfind("Item"):
+            found = walk(child) or found
+        if found and model:
+            ready.add(model)
+        return found
+
+    for item in etree.parse(str(items)).getroot().iterfind("Items/Item"):
+        walk(item)
     return ready
 
 

@@ -234,13 +234,19 @@ class _Publisher:
         return payload_hash({"productType": listing.product_type, "mode": listing.mode,
                              "attributes": listing.attributes})
 
+    def placed(self, ack: Acknowledgement) -> Acknowledgement:
+        """The answer placed where its item sits in the export (the journal keeps it so: a later
+        reconcile answers the item at the same place of a multi-level table)."""
+        placement = self.placements.get(ack.index)
+        if placement is None:
+            return ack
+        return ack.with_(identifier=placement.identifier, path=placement.path, family=placement.family,
+                         role=placement.role)
+
     def emit(self, ack: Acknowledgement) -> None:
         """The final answer for one item, placed where its item sits in the export."""
         assert self.output is not None
-        placement = self.placements.get(ack.index)
-        if placement is not None:
-            ack = ack.with_(identifier=placement.identifier, path=placement.path, family=placement.family,
-                            role=placement.role)
+        ack = self.placed(ack)
         self.answers[ack.index] = ack
         self.output.emit(ack)
 
@@ -358,7 +364,7 @@ class _Publisher:
     def _finish(self, listing: Listing, digest: str, sent: Sent) -> None:
         ack = sent.ack
         if self.run is not None and ack.operation is not None:
-            self.journal.record(self.run, listing.sku or "", digest, ack, sent.attributes)
+            self.journal.record(self.run, listing.sku or "", digest, self.placed(ack), sent.attributes)
         if ack.status == Status.ACCEPTED and self.options.follow_up_delay > 0 and not self.options.preview:
             self.hold(ack, digest)
         else:
@@ -386,7 +392,7 @@ class _Publisher:
                                                            f"impossible : {problems[0]}", source="publisher")))
             digest = digests.get(ack.sku, "")
             if self.run is not None and ack.sku:
-                self.journal.record(self.run, ack.sku, digest, ack.with_(unchanged=False))
+                self.journal.record(self.run, ack.sku, digest, self.placed(ack).with_(unchanged=False))
                 self.journal.settle(ack.sku, digest, ack, final=settled(ack), update_ack=False)
             self.emit(ack)
 
@@ -485,7 +491,7 @@ class _Publisher:
     def _record_feed_sent(self, sent: Sent, digest: str) -> None:
         ack = sent.ack
         if self.run is not None and ack.sku:
-            self.journal.record(self.run, ack.sku, digest, ack, sent.attributes)
+            self.journal.record(self.run, ack.sku, digest, self.placed(ack), sent.attributes)
         if ack.status == Status.ACCEPTED and self.options.follow_up_delay > 0 and not settled(ack):
             self.hold(ack, digest)
             self.last_sent = self.clock()
