@@ -15,12 +15,12 @@ the rest adds.
 2. A 1,000-item job at Amazon's documented rates measures the share directly.
 
 Everything runs in one process on this machine (stand-in, sandbox judging every listing, workers):
-the local figures are upper bounds. Sizes can be reduced for a quick look: BENCH_DATAFACTORY_SCALE=0.1.
+the local figures are upper bounds. `BENCH_SCALE=0.1 python -m benchmarks datafactory --no-write` runs a tenth of the
+sizes for a quick look. `run(bench)` is the entry point `make bench` calls.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
@@ -29,9 +29,9 @@ from typing import Any
 
 import httpx
 
-from benchmarks.bench_publish import write_items
+from benchmarks.inputs import write_single
+from benchmarks.results import Bench
 
-SCALE = float(os.environ.get("BENCH_DATAFACTORY_SCALE", "1"))
 PUT_RATE = 5.0  # putListingsItem, requests per second (Amazon's usage plan)
 SKUS_PER_READ = 20  # searchListingsItems by SKU
 GOAL = 0.10
@@ -106,42 +106,48 @@ def run_job(tmp: Path, items: Path, count: int, workers: int, factor: float) -> 
 
 FACTOR = 10.0
 FOLLOW_UP = 5.0  # the worker's default wait before reading accepted listings again
+TEMPLATE = "MDL-COQUE-S24-NOIR"  # a model with one article Amazon accepts: every item is a PUT
 
 
-def _line(label: str, result: dict[str, Any]) -> str:
+def _note(label: str, result: dict[str, Any]) -> str:
     other = result["wall"] - result["publish"]
     return (f"{label}: {result['items']} items ({result['accepted']} ACCEPTED) in {result['wall']:.1f} s; "
             f"publish task {result['publish']:.1f} s, the rest of the job (export, polling, transfers, import) "
             f"{other:.1f} s; Product-Live 429s: {result['refused']}")
 
 
-def run() -> list[str]:
-    count = max(200, int(10_000 * SCALE))
-    small = max(50, int(1_000 * SCALE))
-    lines: list[str] = []
+def run(bench: Bench) -> None:
+    """Figures: each job's wall time beside the least time Amazon's rates allow (measured at x10 for
+    10,000 items, at Amazon's own rates for 1,000), and the share of the job spent outside Amazon's
+    rate limit (goal <= 10 %)."""
+    count = max(200, int(10_000 * bench.scale))
+    small = max(50, int(1_000 * bench.scale))
     with tempfile.TemporaryDirectory(prefix="bench-datafactory-") as folder:
         tmp = Path(folder)
-        items = tmp / "items.xml"
-        write_items(items, count, prefix="DF")
+        items = write_single(tmp / "items.xml", count, template_sku=TEMPLATE, prefix="DF", seed="bench_datafactory")
         floor = amazon_seconds(count)
         for workers in (1, 2):
-            result = run_job(tmp / f"scaled-{workers}", items, count, workers, FACTOR)
+            result = run_job(tmp / f"scaled-{workers}", items.path, count, workers, FACTOR)
             rest = result["wall"] - result["publish"]
             local = result["publish"] - FOLLOW_UP  # local work of the publish run, bounded by the scaled rate
             outside = rest + max(0.0, local - floor) + FOLLOW_UP
-            share = outside / (floor + outside)
-            lines.append(_line(f"{workers} worker(s), Amazon's rates x{FACTOR:g}", result))
-            lines.append(f"{workers} worker(s): local work {local / count * 1000:.1f} ms per item (< 200 ms: hidden in "
-                         f"the rate limit's gaps); at Amazon's rates the job takes >= {floor:.0f} s, plus about "
-                         f"{outside:.0f} s outside the rate limit = {share:.1%} of the job (goal <= {GOAL:.0%}: "
-                         f"{'met' if share <= GOAL else 'NOT met'})")
-        few = tmp / "few.xml"
-        write_items(few, small, prefix="DFR")
+            label = f"Data Factory job, {count} items, {workers} worker(s)"
+            bench.figure(f"{label}, Amazon's rates x{FACTOR:g}: wall time", result["wall"], "s",
+                         baseline=floor / FACTOR, baseline_name=f"Amazon's rates x{FACTOR:g} (least time)")
+            share = bench.figure(f"{label}: share outside Amazon's rate limit (estimated at Amazon's rates)",
+                                 100 * outside / (floor + outside), "%",
+                                 note=f"local work {local / count * 1000:.1f} ms per item")
+            bench.at_most(f"{label}: local overhead", share, 100 * GOAL)
+            bench.holds(f"{label}: no 429 from Product-Live", share, result["refused"] == 0, "0 answers")
+            bench.note(_note(f"{workers} worker(s), Amazon's rates x{FACTOR:g}", result))
+        few = write_single(tmp / "few.xml", small, template_sku=TEMPLATE, prefix="DFR", seed="bench_datafactory")
+        least = amazon_seconds(small)
         for workers in (1, 2):
-            result = run_job(tmp / f"amazon-{workers}", few, small, workers, 1.0)
-            least = amazon_seconds(small)
-            measured = max(0.0, result["wall"] - least) / result["wall"]
-            lines.append(_line(f"{workers} worker(s), Amazon's documented rates", result))
-            lines.append(f"{workers} worker(s): {small} items at Amazon's rates in {result['wall']:.1f} s for a floor "
-                         f"of {least:.0f} s: {measured:.1%} of the job outside Amazon's rate limit (measured)")
-    return lines
+            result = run_job(tmp / f"amazon-{workers}", few.path, small, workers, 1.0)
+            label = f"Data Factory job, {small} items at Amazon's rates, {workers} worker(s)"
+            bench.figure(f"{label}: wall time", result["wall"], "s", baseline=least,
+                         baseline_name="Amazon's rates (least time)")
+            share = bench.figure(f"{label}: share outside Amazon's rate limit (measured)",
+                                 100 * max(0.0, result["wall"] - least) / result["wall"], "%")
+            bench.at_most(f"{label}: local overhead", share, 100 * GOAL)
+            bench.note(_note(f"{workers} worker(s), Amazon's documented rates", result))
