@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.inputs import write_single
+from benchmarks.inputs import write_items
 from benchmarks.results import Bench
 
 PUT_RATE = 5.0  # putListingsItem, requests per second (Amazon's usage plan)
@@ -124,7 +124,7 @@ def run(bench: Bench) -> None:
     small = max(50, int(1_000 * bench.scale))
     with tempfile.TemporaryDirectory(prefix="bench-datafactory-") as folder:
         tmp = Path(folder)
-        items = write_single(tmp / "items.xml", count, template_sku=TEMPLATE, prefix="DF", seed="bench_datafactory")
+        items = write_items(tmp / "items.xml", count, template_sku=TEMPLATE, prefix="DF", seed="bench_datafactory")
         floor = amazon_seconds(count)
         for workers in (1, 2):
             result = run_job(tmp / f"scaled-{workers}", items.path, count, workers, FACTOR)
@@ -140,7 +140,7 @@ def run(bench: Bench) -> None:
             bench.at_most(f"{label}: local overhead", share, 100 * GOAL)
             bench.holds(f"{label}: no 429 from Product-Live", share, result["refused"] == 0, "0 answers")
             bench.note(_note(f"{workers} worker(s), Amazon's rates x{FACTOR:g}", result))
-        few = write_single(tmp / "few.xml", small, template_sku=TEMPLATE, prefix="DFR", seed="bench_datafactory")
+        few = write_items(tmp / "few.xml", small, template_sku=TEMPLATE, prefix="DFR", seed="bench_datafactory")
         least = amazon_seconds(small)
         for workers in (1, 2):
             result = run_job(tmp / f"amazon-{workers}", few.path, small, workers, 1.0)
