@@ -84,16 +84,20 @@ def ours(tmp: Path, export: Path) -> dict[str, Any]:
 
 
 def _bodies(export: Path) -> list[tuple[str, dict[str, Any]]]:
-    """The listings bodies our publisher sends for the export (the peer sends the same)."""
+    """The listings bodies our publisher sends for the export (the peer sends the same): each copy is
+    a model holding one article, published as that article's listing."""
     from transpiler.productlive.items import read_items
-    from transpiler.publish.listing import prepare
+    from transpiler.publish.family import Single, units
     from transpiler.publish.mappings import MappingSet
 
     workspace = Workspace.create(Settings().with_overrides(seller_id="MODEL"))
     table = MappingSet.load(workspace.mapping_dir)
     bodies = []
     for item in read_items(export):
-        listing = prepare(item, table, workspace.settings)
+        unit = units(item, table, workspace.settings)
+        if not isinstance(unit, Single):
+            raise AssertionError(f"item {item.index}: a variation family, not one listing")
+        listing = unit.listing
         bodies.append((listing.sku or "", {"productType": listing.product_type, "requirements": "LISTING",
                                            "attributes": listing.attributes}))
     return bodies
