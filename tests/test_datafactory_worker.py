@@ -182,8 +182,10 @@ def test_workers_racing_never_run_an_execution_twice(served_sandbox: SandboxHand
     assert sum(stats.lost for stats in results[0]) == 0
 
 
+@pytest.mark.parametrize("job_input", [{"productTypes": "HEADPHONES"}, {"keywords": "headphones"}],
+                         ids=["by-name", "by-keywords"])
 def test_structure_job_pulls_regenerates_and_imports(served_sandbox: SandboxHandle, standin: StandInHandle,
-                                                     tmp_path: Path) -> None:
+                                                     tmp_path: Path, job_input: dict[str, str]) -> None:
     assets = tmp_path / "assets"
     shutil.copytree(ASSETS, assets)
     folder = assets / "A13V1IB3VIYZZH" / "fr_FR"
@@ -197,8 +199,7 @@ def test_structure_job_pulls_regenerates_and_imports(served_sandbox: SandboxHand
     shutil.copytree(GENERATED / "mapping", tmp_path / "generated" / "mapping")
     workers = run_workers(context)
     try:
-        ended = wait_job(standin, start_job(standin, "amazon-structure", {"productTypes": "HEADPHONES"}),
-                         timeout=300)
+        ended = wait_job(standin, start_job(standin, "amazon-structure", job_input), timeout=300)
     finally:
         workers.stop()
     assert ended["status"] == "COMPLETED", ended["tasks"]

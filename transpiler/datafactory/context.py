@@ -41,6 +41,11 @@ class PublishDefaults:
     follow_up_delay: float = 5.0
     follow_up_timeout: float = 60.0
     feed_poll: float = 0.5
+    #: processes preparing the items of a large export (`PublishOptions.workers`). One: a worker
+    #: process has threads (polling, HTTP), and forking a process with threads may leave the child
+    #: a lock another thread held; one core prepares about 170 items a second, far beyond Amazon's
+    #: 5 listings a second, and a worker scales by containers, not by forks.
+    prepare_workers: int = 1
 
 
 def _same_settings(settings: Settings, partner: str | None) -> Settings:

@@ -49,7 +49,7 @@ def run(context: WorkerContext, inputs: ExecutionInputs) -> TaskOutcome:
     options = PublishOptions(mode=mode, via=via, preview=preview, out_dir=out_dir, journal=journal,
                              cache_dir=context.state_dir,
                              follow_up_delay=defaults.follow_up_delay, follow_up_timeout=defaults.follow_up_timeout,
-                             feed_poll=defaults.feed_poll)
+                             feed_poll=defaults.feed_poll, workers=defaults.prepare_workers)
     with context.seller_lock(settings):
         table = context.mapping_set()
         try:
