@@ -7,12 +7,14 @@ accepted (tests, the demo, benchmarks) or run in the foreground until SIGINT / S
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import uvicorn
 
@@ -43,6 +45,26 @@ def start_in_thread(server: uvicorn.Server, sock: socket.socket, name: str) -> t
             raise RuntimeError(f"{name} did not start")
         time.sleep(0.01)
     return thread
+
+
+Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[None]]
+
+
+def running_beside(background: Callable[[], Awaitable[None]]) -> Lifespan:
+    """A Starlette lifespan that runs `background()` (a loop of timed work: processing delays,
+    timeouts) beside the app while it serves, and cancels it at shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        task = asyncio.ensure_future(background())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
 
 
 class ForegroundServer(uvicorn.Server):

@@ -4,10 +4,6 @@ background worker that applies jobs as they fall due (`transpiler.sandbox.pipeli
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,6 +15,7 @@ from transpiler.sandbox.pipeline import worker
 from transpiler.sandbox.responses import error_body, json_response, request_id
 from transpiler.sandbox.settings import SandboxSettings
 from transpiler.sandbox.state import SandboxState
+from transpiler.serving import running_beside
 
 NOTIFICATIONS = "/notifications/v1"
 API_PREFIXES = ("/listings/2021-08-01/", "/feeds/2021-06-30/", "/definitions/2020-09-01/", NOTIFICATIONS + "/")
@@ -90,18 +87,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def build_app(settings: SandboxSettings, state: SandboxState | None = None) -> Starlette:
     """The ASGI app for these settings (its state is `app.state.sandbox`)."""
     state = state or SandboxState(settings)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(worker(state))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app = Starlette(routes=routes(), lifespan=lifespan,
+    app = Starlette(routes=routes(), lifespan=running_beside(lambda: worker(state)),
                     exception_handlers={HTTPException: _http_error})
     app.state.sandbox = state
     app.state.consent_nonces = set()

@@ -12,11 +12,10 @@ is not documented).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -31,6 +30,7 @@ from transpiler.datafactory.standin.jobs import JobDefinitionError
 from transpiler.datafactory.standin.limits import SlidingWindowLimit, retry_after_header
 from transpiler.datafactory.standin.records import DefinitionError
 from transpiler.datafactory.standin.tables import TableError, parse_xml
+from transpiler.serving import running_beside
 
 log = logging.getLogger("transpiler.datafactory.standin")
 TICK = 0.1  # seconds between two background looks at timeouts and queued jobs
@@ -343,18 +343,8 @@ async def _tick(factory: DataFactory) -> None:
 
 def build_app(factory: DataFactory, api_key: str, per_minute: int) -> Starlette:
     """The ASGI app over `factory`; `per_minute` = 0 turns the rate limit off."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(_tick(factory))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app = Starlette(routes=routes(), lifespan=lifespan, exception_handlers={HTTPException: _not_found})
+    app = Starlette(routes=routes(), lifespan=running_beside(lambda: _tick(factory)),
+                    exception_handlers={HTTPException: _not_found})
     app.state.factory = factory
     app.state.api_key = api_key
     app.state.limit = SlidingWindowLimit(per_minute, factory.clock.now)
