@@ -71,6 +71,11 @@ class WorkerContext:
     #: settings -> SP-API client; default: one whose rate-limit buckets live in `<state>/rate-limits/`
     #: (shared by every worker using the folder); the benchmark passes one with scaled limits
     amazon_client: Callable[[Settings], Any] | None = None
+    #: the time of task runs (default: the wall clock): what the publisher waits for (follow-up
+    #: reads, feed polling) and the SP-API client's rate-limit pauses and retry backoff. Tests pass
+    #: the sandbox's `now` and `sleep`, so that a run advances the sandbox's clock instead of waiting
+    clock: Callable[[], float] | None = None
+    sleep: Callable[[float], None] | None = None
 
     def __post_init__(self) -> None:
         for name in ("journal", "locks", "work"):
@@ -103,7 +108,11 @@ class WorkerContext:
             return self.amazon_client(settings)
         from transpiler.publish.target import shared_client
 
-        return shared_client(settings, self.state_dir)
+        return shared_client(settings, self.state_dir, **self.timing())
+
+    def timing(self) -> dict[str, Any]:
+        """`clock=` / `sleep=` for what waits in a task run, when the context has its own time."""
+        return {name: value for name, value in (("clock", self.clock), ("sleep", self.sleep)) if value is not None}
 
     def secrets(self, settings: Settings | None = None) -> list[str]:
         """Every secret value this context can reveal, to scrub from anything leaving the worker."""

@@ -56,7 +56,8 @@ def run(context: WorkerContext, inputs: ExecutionInputs) -> TaskOutcome:
             with Journal(journal, context.seller_key(settings)) as existing:
                 options.resume = existing.unfinished_run() is not None  # a killed worker's run
             with context.client_for(settings) as client:
-                result = publish(items, context.workspace_for(settings), options, client=client, table=table)
+                result = publish(items, context.workspace_for(settings), options, client=client, table=table,
+                                 **context.timing())
         except JournalError as exc:
             raise TaskFailure(f"Le journal de publication de ce fournisseur est inutilisable : {exc.one_line()}",
                               "JOURNAL") from None

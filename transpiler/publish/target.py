@@ -12,14 +12,17 @@ from transpiler.errors import ConfigError
 from transpiler.spapi.hints import VENDOR_CODE, looks_like_selling_partner_id
 
 
-def shared_client(settings: Settings, cache_dir: Path) -> Any:
+def shared_client(settings: Settings, cache_dir: Path, **timing: Any) -> Any:
     """An SP-API client whose rate-limit buckets live under `cache_dir`, shared with every other run
-    and worker of the same app on this machine (so together they stay within Amazon's plan)."""
+    and worker of the same app on this machine (so together they stay within Amazon's plan).
+
+    `timing` (`clock=`, `sleep=`) puts its rate-limit pauses and retry backoff on another time than
+    the wall clock's (a sandbox's, in tests)."""
     from transpiler.spapi import client_from_settings, shared_limiter
 
     limiter = shared_limiter(cache_dir, spapi_url=settings.spapi_url, client_id=settings.client_id,
-                             seller_id=settings.seller_id)
-    return client_from_settings(settings, limiter=limiter)
+                             seller_id=settings.seller_id, **timing)
+    return client_from_settings(settings, limiter=limiter, **timing)
 
 
 def check_settings(settings: Settings) -> None:
