@@ -20,7 +20,8 @@ Nothing happens on the sandbox until a request arrives or its clock moves, so:
 The compiled definitions (`sandbox_definitions`) are shared by every in-process sandbox of the
 session, so a schema is compiled once per run, not once per test.
 
-`served_sandbox`: the same sandbox on a real loopback port (uvicorn in a thread, wall clock). Only
+`served_sandbox`: the same sandbox on a real loopback port (uvicorn in a thread, wall clock, Amazon's
+rates scaled 100 times so that a client in another process paces itself fast: `SERVED`). Only
 for what needs a socket: another process (`pl-amazon` in a subprocess), a browser, an HTTP client
 that is not httpx (python-amazon-sp-api), the CLI reading URLs from the environment. Tests using
 it are marked `socket` automatically (`pytest -m "not socket"` skips them).
@@ -51,6 +52,11 @@ EXAMPLE_ITEMS = Path(__file__).resolve().parents[1] / "examples" / "items.xml"
 #: Short processing delays keep IN_QUEUE / IN_PROGRESS / pending states observable; on the manual
 #: clock of an in-process sandbox they pass only when a test advances it.
 FAST = {"rate_limits": "off", "listing_processing_delay": 0.2, "feed_queue_delay": 0.2, "feed_processing_delay": 0.2}
+#: A served sandbox runs on the wall clock, and a client in another process cannot be handed its
+#: `sleep`: Amazon's rates scaled 100 times instead, which its `x-amzn-RateLimit-Limit` headers
+#: announce and which the client (in any process) adopts. A `pl-amazon` child process publishing
+#: 40 listings does not wait 8 s at Amazon's 5 requests a second, and still paces itself on the headers.
+SERVED = {**FAST, "rate_limits": 100}
 
 
 @pytest.fixture(scope="session")
@@ -72,8 +78,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, sandbox_definitions: Produ
 @pytest.fixture
 def served_sandbox(tmp_path_factory: pytest.TempPathFactory,
                    sandbox_definitions: ProductTypes) -> Iterator[SandboxHandle]:
-    """A fresh sandbox on a loopback port (wall clock), for tests that need a real socket."""
-    handle = start_sandbox(data=tmp_path_factory.mktemp("sandbox"), product_types=sandbox_definitions, **FAST)
+    """A fresh sandbox on a loopback port (wall clock, Amazon's rates x100: `SERVED`), for tests that
+    need a real socket."""
+    handle = start_sandbox(data=tmp_path_factory.mktemp("sandbox"), product_types=sandbox_definitions, **SERVED)
     try:
         yield handle
     finally:
