@@ -39,12 +39,17 @@ from transpiler.rules.paths import Loc, parents, present, walk
 
 @dataclass(frozen=True)
 class Problem:
-    """One rule broken at `loc`; `kind` is `missing` (a required value is absent) or `invalid`."""
+    """One rule broken at `loc`; `kind` is `missing` (a required value is absent) or `invalid`;
+    `keyword` the schema keyword broken, as JSON Schema names it (`condition` for a conditional
+    rule broken in another way than a missing value)."""
 
     loc: Loc
     kind: str
     message: str
     rule: str | None = None  # the source (JSON pointer) of the schema rule broken, if one is
+    #: the schema keyword broken, as JSON Schema names it (`condition` for a rule broken in another
+    #: way than a missing value)
+    keyword: str = "required"
 
 
 @dataclass(frozen=True)
@@ -91,20 +96,22 @@ class ListingRules:
                 if size is None:
                     continue
                 if high is not None and size > high:
-                    out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au plus {high})."))
+                    out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au plus {high}).",
+                                       keyword="maxUtf8ByteLength"))
                 if low is not None and size < low:
-                    out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au moins {low})."))
+                    out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au moins {low}).",
+                                       keyword="minUtf8ByteLength"))
         for path, (low, high, selectors) in self.unique_limits.items():
             for loc, values in _arrays(data, path):
                 if len(values) == 1 and (high is None or high >= 1) and (low is None or low <= 1):
                     continue
                 if high is not None:
                     out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeurs pour les mêmes sélecteurs {key} "
-                                                       f"(au plus {high}).")
+                                                       f"(au plus {high}).", keyword="maxUniqueItems")
                                for key, count in keywords.too_many(values, selectors, high))
                 if low is not None:
                     out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeur(s) pour les sélecteurs {key} "
-                                                       f"(au moins {low}).")
+                                                       f"(au moins {low}).", keyword="minUniqueItems")
                                for key, count in keywords.too_few(values, selectors, low))
         out.extend(self._value_problems(data))
         for condition in self.conditions:
@@ -116,28 +123,30 @@ class ListingRules:
             for loc, values in _arrays(data, path):
                 keys = [json_key(v) for v in values]
                 if len(set(keys)) != len(keys):
-                    yield Problem(loc, "invalid", f"« {path} » contient des valeurs en double.")
+                    yield Problem(loc, "invalid", f"« {path} » contient des valeurs en double.", keyword="uniqueItems")
         for path, accepted in self.formats.items():
             for loc, value in walk(data, path.split(".")):
                 if isinstance(value, str) and not any(ASSERTED[name](value) for name in accepted):
                     expected = " ou ".join(_FORMAT_NAMES.get(name, name) for name in accepted)
-                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » doit être {expected}.")
+                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » doit être {expected}.",
+                                  keyword="format")
         for path, divisor in self.multiples.items():
             for loc, value in walk(data, path.split(".")):
                 if not keywords.is_multiple(value, divisor):
                     yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » n'est pas un multiple de "
-                                                  f"{divisor}.")
+                                                  f"{divisor}.", keyword="multipleOf")
         for path, limits in self.bounds.items():
             for loc, value in walk(data, path.split(".")):
                 broken = _out_of_bounds(value, limits)
                 if broken is not None:
-                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » est hors limites ({broken}).")
+                    yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » est hors limites ({broken}).",
+                                  keyword=broken.split(" ", 1)[0])
         for path, allowed in self.enums.items():
             allowed_keys = {json_key(v) for v in allowed}
             for loc, value in walk(data, path.split(".")):
                 if json_key(value) not in allowed_keys:
                     yield Problem(loc, "invalid", f"La valeur {value!r} de « {path} » ne fait pas partie des valeurs "
-                                                  "autorisées.")
+                                                  "autorisées.", keyword="enum")
 
     def _condition_problems(self, condition: Condition, data: Mapping[str, Any]) -> list[Problem]:
         if not condition.expressible:
@@ -146,13 +155,14 @@ class ListingRules:
             names = condition.attributes
             loc: Loc = (names[0],) if len(names) == 1 else ()
             return [Problem(loc, "invalid", f"Une règle d'Amazon n'est pas respectée "
-                                            f"(attributs : {', '.join(names) or 'annonce'}).", condition.source)]
+                                            f"(attributs : {', '.join(names) or 'annonce'}).", condition.source,
+                            keyword="condition")]
         out = []
         for path in broken(condition, data):
             loc = tuple(path.split("."))
             if present(data, path):
                 message = f"« {path} » n'est pas autorisé ou a une valeur interdite ici."
-                out.append(Problem(loc, "invalid", message, condition.source))
+                out.append(Problem(loc, "invalid", message, condition.source, keyword="condition"))
             else:
                 out.append(Problem(loc, "missing", f"« {path} » est obligatoire ici.", condition.source))
         return out
@@ -174,7 +184,7 @@ class ListingRules:
         if plain is not None:
             for problem in self.problems(plain):
                 kind = "amazon_missing" if problem.kind == "missing" else "amazon_invalid"
-                context = {"rule": problem.rule} if problem.rule else None
+                context = {"keyword": problem.keyword, **({"rule": problem.rule} if problem.rule else {})}
                 errors.append({"type": PydanticCustomError(kind, _escape(problem.message), context),
                                "loc": problem.loc, "input": None})
         if errors:

@@ -41,6 +41,14 @@ class Issue:
     severity: str = "ERROR"
     path: str = ""
     rule: Condition | None = field(default=None, compare=False)
+    #: the schema keyword the value breaks, named as JSON Schema and Amazon's vocabulary name it
+    #: (`required`, `enum`, `maxUtf8ByteLength`…): with the attribute, what tells two issues apart
+    keyword: str = ""
+
+    @property
+    def attribute(self) -> str:
+        """The top-level attribute concerned ("" for a rule about the whole listing)."""
+        return self.attribute_names[0] if self.attribute_names else ""
 
     @property
     def text(self) -> str:
@@ -60,8 +68,8 @@ class Issue:
         }
 
     def as_json(self) -> dict[str, Any]:
-        """Amazon's shape plus the JSON pointer of the offending value."""
-        return {**self.as_amazon(), "path": self.path}
+        """Amazon's shape plus the JSON pointer of the offending value and the keyword it breaks."""
+        return {**self.as_amazon(), "path": self.path, "keyword": self.keyword}
 
 
 def pointer(parts: tuple[Any, ...] | list[Any]) -> str:
@@ -82,36 +90,39 @@ def missing(parts: tuple[Any, ...], name: str) -> Issue:
         (path.split(".")[0],),
         (MISSING_ATTRIBUTE,),
         path=pointer((*parts, name)),
+        keyword="required",
     )
 
 
 def unknown(parts: tuple[Any, ...], name: str, product_type: str) -> Issue:
     if parts:
-        return invalid((*parts, name), f"« {dotted((*parts, name))} » n'est pas une propriété connue ici.")
+        return invalid((*parts, name), f"« {dotted((*parts, name))} » n'est pas une propriété connue ici.",
+                       keyword="additionalProperties")
     return Issue(
         CODE_UNKNOWN_ATTRIBUTE,
         f"L'attribut « {name} » n'existe pas pour le type de produit {product_type}.",
         (name,),
         (INVALID_ATTRIBUTE,),
         path=pointer((name,)),
+        keyword="additionalProperties",
     )
 
 
-def invalid(parts: tuple[Any, ...], message: str, code: str = CODE_INVALID) -> Issue:
+def invalid(parts: tuple[Any, ...], message: str, code: str = CODE_INVALID, keyword: str = "") -> Issue:
     names = (str(parts[0]),) if parts else ()
-    return Issue(code, message, names, (INVALID_ATTRIBUTE,), path=pointer(parts))
+    return Issue(code, message, names, (INVALID_ATTRIBUTE,), path=pointer(parts), keyword=keyword)
 
 
 def not_a_number(parts: tuple[Any, ...], text: str) -> Issue:
     """A number Amazon cannot read: `NaN`, `Infinity`, beyond binary64's range, or too long."""
     path = dotted(parts) or "attributes"
     return invalid(parts, f"La valeur {text} de « {path} » n'est pas un nombre qu'Amazon peut lire (NaN, Infinity, "
-                          "ou hors de la plage des nombres binary64).")
+                          "ou hors de la plage des nombres binary64).", keyword="type")
 
 
 def not_an_object(what: str) -> Issue:
     """The payload (or an attribute) does not have the shape Amazon expects at all."""
-    return Issue(CODE_INVALID, what, (), (INVALID_ATTRIBUTE,))
+    return Issue(CODE_INVALID, what, (), (INVALID_ATTRIBUTE,), keyword="type")
 
 
 def sort_key(issue: Issue) -> tuple[str, str, str]:

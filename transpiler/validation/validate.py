@@ -11,8 +11,9 @@ its size and modification time, so an updated definition is picked up):
   `transpiler.validation.models`): the typed listing, with the conditional rules, byte lengths and
   selector limits as model validators. A missing or stale model is an error, never generated here.
 
-A payload is valid when both accept it. Issues come from the structural check when it finds any
-(they are the most precise), else from the model.
+A payload is valid when both accept it. Its issues are all found in one pass: the structural
+check's (the most precise) plus the model's for the keywords only the model checks, each once
+(`_union`); the model's alone when the structural check finds nothing.
 """
 
 from __future__ import annotations
@@ -76,15 +77,15 @@ class ListingValidator:
         unreadable = _non_json_numbers(attributes)
         structural: list[Issue] = []
         if not self.structural.is_valid(attributes):
-            structural = [self._structural_issue(e) for e in self.structural.iter_errors(attributes)]
+            structural = [i for e in self.structural.iter_errors(attributes) for i in self._structural_issues(e)]
+        listing: BaseModel | None = None
+        model_issues: list[Issue] = []
         try:
             listing = self.model.model_validate(attributes)
         except ValidationError as exc:
             model_issues = [self._model_issue(e) for e in exc.errors()]
-            return None, _with_numbers(structural or model_issues, unreadable)
-        if unreadable:
-            return None, _with_numbers(structural, unreadable)
-        return (None if structural else listing), _unique(structural)
+        issues = _union(structural, model_issues)
+        return (None if issues or unreadable else listing), _with_numbers(issues, unreadable)
 
     def check(self, attributes: Any) -> list[Issue]:
         """The issues of an `attributes` payload (empty when Amazon's schema accepts it)."""
@@ -117,10 +118,17 @@ class ListingValidator:
                  if c.source.startswith("/") and (where == c.source or where.startswith(c.source + "/"))]
         return max(found, key=lambda c: len(c.source)) if found else None
 
-    def _structural_issue(self, error: Any) -> Issue:
-        issue = self._structural_words(error)
+    def _structural_issues(self, error: Any) -> list[Issue]:
+        """The issues of one jsonschema-rs error (one per unknown property), with their keyword."""
+        kind = error.kind
+        if kind.name == "additionalProperties":
+            issues = [I.unknown(tuple(error.instance_path), name, self.name) for name in kind.unexpected]
+        else:
+            custom = type(kind).__name__ == "Custom"  # Amazon keywords and multipleOf: named by the schema
+            keyword = str(error.schema_path[-1]) if custom and error.schema_path else kind.name
+            issues = [replace(self._structural_words(error), keyword=keyword)]
         rule = self._rule_at(error.schema_path)
-        return replace(issue, rule=rule) if rule is not None else issue
+        return [replace(issue, rule=rule) for issue in issues] if rule is not None else issues
 
     def _structural_words(self, error: Any) -> Issue:
         parts = tuple(error.instance_path)
@@ -129,8 +137,6 @@ class ListingValidator:
         path = I.dotted(parts) or "attributes"
         if keyword == "required":
             return I.missing(parts, kind.property)
-        if keyword == "additionalProperties":
-            return I.unknown(parts, ", ".join(kind.unexpected), self.name)
         if type(kind).__name__ == "Custom":  # Amazon keywords and multipleOf (transpiler.validation.keywords)
             custom = str(error.schema_path[-1]) if error.schema_path else ""
             code = I.CODE_TOO_FEW_VALUES if custom == "minUniqueItems" else I.CODE_INVALID
@@ -171,8 +177,19 @@ class ListingValidator:
         if kind == "amazon_missing" and loc:
             return replace(I.missing(loc[:-1], str(loc[-1])), rule=rule)
         if kind.startswith("amazon_"):
-            return replace(I.invalid(loc, error["msg"]), rule=rule)
-        return I.invalid(loc, f"« {path} » n'a pas une valeur admise ({_pydantic_fr(error)}).")
+            keyword = str((error.get("ctx") or {}).get("keyword", "condition"))
+            return replace(I.invalid(loc, error["msg"], keyword=keyword), rule=rule)
+        keyword = _PYDANTIC_KEYWORDS.get(kind, "type" if kind.endswith("_type") else kind)
+        return I.invalid(loc, f"« {path} » n'a pas une valeur admise ({_pydantic_fr(error)}).", keyword=keyword)
+
+
+#: pydantic error types -> the JSON Schema keyword of the generated model's field constraint
+_PYDANTIC_KEYWORDS = {
+    "literal_error": "enum", "enum": "enum", "string_too_long": "maxLength", "string_too_short": "minLength",
+    "too_long": "maxItems", "too_short": "minItems", "greater_than_equal": "minimum",
+    "greater_than": "exclusiveMinimum", "less_than_equal": "maximum", "less_than": "exclusiveMaximum",
+    "multiple_of": "multipleOf", "string_pattern_mismatch": "pattern", "int_from_float": "type",
+}
 
 
 def unwrap(data: Any) -> Any:
@@ -218,14 +235,44 @@ def _with_numbers(issues: list[Issue], unreadable: list[tuple[tuple[Any, ...], s
     return _unique(kept + [I.not_a_number(loc, text) for loc, text in unreadable])
 
 
+def _union(structural: list[Issue], model: list[Issue]) -> list[Issue]:
+    """Every issue of the payload, each once.
+
+    The structural check runs the whole schema except the keywords `structural_schema` leaves to
+    the model (UTF-8 byte lengths, unique items per selectors, on plain paths), so the model's
+    issues for those keywords are the part it lacks; the model's other issues restate structural
+    ones in other words (and, for rules, at other places). The model's issues stand alone only when
+    the structural check finds nothing.
+    """
+    if not structural:
+        return model
+    seen = {(issue.path, issue.keyword) for issue in structural}
+    # Like the reference, nothing is checked inside a value of the wrong type (an attribute that is
+    # an object instead of an array), which the model's walk along paths would still enter.
+    misshapen = tuple(issue.path for issue in structural if issue.keyword == "type")
+    return structural + [issue for issue in model if issue.keyword in _MODEL_KEYWORDS
+                         and (issue.path, issue.keyword) not in seen
+                         and not any(issue.path == p or issue.path.startswith(p + "/") for p in misshapen)]
+
+
 def _unique(found: list[Issue]) -> list[Issue]:
-    seen: set[Issue] = set()
+    """Each problem once. Issues worded alike are one problem (a property several rules require is
+    missing once, the same `minItems` twice is one), except for keywords whose wording does not
+    say the rule (`not`, `anyOf`…): two such rules broken by one value are two problems, told
+    apart by their rule."""
+    seen: set[tuple[Issue, str | None]] = set()
     out = []
     for issue in found:
-        if issue not in seen:
-            seen.add(issue)
+        key = (issue, issue.rule.source if issue.rule is not None and issue.keyword in _SAID_BY_RULE else None)
+        if key not in seen:
+            seen.add(key)
             out.append(issue)
     return sorted(out, key=I.sort_key)
+
+
+#: keywords worded "this value is not admitted here", the broken rule saying the rest
+_SAID_BY_RULE = frozenset({"not", "anyOf", "oneOf", "allOf", "contains", "const", "dependentRequired",
+                           "dependentSchemas", "dependencies", "falseSchema", "condition"})
 
 
 def _kind(value: Any) -> str:
@@ -314,6 +361,8 @@ def _compile(path: Path, workspace: Workspace, generate_model: ModelGenerator | 
 
 _UNIQUE = ("maxUniqueItems", "minUniqueItems")
 _UTF8 = ("maxUtf8ByteLength", "minUtf8ByteLength")
+#: keywords `structural_schema` may leave to the model alone
+_MODEL_KEYWORDS = frozenset(_UNIQUE + _UTF8)
 
 
 def structural_schema(schema: Mapping[str, Any], product_type: ProductType) -> dict[str, Any]:
