@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from transpiler.cli import main
@@ -44,3 +46,19 @@ def test_xml_bomb_is_a_file_error_and_secrets_stay_out(served_sandbox: SandboxHa
     assert summary["items"] == 0 and "DTD" in summary["fileErrors"][0]
     report = (tmp_path / "out" / "report.json").read_text(encoding="utf-8")
     assert "demo-secret" not in report and "Atzr|" not in report
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_export_that_is_not_a_regular_file_is_one_line_exit_2(tmp_path: Path, kind: str) -> None:
+    """A FIFO would block and /dev/zero never end: refused at once, before any request."""
+    path = {"fifo": tmp_path / "fifo", "device": Path("/dev/zero"), "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    env = {"PL_AMAZON_SELLER_ID": "MODEL", "XDG_CONFIG_HOME": str(tmp_path / "config"), "PL_AMAZON_CONFIG": "",
+           "PL_AMAZON_SPAPI_URL": "http://127.0.0.1:9", "PL_AMAZON_LWA_URL": "http://127.0.0.1:9/auth/o2/token"}
+    result = CliRunner().invoke(main, ["publish", str(path), "--out", str(tmp_path / "out"), "--journal",
+                                       str(tmp_path / "j.sqlite3")], env=env)
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: ") and "Traceback" not in result.output
+    assert not (tmp_path / "j.sqlite3").exists()

@@ -459,6 +459,7 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
     from rich.console import Console
 
     from transpiler.authorize.store import partner_settings
+    from transpiler.productlive.items import ItemsReader
     from transpiler.publish.console import RichProgress, estimate_items, render_summary
     from transpiler.publish.run import FIRST_FOLLOW_UP, PublishOptions
     from transpiler.publish.run import publish as run
@@ -471,6 +472,7 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
                              journal=Path(journal) if journal else None, cache_dir=Path(cache_dir),
                              follow_up_delay=min(FIRST_FOLLOW_UP, follow_up), follow_up_timeout=follow_up,
                              workers=workers)
+    ItemsReader(Path(items)).check_file()  # an unreadable export: one line, before any progress bar
     progress = RichProgress(Console(stderr=True), estimate_items(Path(items)))
     try:
         result = run(Path(items), workspace, options, progress=progress)

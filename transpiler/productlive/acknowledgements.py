@@ -76,7 +76,8 @@ def amazon_result(ack: Acknowledgement) -> str | None:
 
 
 class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
-    """`with AcknowledgementWriter(path) as w: w.write(ack)` — items without SKU are skipped (counted)."""
+    """`with AcknowledgementWriter(path) as w: w.write(ack)` — items without SKU, and a second answer
+    for the same item, are skipped (counted): the first answer of an item is the one imported."""
 
     def __init__(self, target: str | Path | IO[bytes], table_key: str = TABLE_KEY,
                  titles: Mapping[str, str] | None = None):
@@ -90,6 +91,7 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
         self._contexts: list[AbstractContextManager[object]] = []
         self._writer: object = None
         self._tree = _Node()  # nested answers, written when the file is closed
+        self._keys: set[tuple[object, ...]] = set()  # the items answered so far
 
     def __enter__(self) -> AcknowledgementWriter:
         if isinstance(self.target, str | Path):
@@ -117,6 +119,11 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
         if not ack.sku or (ack.role == "child" and not ack.path):
             self.skipped += 1
             return False
+        key = (ack.path, ack.identifier or SKU, ack.sku)
+        if key in self._keys:  # one row per item: a second one would overwrite the first's answer on import
+            self.skipped += 1
+            return False
+        self._keys.add(key)
         if ack.path or (ack.identifier or SKU) != SKU:
             node = self._tree
             for step in (*ack.path, (ack.identifier or SKU, ack.sku)):
@@ -132,6 +139,11 @@ class AcknowledgementWriter(AbstractContextManager["AcknowledgementWriter"]):
         self._writer.write("\n    ")
         etree.indent(element, space="  ", level=2)
         self._writer.write(element)
+
+    def discard(self) -> None:
+        """Close the file without completing it (the caller throws it away)."""
+        if self._file is not None:
+            self._file.close()
 
     def write_all(self, acks: Iterable[Acknowledgement]) -> None:
         for ack in acks:

@@ -145,29 +145,24 @@ class RawItem:
 
 
 class ItemsReader:
-    """Iterate over the items of one export; `table_key` is known once iteration has started."""
+    """Iterate over the items of one export; `table_key` is known once iteration has started.
 
-    def __init__(self, source: str | Path | IO[bytes], limits: Limits | None = None):
+    With `table`, an export of another table (its `<Table key>`) is a file error at once: its field
+    keys would be read against the wrong mapping.
+    """
+
+    def __init__(self, source: str | Path | IO[bytes], limits: Limits | None = None, *, table: str | None = None):
         self.source = source
         self.name = str(source) if isinstance(source, str | Path) else getattr(source, "name", "<items>")
         self.limits = limits or Limits()
+        self.expected_table = table
         self.table_key: str | None = None
         self.count = 0
         self._raw = False
 
     def __iter__(self) -> Iterator[Item]:
         if isinstance(self.source, str | Path):
-            try:
-                handle = open_regular(self.source)  # a FIFO or a device (/dev/zero) would never end
-            except NotRegularFileError:
-                raise ItemsFileError(self.name, "not a regular file (a device, a pipe or a folder)") from None
-            except OSError as exc:
-                raise ItemsFileError(self.name, f"cannot read the file: {exc.strerror or exc}") from None
-            with handle:
-                info = os.fstat(handle.fileno())
-                if info.st_size > self.limits.max_file_bytes:
-                    raise ItemsFileError(
-                        self.name, f"file is {info.st_size} bytes, over the {self.limits.max_file_bytes} limit")
+            with self._open_file(self.source) as handle:
                 yield from self._read(handle)
         else:
             yield from self._read(self.source)
@@ -181,6 +176,25 @@ class ItemsReader:
             yield from self  # type: ignore[misc]
         finally:
             self._raw = False
+
+    def check_file(self) -> None:
+        """Raise ItemsFileError now when the export cannot be read at all (missing, not a regular file,
+        too large), before anything is started for it."""
+        if isinstance(self.source, str | Path):
+            self._open_file(self.source).close()
+
+    def _open_file(self, path: str | Path) -> IO[bytes]:
+        try:
+            handle = open_regular(path)  # a FIFO or a device (/dev/zero) would never end
+        except NotRegularFileError:
+            raise ItemsFileError(self.name, "not a regular file (a device, a pipe or a folder)") from None
+        except OSError as exc:
+            raise ItemsFileError(self.name, f"cannot read the file: {exc.strerror or exc}") from None
+        size = os.fstat(handle.fileno()).st_size
+        if size > self.limits.max_file_bytes:
+            handle.close()
+            raise ItemsFileError(self.name, f"file is {size} bytes, over the {self.limits.max_file_bytes} limit")
+        return handle
 
     def _read(self, handle: IO[bytes]) -> Iterator[Item]:
         """Feed the parser in bounded chunks and yield each complete `<Item>` as soon as it ends.
@@ -306,6 +320,9 @@ class ItemsReader:
         key = (root.get("key") or "").strip()
         if not key:
             raise ItemsFileError(self.name, "<Table> has no key attribute", root.sourceline)
+        if self.expected_table is not None and key != self.expected_table:
+            raise ItemsFileError(self.name, f"this is an export of the table {key!r}, not of {self.expected_table!r}",
+                                 root.sourceline)
         self.table_key = key
 
     def _item(self, element: etree._Element, index: int, level: int) -> Item:

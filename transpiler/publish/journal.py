@@ -100,15 +100,22 @@ class Journal:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process; fsync per checkpoint
-        self._db.executescript(_SCHEMA)
-        row = self._db.execute("SELECT value FROM meta WHERE key='target'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta (key, value) VALUES ('target', ?)", (target,))
-        elif row["value"] != target:
-            raise JournalError(f"{path} is the journal of {row['value']}, not of {target}: use another --journal")
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process; fsync per checkpoint
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key='target'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta (key, value) VALUES ('target', ?)", (target,))
+            elif row["value"] != target:
+                raise JournalError(f"{path} is the journal of {row['value']}, not of {target}: use another --journal")
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise JournalError(f"{path} cannot be used as a journal: {exc}") from exc
+        except BaseException:
+            self._db.close()
+            raise
         self.target = target
 
     def close(self) -> None:

@@ -44,6 +44,11 @@ PL_EAN = "PL_EAN"
 PL_ASIN = "PL_ASIN"
 PL_NO_ASIN = "PL_NO_ASIN"
 PL_FAMILY = "PL_FAMILY"
+PL_SKU = "PL_SKU"
+PL_DUPLICATE_SKU = "PL_DUPLICATE_SKU"
+
+#: Amazon's longest seller SKU: a longer one is refused with HTTP 400, so it is never sent
+MAX_SKU_CHARS = 40
 
 Validate = Callable[[str, dict[str, Any]], Sequence[Any]]
 
@@ -55,6 +60,7 @@ class Listing:
     index: int
     sku: str | None
     product_type: str | None = None
+    line: int | None = None  # of its item in the export
     mapping: Mapping | None = None
     mode: str | None = None
     asin: str | None = None
@@ -70,6 +76,14 @@ class Listing:
 
 def _problem(code: str, message: str, fields: Sequence[str] = (), severity: str = "ERROR") -> Issue:
     return Issue(code=code, severity=severity, message=message, fields=tuple(fields), source="productlive")
+
+
+def duplicate_sku(listing: Listing, first_index: int, first_line: int | None, key: str = SKU) -> None:
+    """Mark `listing` as a second occurrence of a SKU already met in the export (at `first_index`,
+    `first_line`): it is never sent. `key` is the identifier holding the SKU (PARENT_SKU for a model)."""
+    where = f"ligne {first_line}" if first_line else f"article n°{first_index}"
+    listing.issues.insert(0, _problem(PL_DUPLICATE_SKU, f"SKU « {listing.sku} » en double : il apparaît déjà {where} "
+                                                        "de l'export ; cette occurrence n'est pas envoyée", [key]))
 
 
 def _date_ok(text: str, with_time: bool) -> bool:
@@ -174,7 +188,7 @@ def prepare(item: Item, table: MappingSet, settings: Settings, *, mode: str = AU
     multi-level export): its parentage attributes are then written from that place.
     """
     sku = item.identifier(SKU)
-    listing = Listing(index=item.index, sku=sku, family=family)
+    listing = Listing(index=item.index, sku=sku, family=family, line=item.line)
     for problem in item.problems:
         fields = [problem.field_key] if problem.field_key else []
         listing.issues.append(_problem(PL_ITEM, problem.message, fields))
@@ -182,6 +196,9 @@ def prepare(item: Item, table: MappingSet, settings: Settings, *, mode: str = AU
         listing.issues.append(_problem(PL_NO_SKU, f"article n°{item.index} sans identifiant SKU : non publiable",
                                        [SKU]))
         return listing
+    if len(sku) > MAX_SKU_CHARS:
+        listing.issues.append(_problem(PL_SKU, f"le SKU compte {len(sku)} caractères : Amazon en accepte "
+                                               f"{MAX_SKU_CHARS} au plus", [SKU]))
     category = item.classifications.get(CLASSIFICATION_KEY)
     mapping = table.for_category(category) if category else None
     if mapping is None:

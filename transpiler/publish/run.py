@@ -14,6 +14,7 @@ parent's reason. Answers keep the export's hierarchy (model ▸ colour ▸ artic
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -23,11 +24,12 @@ from typing import Any
 
 from transpiler.config import TABLE_KEY, Settings
 from transpiler.errors import ConfigError, PlAmazonError
+from transpiler.mapping.identifiers import PARENT_SKU, SKU
 from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status, join_notes
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
 from transpiler.publish.family import Family, Placement, Single, Unit
 from transpiler.publish.journal import SENDING, Entry, Journal, JournalError, Run, payload_hash, target_name
-from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing
+from transpiler.publish.listing import AUTO, CREATE, ENRICH, Listing, duplicate_sku
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.output import AcknowledgementOutput, Progress
 from transpiler.publish.preparation import export_size, prepared_units, workers_for
@@ -122,69 +124,75 @@ def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, 
     progress = progress or Progress()
     if table is None:
         table = MappingSet.load(workspace.mapping_dir)
-    owns_client = client is None
-    if client is None:
-        client = shared_client(settings, options.cache_dir)
+    reader = ItemsReader(items_path, options.limits, table=TABLE_KEY)
+    reader.check_file()  # a missing file, a FIFO, /dev/zero: refused before anything starts
     path, target = journal_path(settings, options)
-    journal = Journal(path, target)
-    reader = ItemsReader(items_path, options.limits)
-    run = journal.begin_run(str(items_path), {"mode": options.mode, "via": options.via, "preview": options.preview},
-                            resume=options.resume, force=options.force) if not options.preview else None
-    output: AcknowledgementOutput | None = None
-    publisher: _Publisher | None = None
-    file_errors: list[str] = []
-    started = time.monotonic()
-    via = LISTINGS
-    try:
-        publisher = _Publisher(settings, options, client, table, validate, journal, run, progress, clock, sleep,
-                               workspace)
-        listings = publisher.prepared(reader)
-        first = next(listings, None)
-        output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress, table.titles())
-        publisher.output = output
-        stream = publisher.guarded(itertools.chain([first], listings) if first is not None else iter(()))
-        via = options.via
-        if via == "auto":
-            head: list[Unit] = []
-            for unit in stream:  # as many listings as the threshold (a family counts all its listings)
-                head.append(unit)
-                if sum(_size(u) for u in head) >= options.feed_threshold:
-                    break
-            big = sum(_size(u) for u in head) >= options.feed_threshold
-            via = FEED if big and not options.preview else LISTINGS
-            stream = itertools.chain(head, stream)
-        if via == FEED:
-            publisher.by_feed(stream)
-        else:
-            publisher.by_listings(stream)
-        publisher.follow_up()
-        if publisher.file_error is not None:
-            file_errors.append(publisher.file_error.one_line())
-    except ItemsFileError as exc:
-        file_errors.append(exc.one_line())
-        if output is None:
-            output = AcknowledgementOutput(options.out_dir, reader.table_key or TABLE_KEY, progress, table.titles())
-    finally:
-        if owns_client:
-            client.close()
-    elapsed = time.monotonic() - started
-    summary = {
-        **output.totals(),
-        "via": via,
-        "preview": options.preview,
-        "feeds": list(publisher.feed_ids) if publisher is not None else [],
-        "families": publisher.families if publisher is not None else 0,
-        "fileErrors": file_errors,
-        "itemsFile": str(items_path),
-        "seconds": round(elapsed, 3),
-        "marketplaceId": settings.marketplace_id,
-        "sellerId": settings.seller_id,
-        "journal": str(path),
-    }
-    output.close(summary)
-    if run is not None:
-        journal.finish_run(run)
-    journal.close()
+    # Every way out (an answer, a broken file, an exception, Ctrl-C) closes what was opened, and a
+    # failed run leaves no half-written acknowledgement behind; the journal says what was sent.
+    with contextlib.ExitStack() as resources:
+        if client is None:
+            client = shared_client(settings, options.cache_dir)
+            resources.callback(client.close)
+        journal = resources.enter_context(Journal(path, target))
+        run = journal.begin_run(str(items_path), {"mode": options.mode, "via": options.via,
+                                                  "preview": options.preview},
+                                resume=options.resume, force=options.force) if not options.preview else None
+        output: AcknowledgementOutput | None = None
+        publisher: _Publisher | None = None
+        file_errors: list[str] = []
+        started = time.monotonic()
+        via = LISTINGS
+        try:
+            publisher = _Publisher(settings, options, client, table, validate, journal, run, progress, clock, sleep,
+                                   workspace)
+            listings = publisher.prepared(reader)
+            resources.callback(listings.close)  # the export file, however the run ends
+            first = next(listings, None)
+            output = AcknowledgementOutput(options.out_dir, TABLE_KEY, progress, table.titles())
+            publisher.output = output
+            stream = publisher.guarded(itertools.chain([first], listings) if first is not None else iter(()))
+            via = options.via
+            if via == "auto":
+                head: list[Unit] = []
+                for unit in stream:  # as many listings as the threshold (a family counts all its listings)
+                    head.append(unit)
+                    if sum(_size(u) for u in head) >= options.feed_threshold:
+                        break
+                big = sum(_size(u) for u in head) >= options.feed_threshold
+                via = FEED if big and not options.preview else LISTINGS
+                stream = itertools.chain(head, stream)
+            if via == FEED:
+                publisher.by_feed(stream)
+            else:
+                publisher.by_listings(stream)
+            publisher.follow_up()
+            if publisher.file_error is not None:
+                file_errors.append(publisher.file_error.one_line())
+        except ItemsFileError as exc:
+            file_errors.append(exc.one_line())
+            if output is None:
+                output = AcknowledgementOutput(options.out_dir, TABLE_KEY, progress, table.titles())
+        except BaseException:
+            if output is not None:
+                output.abort()
+            raise
+        elapsed = time.monotonic() - started
+        summary = {
+            **output.totals(),
+            "via": via,
+            "preview": options.preview,
+            "feeds": list(publisher.feed_ids) if publisher is not None else [],
+            "families": publisher.families if publisher is not None else 0,
+            "fileErrors": file_errors,
+            "itemsFile": str(items_path),
+            "seconds": round(elapsed, 3),
+            "marketplaceId": settings.marketplace_id,
+            "sellerId": settings.seller_id,
+            "journal": str(path),
+        }
+        output.close(summary)
+        if run is not None:
+            journal.finish_run(run)
     return PublishResult(summary, output.xml_path, output.report_path, file_errors, via)
 
 
@@ -216,6 +224,9 @@ class _Publisher:
         #: the latest answer for each listing (by position): a family's children wait on their parent's
         self.answers: dict[int, Acknowledgement] = {}
         self.families = 0
+        #: each SKU's first occurrence in the export (position, line), and the positions of later ones
+        self.first_seen: dict[str, tuple[int, int | None]] = {}
+        self.duplicates: set[int] = set()
 
     # -- preparation ----------------------------------------------------------------------------
     def prepared(self, reader: ItemsReader) -> Iterator[Unit]:
@@ -226,9 +237,25 @@ class _Publisher:
             if isinstance(unit, Family):
                 self.families += 1
                 self.placements.update(unit.placements)
-            elif unit.placement != Placement():
-                self.placements[unit.listing.index] = unit.placement
+                self.once(unit.parent, PARENT_SKU)
+                for child in unit.children:
+                    if child.sku != unit.parent.sku:  # the family reports an article with its model's SKU
+                        self.once(child)
+            else:
+                if unit.placement != Placement():
+                    self.placements[unit.listing.index] = unit.placement
+                self.once(unit.listing)
             yield unit
+
+    def once(self, listing: Listing, key: str = SKU) -> None:
+        """Note the first occurrence of each SKU; a later one is marked INVALID and never sent, and
+        its answer stays out of the acknowledgement file (the first occurrence's row is the SKU's)."""
+        if listing.sku is None:
+            return
+        first = self.first_seen.setdefault(listing.sku, (listing.index, listing.line))
+        if first[0] != listing.index:
+            duplicate_sku(listing, *first, key=key)
+            self.duplicates.add(listing.index)
 
     def digest(self, listing: Listing) -> str:
         return payload_hash({"productType": listing.product_type, "mode": listing.mode,
@@ -248,7 +275,7 @@ class _Publisher:
         assert self.output is not None
         ack = self.placed(ack)
         self.answers[ack.index] = ack
-        self.output.emit(ack)
+        self.output.emit(ack, xml=ack.index not in self.duplicates)
 
     def hold(self, ack: Acknowledgement, digest: str) -> None:
         """An accepted answer whose follow-up read (ASIN, late issues) comes at the end of the run."""
