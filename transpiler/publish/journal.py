@@ -8,6 +8,11 @@ publisher asks Amazon about those (or polls their feed) instead of sending them 
 
 A rerun on unchanged data sends nothing: a SKU whose payload hash matches a submission Amazon has
 already answered (ACCEPTED or INVALID) is acknowledged from the journal; `--force` resends.
+
+A feed's SKUs are marked `sending` with the id of the feed document that carries them, their
+message ids and the time, before createFeed is called, and get the feed id once Amazon gives it:
+a run killed while createFeed was in flight leaves enough to find the feed Amazon may have created
+from that document (`transpiler.publish.run`), instead of sending the same messages again.
 """
 
 from __future__ import annotations
@@ -74,6 +79,11 @@ class Entry:
     status: Status | None
     ack: Acknowledgement | None
     attributes: dict[str, Any] | None  # what Amazon last accepted for this SKU (for feed PATCH diffs)
+    #: for a SKU sent in a feed: the feed document carrying it, its message id there, and when
+    #: createFeed was requested (seconds since the epoch)
+    feed_document: str | None = None
+    message_id: int | None = None
+    requested: float | None = None
 
     def answered(self, digest: str) -> bool:
         """True when Amazon already answered this exact payload."""
@@ -105,6 +115,7 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process; fsync per checkpoint
             self._db.executescript(_SCHEMA)
+            _add_columns(self._db)
             row = self._db.execute("SELECT value FROM meta WHERE key='target'").fetchone()
             if row is None:
                 self._db.execute("INSERT INTO meta (key, value) VALUES ('target', ?)", (target,))
@@ -176,9 +187,31 @@ class Journal:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(sku) DO UPDATE SET payload_hash=excluded.payload_hash, state=excluded.state,"
                 " run_id=excluded.run_id, operation=excluded.operation, feed_id=excluded.feed_id,"
-                " updated=excluded.updated",
+                " feed_document=NULL, message_id=NULL, requested=NULL, updated=excluded.updated",
                 [(sku, digest, SENDING, run.id, operation, feed_id, now) for sku, digest in items],
             )
+
+    def mark_feed_sending(self, run: Run, document_id: str, requested: float,
+                          items: Iterable[tuple[str, str, int]]) -> None:
+        """Record that these (SKU, payload hash, message id) are about to leave in the feed made of
+        document `document_id` (committed before createFeed is called, at `requested`)."""
+        now = _now()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT INTO entries (sku, payload_hash, state, run_id, operation, feed_id, feed_document, message_id,"
+                " requested, updated) VALUES (?, ?, ?, ?, 'FEED', NULL, ?, ?, ?, ?)"
+                " ON CONFLICT(sku) DO UPDATE SET payload_hash=excluded.payload_hash, state=excluded.state,"
+                " run_id=excluded.run_id, operation=excluded.operation, feed_id=NULL,"
+                " feed_document=excluded.feed_document, message_id=excluded.message_id,"
+                " requested=excluded.requested, updated=excluded.updated",
+                [(sku, digest, SENDING, run.id, document_id, message_id, requested, now)
+                 for sku, digest, message_id in items],
+            )
+
+    def known_feeds(self) -> set[str]:
+        """Every feed id the journal attributes to some SKU (feeds this target already knows)."""
+        return {row[0] for row in self._db.execute("SELECT DISTINCT feed_id FROM entries WHERE feed_id IS NOT NULL")}
 
     def set_feed(self, skus: Iterable[str], feed_id: str) -> None:
         """Remember the feed that carries these SKUs (so a resumed run polls it instead of resending)."""
@@ -266,7 +299,21 @@ def _entry(row: sqlite3.Row) -> Entry:
         status=Status(row["status"]) if row["status"] else None,
         ack=ack,
         attributes=json.loads(row["attributes"]) if row["attributes"] else None,
+        feed_document=row["feed_document"],
+        message_id=row["message_id"],
+        requested=row["requested"],
     )
+
+
+#: columns added since the first journals: added to an older journal when it is opened
+_LATER_COLUMNS = {"feed_document": "TEXT", "message_id": "INTEGER", "requested": "REAL"}
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+    for name, kind in _LATER_COLUMNS.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE entries ADD COLUMN {name} {kind}")
 
 
 def default_journal_path(state_dir: Path, target: str) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from transpiler.config import TABLE_KEY, Settings
-from transpiler.errors import ConfigError, PlAmazonError
+from transpiler.errors import AmazonError, ConfigError, PlAmazonError
 from transpiler.mapping.identifiers import PARENT_SKU, SKU
 from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status, join_notes
 from transpiler.productlive.items import ItemsFileError, ItemsReader, Limits
@@ -54,6 +54,8 @@ FEED = "feed"
 FEED_THRESHOLD = 1500
 #: seconds after the last submission before the follow-up's first read (Amazon needs some to process)
 FIRST_FOLLOW_UP = 5.0
+#: How much earlier than our clock Amazon's may date a feed, when looking for one made from our document
+FEED_CLOCK_MARGIN = 600.0
 
 
 @dataclass
@@ -106,7 +108,7 @@ def journal_path(settings: Settings, options: PublishOptions) -> tuple[Path, str
 
 def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, client: Any = None,
             table: MappingSet | None = None, validate: Callable[[str, dict[str, Any]], Any] | None = None,
-            progress: Progress | None = None, clock: Callable[[], float] = time.monotonic,
+            progress: Progress | None = None, clock: Callable[[], float] = time.time,
             sleep: Callable[[float], None] = time.sleep) -> PublishResult:
     """Publish an items export; see the module docstring. Raises PlAmazonError for unusable settings.
 
@@ -114,9 +116,10 @@ def publish(items_path: Path, workspace: Workspace, options: PublishOptions, *, 
     the validators (`validate`, default: `transpiler.validation.validate` in this workspace, so each
     product type is compiled once per run; a large export is then prepared on every core, see
     `transpiler.publish.preparation` and `options.workers`, while a caller's own `validate` runs in
-    this process). `clock` and `sleep` time the waits for Amazon's
-    processing (follow-up reads, feed polling): tests hand in a sandbox's, so waiting advances the
-    sandbox clock instead of the wall clock.
+    this process). `clock` (seconds since the epoch: it also dates the createFeed requests, to find
+    a feed whose answer was lost) and `sleep` time the waits for Amazon's processing (follow-up
+    reads, feed polling): tests hand in a sandbox's, so waiting advances the sandbox clock instead
+    of the wall clock.
     """
     settings = workspace.settings
     options.check()
@@ -365,23 +368,33 @@ class _Publisher:
         sku = listing.sku or ""
         if self.run is not None:
             entry = self.journal.entry(sku)
-            if (self.options.resume and entry is not None and entry.state == SENDING
-                    and entry.payload_hash == digest and self._recover(listing, digest)):
+            if self.maybe_sent(entry, digest) and self._recover(listing, digest, "PATCH" if listing.mode == ENRICH
+                                                                else "PUT"):
                 return
             self.journal.mark_sending(self.run, sku, digest, "PATCH" if listing.mode == ENRICH else "PUT")
         sent = self.listings.submit(listing)
         self.last_sent = self.clock()
         self._finish(listing, digest, sent)
 
-    def _recover(self, listing: Listing, digest: str) -> bool:
-        """A SKU left 'sending' by a killed run: if Amazon holds exactly the payload, it was accepted."""
+    def maybe_sent(self, entry: Entry | None, digest: str) -> bool:
+        """Whether this very payload may already be on Amazon: a run stopped (killed, or unable to
+        tell) after marking it `sending` and before recording Amazon's answer. `--force` resends."""
+        return (entry is not None and entry.state == SENDING and entry.payload_hash == digest
+                and not self.options.force)
+
+    def _recover(self, listing: Listing, digest: str, operation: str) -> bool:
+        """A SKU that may have been sent: True when it is answered without sending it again (Amazon
+        holds exactly the payload: accepted; or Amazon cannot be asked: ERROR, and the SKU stays
+        `sending` so the next run asks again), False when Amazon does not hold it (send it)."""
         try:
-            if not self.listings.matches(listing):
-                return False
-        except PlAmazonError:
+            held = self.listings.matches(listing)
+        except PlAmazonError as exc:
+            self.emit(_undecided(listing, operation, exc))
+            return True
+        if not held:
             return False
         ack = Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ACCEPTED,
-                              product_type=listing.product_type, mode=listing.mode, operation="PUT",
+                              product_type=listing.product_type, mode=listing.mode, operation=operation,
                               issues=tuple(listing.issues), published_at=None,
                               note=join_notes(listing.note, "soumission d'une exécution interrompue retrouvée "
                                                             "sur Amazon : non renvoyée"))
@@ -446,9 +459,11 @@ class _Publisher:
                                   timeout=self.options.feed_timeout, force=self.options.force, clock=self.clock,
                                   sleep=self.sleep)
         submitter.feed_ids = self.feed_ids
-        waiting: dict[str, dict[int, tuple[Listing, str]]] = {}  # resumed feeds: feed id -> messages
-        counter = itertools.count(1)
-        to_send: dict[int, tuple[Listing, str]] = {}
+        # SKUs a stopped run may have sent: by feed id when Amazon gave one, else by the moment
+        # createFeed was requested (the feed may exist without the journal knowing its id)
+        waiting: dict[str, dict[int, tuple[Listing, str]]] = {}
+        unknown: dict[float | None, dict[int, tuple[Listing, str]]] = {}
+        numbers = itertools.count(1)  # message ids for entries of journals that kept none
 
         def candidates() -> Iterator[tuple[Listing, str, Entry | None]]:
             for listing in stream:
@@ -456,15 +471,37 @@ class _Publisher:
                 if handled:
                     continue
                 entry = self.journal.entry(listing.sku or "")
-                if (self.options.resume and entry is not None and entry.state == SENDING and entry.feed_id
-                        and entry.payload_hash == digest):
-                    waiting.setdefault(entry.feed_id, {})[next(counter)] = (listing, digest)
+                if entry is not None and self.maybe_sent(entry, digest):
+                    message_id = entry.message_id or next(numbers)
+                    if entry.feed_id:
+                        waiting.setdefault(entry.feed_id, {})[message_id] = (listing, digest)
+                    else:
+                        unknown.setdefault(entry.requested, {})[message_id] = (listing, digest)
                     continue
                 yield listing, digest, entry
 
+        self._send_feeds(submitter, candidates())
+        for feed_id, carried in waiting.items():
+            self.progress.status(f"reprise du flux {feed_id}")
+            submitter.feed_ids.append(feed_id)
+            self._settle_feed(submitter, feed_id, carried)
+        again: list[tuple[Listing, str, Entry | None]] = []
+        for requested, carried in unknown.items():
+            self.progress.status("recherche du flux d'une exécution interrompue")
+            leftover = self._find_feed(submitter, carried, requested)
+            again.extend((listing, digest, self.journal.entry(listing.sku or ""))
+                         for listing, digest in leftover.values())
+        if again:
+            self._send_feeds(submitter, iter(again))
+
+    def _send_feeds(self, submitter: FeedSubmitter, items: Iterator[tuple[Listing, str, Entry | None]]) -> None:
+        """Batch the listings into feeds and send them, journaling each step (see `journal`)."""
+        counter = itertools.count(1)
+        to_send: dict[int, tuple[Listing, str]] = {}
+
         def messages() -> Iterator[dict[str, Any]]:
             # Which SKUs Amazon already holds decides PATCH or UPDATE: read 20 at a time, as the feed fills
-            for chunk in _chunks(candidates(), SEARCH_BATCH):
+            for chunk in _chunks(items, SEARCH_BATCH):
                 try:
                     held = submitter.existing(listing for listing, _, _ in chunk)
                 except PlAmazonError as exc:
@@ -487,29 +524,77 @@ class _Publisher:
 
         for batch in batches(submitter.header(), messages()):
             carried = {mid: to_send.pop(mid) for mid, _ in batch.messages}
-            if self.run is not None:
-                self.journal.mark_sending_many(self.run, [(lst.sku or "", d) for lst, d in carried.values()], "FEED")
             self.progress.status(f"envoi d'un flux de {len(carried)} messages")
             try:
-                feed_id = submitter.send(batch.body)
+                document = submitter.new_document()
+                requested = self.clock()
+                if self.run is not None:
+                    self.journal.mark_feed_sending(self.run, str(document["feedDocumentId"]), requested,
+                                                   [(lst.sku or "", d, mid) for mid, (lst, d) in carried.items()])
+                submitter.upload(document, batch.body)
+            except PlAmazonError as exc:  # no createFeed yet: nothing can have reached Amazon
+                self._feed_failed(carried, exc)
+                continue
+            try:
+                feed_id = submitter.create(document)
             except PlAmazonError as exc:
-                for listing, digest in carried.values():
-                    self._record_feed_sent(Sent(error_ack(listing, exc, "FEED"), None), digest)
+                if isinstance(exc, AmazonError) and exc.status < 500:  # refused: no feed was made
+                    self._feed_failed(carried, exc)
+                else:  # the answer was lost: Amazon may have made the feed all the same
+                    self._feed_failed(self._find_feed(submitter, carried, requested), exc)
                 continue
             if self.run is not None:
                 self.journal.set_feed([lst.sku or "" for lst, _ in carried.values()], feed_id)
             self._settle_feed(submitter, feed_id, carried)
-        for feed_id, carried in waiting.items():
-            self.progress.status(f"reprise du flux {feed_id}")
-            submitter.feed_ids.append(feed_id)
-            self._settle_feed(submitter, feed_id, carried)
 
-    def _settle_feed(self, submitter: FeedSubmitter, feed_id: str, carried: dict[int, tuple[Listing, str]]) -> None:
-        self.progress.status(f"attente du traitement du flux {feed_id}")
+    def _find_feed(self, submitter: FeedSubmitter, carried: dict[int, tuple[Listing, str]],
+                   requested: float | None) -> dict[int, tuple[Listing, str]]:
+        """The feed Amazon made from these messages when createFeed's answer never came back.
+
+        Amazon does not tell which document a feed was made from, so each JSON_LISTINGS_FEED made
+        since createFeed was requested, and not known to the journal, is waited for and recognised
+        by its processing report (the same SKUs, as many messages). Found: its answers are the
+        SKUs' acknowledgements. Not found: no feed of them is in flight any more, so Amazon's
+        listings are final; a SKU Amazon holds exactly is acknowledged as accepted. Returns the
+        messages Amazon does not have (to send again). When Amazon cannot be asked, the SKUs are
+        acknowledged ERROR and stay `sending`, so the next run asks again: never sent twice.
+        """
+        skus = {listing.sku or "" for listing, _ in carried.values()}
+        since = None if requested is None else requested - FEED_CLOCK_MARGIN
         try:
-            status, report = submitter.wait(feed_id)
-        except PlAmazonError:
-            status, report = "ERROR", None
+            candidates = [str(f.get("feedId")) for f in submitter.feeds_since(since)]
+            known = self.journal.known_feeds() | set(submitter.feed_ids)
+            for feed_id in candidates:
+                if feed_id in known:
+                    continue
+                self.progress.status(f"attente du traitement du flux {feed_id}")
+                status, report = submitter.wait(feed_id)
+                if submitter.carries(report, skus):
+                    submitter.feed_ids.append(feed_id)
+                    if self.run is not None:
+                        self.journal.set_feed(sorted(skus), feed_id)
+                    self._settle_feed(submitter, feed_id, carried, (status, report))
+                    return {}
+        except PlAmazonError as exc:
+            for listing, _ in carried.values():
+                self.emit(_undecided(listing, "FEED", exc))
+            return {}
+        return {mid: (listing, digest) for mid, (listing, digest) in carried.items()
+                if not self._recover(listing, digest, "FEED")}
+
+    def _feed_failed(self, carried: dict[int, tuple[Listing, str]], exc: PlAmazonError) -> None:
+        for listing, digest in carried.values():
+            self._record_feed_sent(Sent(error_ack(listing, exc, "FEED"), None), digest)
+
+    def _settle_feed(self, submitter: FeedSubmitter, feed_id: str, carried: dict[int, tuple[Listing, str]],
+                     outcome: tuple[str, dict[str, Any] | None] | None = None) -> None:
+        if outcome is None:
+            self.progress.status(f"attente du traitement du flux {feed_id}")
+            try:
+                outcome = submitter.wait(feed_id)
+            except PlAmazonError:
+                outcome = ("ERROR", None)
+        status, report = outcome
         by_id = {mid: listing for mid, (listing, _) in carried.items()}
         digests = {listing.sku: digest for listing, digest in carried.values()}
         for sent in submitter.acknowledge(feed_id, status, report, by_id):
@@ -524,6 +609,17 @@ class _Publisher:
             self.last_sent = self.clock()
         else:
             self.emit(ack)
+
+
+def _undecided(listing: Listing, operation: str, exc: PlAmazonError) -> Acknowledgement:
+    """ERROR for a SKU that may already be on Amazon when Amazon cannot be asked: not sent again
+    (and not journaled as answered, so the next run asks again)."""
+    issue = Issue(PUB_NETWORK, "ERROR", "une exécution interrompue a peut-être déjà envoyé cet article et Amazon ne "
+                                        f"peut pas être interrogé ({PlAmazonError.one_line(exc)}) : non renvoyé ; "
+                                        "relancez la publication plus tard", source="publisher")
+    return Acknowledgement(index=listing.index, sku=listing.sku, status=Status.ERROR, product_type=listing.product_type,
+                           mode=listing.mode, operation=operation, asin=listing.asin,
+                           issues=(*listing.issues, issue), note=listing.note)
 
 
 def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:

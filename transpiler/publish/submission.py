@@ -289,14 +289,28 @@ class FeedSubmitter:
     def header(self) -> dict[str, Any]:
         return feed_header(self.seller_id, self.locale)
 
-    def send(self, body: bytes) -> str:
-        """Upload one feed document and create the feed; returns the feed id."""
-        document = self.feeds.create_feed_document()
-        self.feeds.upload(document["url"], body)
-        feed = self.feeds.create_feed(document["feedDocumentId"])
+    # Sending a feed is three calls, so the run can journal the document id between the first and
+    # the last: createFeedDocument, the upload, then createFeed (the call that makes Amazon act).
+    def new_document(self) -> dict[str, Any]:
+        """createFeedDocument: `{"feedDocumentId", "url"}` (the URL is good for five minutes)."""
+        return dict(self.feeds.create_feed_document())
+
+    def upload(self, document: Mapping[str, Any], body: bytes) -> None:
+        self.feeds.upload(str(document["url"]), body)
+
+    def create(self, document: Mapping[str, Any]) -> str:
+        """createFeed from an uploaded document; returns the feed id."""
+        feed = self.feeds.create_feed(str(document["feedDocumentId"]))
         feed_id = str(feed["feedId"])
         self.feed_ids.append(feed_id)
         return feed_id
+
+    def feeds_since(self, since: float | None) -> list[dict[str, Any]]:
+        """The JSON_LISTINGS_FEEDs of the marketplace created since `since` (seconds since the epoch;
+        None: Amazon's default, the last 90 days), oldest first."""
+        created_since = None if since is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+        feeds = self.feeds.get_feeds(created_since=created_since)
+        return sorted(feeds, key=lambda f: str(f.get("createdTime", "")))
 
     def wait(self, feed_id: str) -> tuple[str, dict[str, Any] | None]:
         """Poll until the feed is DONE / FATAL / CANCELLED; returns the status and the report (when any)."""
@@ -317,6 +331,19 @@ class FeedSubmitter:
                 return "TIMEOUT", None
             self.sleep(delay)
             delay = min(self.poll_max, delay * 2)
+
+    @staticmethod
+    def carries(report: Mapping[str, Any] | None, skus: set[str]) -> bool:
+        """Whether a processing report is the one of a feed made of exactly these SKUs' messages (how a
+        feed whose createFeed answer was lost is recognised: Amazon does not say which document a feed
+        was made from)."""
+        if not isinstance(report, Mapping) or not skus:
+            return False
+        summary = report.get("summary")
+        processed = summary.get("messagesProcessed") if isinstance(summary, Mapping) else None
+        named = {str(entry["sku"]) for key in ("items", "issues") for entry in report.get(key) or ()
+                 if isinstance(entry, Mapping) and entry.get("sku")}
+        return processed == len(skus) and bool(named) and named <= skus
 
     def acknowledge(self, feed_id: str, status: str, report: Mapping[str, Any] | None,
                     listings: Mapping[int, Listing]) -> list[Sent]:

@@ -1,11 +1,13 @@
 """Fault injection: what can go wrong between a client and Amazon, on demand.
 
 A spec is a comma-separated list of `name=value` (the `--faults` option), or the same names in a
-dict (the admin endpoint): `429`, `500`, `503`, `drop` and `expire` are probabilities per SP-API
-call; `transient` is the probability that a listing submission (put, patch, feed message) is
-answered INVALID with Amazon's transient internal error `4000000` ("…Please try again."), inside an
-HTTP 200; `latency` adds seconds to each call; `corrupt_schema` is the probability that a schema
-download is damaged (its checksum no longer matches); `seed` makes the draws reproducible;
+dict (the admin endpoint): `429`, `500`, `503`, `drop`, `lost` and `expire` are probabilities per
+SP-API call (`drop` cuts the connection before the call is carried out, `lost` after: the work is
+done and the answer never arrives); `transient` is the probability that a listing submission (put,
+patch, feed message) is answered INVALID with Amazon's transient internal error `4000000` ("…Please
+try again."), inside an HTTP 200; `latency` adds seconds to each call; `corrupt_schema` is the
+probability that a schema download is damaged (its checksum no longer matches); `seed` makes the
+draws reproducible;
 `operations` limits the faults to some operation ids (`+`-separated in a spec string).
 Example: `--faults "429=0.2,latency=0.05,seed=7"`.
 """
@@ -16,7 +18,7 @@ import random
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-_PROBABILITIES = {"429": "p429", "500": "p500", "503": "p503", "drop": "drop", "expire": "expire",
+_PROBABILITIES = {"429": "p429", "500": "p500", "503": "p503", "drop": "drop", "lost": "lost", "expire": "expire",
                   "corrupt_schema": "corrupt_schema", "transient": "transient"}
 
 
@@ -32,6 +34,7 @@ class Faults:
     p500: float = 0.0
     p503: float = 0.0
     drop: float = 0.0
+    lost: float = 0.0
     expire: float = 0.0
     corrupt_schema: float = 0.0
     transient: float = 0.0
@@ -45,8 +48,8 @@ class Faults:
 
     @property
     def active(self) -> bool:
-        return any((self.p429, self.p500, self.p503, self.drop, self.expire, self.corrupt_schema, self.transient,
-                    self.latency))
+        return any((self.p429, self.p500, self.p503, self.drop, self.lost, self.expire, self.corrupt_schema,
+                    self.transient, self.latency))
 
     def applies_to(self, operation: str) -> bool:
         return not self.operations or operation in self.operations

@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+from transpiler.amazon.json_text import JsonTextError, read_json
 from transpiler.sandbox.feed_format import document_errors, message_errors
 from transpiler.sandbox.listings import Listings, Submission
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
@@ -20,6 +21,8 @@ from transpiler.sandbox.state import SandboxState
 FEED_FORMAT_CODE = "4002008"  # "did not meet the schema validation requirements for a feed message"
 SELLER_MISMATCH_CODE = "SANDBOX_FEED_SELLER"  # the sandbox's own: Amazon documents no code for it
 DUPLICATE_MESSAGE_CODE = "SANDBOX_DUPLICATE_MESSAGE_ID"
+#: a feed document nests deeper than a request body: messages ▸ attributes ▸ their values
+FEED_MAX_DEPTH = 48
 
 
 def advance_due_feeds(state: SandboxState) -> int:
@@ -58,9 +61,13 @@ def build_report(state: SandboxState, feed: dict[str, Any], raw: bytes) -> dict[
     seller_id, marketplace_id = feed["seller_id"], feed["marketplace_ids"][0]
     header_out: dict[str, Any] = {"sellerId": seller_id, "version": "2.0", "feedId": feed["id"]}
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        parsed = read_json(raw, max_depth=FEED_MAX_DEPTH)
+    except JsonTextError as exc:
         return _rejected(header_out, f"The feed document is not valid JSON: {exc}")
+    if parsed.bad_numbers:
+        bad = parsed.bad_numbers[0]
+        return _rejected(header_out, f"The feed document is not valid JSON: {bad.pointer}: {bad.problem}")
+    document = parsed.value
     problems = document_errors(document)
     if problems:
         return _rejected(header_out, "The feed document does not follow the JSON_LISTINGS_FEED v2 schema: "

@@ -9,11 +9,12 @@ import os
 from datetime import datetime
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from transpiler.amazon.usage_plans import JSON_LISTINGS_FEED
-from transpiler.sandbox.gateway import csv_param, json_body, operation, throttle_cases
+from transpiler.sandbox.gateway import csv_param, operation, throttle_cases
+from transpiler.sandbox.request_body import json_body
 from transpiler.sandbox.responses import bad_request, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 
@@ -164,10 +165,13 @@ async def document_transfer(request: Request) -> Response:
                          f"Content-Type {content_type!r} does not match the document's {document['content_type']!r}.")
     limit = state.settings.max_document_bytes
     data = b""
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > limit:
-            return _s3_error(400, "EntityTooLarge", f"Your proposed upload exceeds {limit} bytes.")
+    try:
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > limit:
+                return _s3_error(400, "EntityTooLarge", f"Your proposed upload exceeds {limit} bytes.")
+    except ClientDisconnect:  # the uploader went away: nothing is stored
+        return _s3_error(400, "IncompleteBody", "The request body terminated unexpectedly.")
     state.store.upload(doc_id, data)
     return Response(status_code=200)
 

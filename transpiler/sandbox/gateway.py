@@ -9,10 +9,8 @@ bare traceback.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +21,8 @@ from transpiler.amazon.usage_plans import PREVIEW, QUOTA_MESSAGE
 from transpiler.sandbox.lwa import authenticate
 from transpiler.sandbox.parameters import check_query
 from transpiler.sandbox.pipeline import catch_up
-from transpiler.sandbox.responses import SpApiError, bad_request, error_response, request_id
+from transpiler.sandbox.request_body import body_bytes
+from transpiler.sandbox.responses import SpApiError, error_response, request_id
 from transpiler.sandbox.state import Principal, SandboxState
 
 log = logging.getLogger("transpiler.sandbox")
@@ -79,8 +78,10 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
             headers = {"x-amzn-RequestId": request_id()}
             catch_up(state)  # the answer reflects every job due by the sandbox clock
             try:
-                force_expired = False
+                force_expired = lose_answer = False
                 faults = state.faults
+                await body_bytes(request, state, name)  # received in full (then, with latency, slow to answer)
+                state.received[name] += 1
                 if faults.active and faults.applies_to(name):
                     if faults.latency:
                         await asyncio.sleep(faults.latency)
@@ -93,6 +94,7 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
                     if faults.draw(faults.p429):
                         raise QUOTA_EXCEEDED
                     force_expired = faults.draw(faults.expire)
+                    lose_answer = faults.draw(faults.lost)
                 principal = authenticate(state, request, force_expired=force_expired)
                 if grantless is not None:
                     if grantless not in (principal.scope or "").split():
@@ -111,6 +113,8 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
                 if message is not None:
                     raise throttled(message)
                 response = await handler(request, state, principal)
+                if lose_answer:  # Amazon did the work; the caller never hears of it
+                    return DroppedConnection()
             except SpApiError as error:
                 response = error_response(error)
             except Exception:  # a sandbox bug must still look like Amazon's 500
@@ -125,27 +129,6 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
         return endpoint
 
     return wrap
-
-
-async def json_body(request: Request, state: SandboxState) -> Any:
-    """The request's JSON body: 415 for another content type, 413 when too large, 400 when unreadable."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise SpApiError(415, "UnsupportedMediaType",
-                         f"Content type {content_type or '(none)'!r} is not supported; use application/json.")
-    limit = state.settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise SpApiError(413, "RequestEntityTooLarge", f"The request body exceeds {limit} bytes.")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise SpApiError(413, "RequestEntityTooLarge", f"The request body exceeds {limit} bytes.")
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request("The request body is not valid JSON.", str(exc)) from None
 
 
 def csv_param(request: Request, name: str) -> list[str]:

@@ -16,10 +16,11 @@ from starlette.responses import Response
 
 from transpiler.amazon.usage_plans import patched_attributes, update_cases
 from transpiler.sandbox.families import parent_sku
-from transpiler.sandbox.gateway import csv_param, json_body, operation, query_value, throttle_cases
+from transpiler.sandbox.gateway import csv_param, operation, query_value, throttle_cases
 from transpiler.sandbox.issues import UNKNOWN_PRODUCT_TYPE, make_issue
 from transpiler.sandbox.listings import Listings
 from transpiler.sandbox.product_types import MARKETPLACE_LOCALES
+from transpiler.sandbox.request_body import json_body
 from transpiler.sandbox.responses import SpApiError, bad_request, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 

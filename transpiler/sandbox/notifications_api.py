@@ -16,8 +16,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from transpiler.sandbox.gateway import json_body, operation
+from transpiler.sandbox.gateway import operation
 from transpiler.sandbox.notifications import SUPPORTED
+from transpiler.sandbox.request_body import json_body
 from transpiler.sandbox.responses import SpApiError, bad_request, json_response, not_found
 from transpiler.sandbox.state import Principal, SandboxState
 

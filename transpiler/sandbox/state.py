@@ -61,6 +61,9 @@ class SandboxState:
         self.pipeline_lock = threading.Lock()
         self.signing_key = settings.signing_key or self.store.signing_key()
         self.base_url = ""  # set once the server knows its port
+        #: SP-API calls received in full, by operation id (what a test waits for to know a call is
+        #: in Amazon's hands, e.g. before killing the caller)
+        self.received: Counter[str] = Counter()
         self._seed_registration()
 
     def _seed_registration(self) -> None:

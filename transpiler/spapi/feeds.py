@@ -54,6 +54,23 @@ class FeedsClient:
         """The Feed: `processingStatus` (IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL), `resultFeedDocumentId`."""
         return self.transport.request("getFeed", "GET", f"{BASE}/feeds/{quote(feed_id, safe='')}")
 
+    def get_feeds(self, feed_types: Sequence[str] = (JSON_LISTINGS_FEED,), *, created_since: str | None = None,
+                  page_size: int = 100) -> list[dict[str, Any]]:
+        """Every Feed of these types for this marketplace created since `created_since` (ISO 8601),
+        all pages read (getFeeds: a few calls per minute, so ask for a narrow time window)."""
+        params: dict[str, Any] = {"feedTypes": ",".join(feed_types), "marketplaceIds": self.marketplace_id,
+                                  "pageSize": page_size}
+        if created_since:
+            params["createdSince"] = created_since
+        feeds: list[dict[str, Any]] = []
+        while True:
+            page = self.transport.request("getFeeds", "GET", f"{BASE}/feeds", params=params)
+            feeds.extend(dict(f) for f in page.get("feeds") or () if isinstance(f, Mapping))
+            token = page.get("nextToken")
+            if not token:
+                return feeds
+            params = {"nextToken": token}
+
     def get_feed_document(self, feed_document_id: str) -> AmazonResponse:
         """`{"feedDocumentId", "url", "compressionAlgorithm"?}` of a (result) document."""
         return self.transport.request(
