@@ -8,7 +8,9 @@
 
 Every response carries `Referrer-Policy: no-referrer` (the callback URL holds the one-time code),
 `Cache-Control: no-store` and a strict CSP. The app never logs query strings, codes or tokens: its
-own access log records method, path and status only (`server.py` runs uvicorn with `access_log=False`).
+own access log records method, path and status only (`server.py` runs uvicorn with `access_log=False`);
+control characters in what it logs are escaped (`control_chars.py`). A vendor code that already
+holds another selling partner's token is refused (`partner_bound`), never rebound silently.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from transpiler.authorize.control_chars import escape_controls, escape_logs
 from transpiler.authorize.exchange import ExchangeFailed, exchange_code
 from transpiler.authorize.messages import PROBLEMS, Problem, problem_for_amazon_error
 from transpiler.authorize.state import SESSION_COOKIE, STATE_LIFETIME, SessionSigner, StateRegistry, StateRejected
-from transpiler.authorize.store import TokenStore, is_loopback_url
+from transpiler.authorize.store import PartnerAlreadyBound, TokenStore, is_loopback_url
 from transpiler.config import SELLER_CENTRAL_EU, VENDOR_CENTRAL_FR, Secret, Settings
 from transpiler.errors import ConfigError
 
@@ -199,6 +202,7 @@ def create_app(
     session_secret: bytes | None = None,
 ) -> Starlette:
     """The authorization web app. `http_client` reaches LWA (default: a new client, 30 s timeout)."""
+    escape_logs(log.name, access_log.name)  # query strings and paths are the sender's text
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     signer = SessionSigner(session_secret or secrets.token_bytes(32), clock=clock)
     states = StateRegistry(clock=clock, lifetime=STATE_LIFETIME)
@@ -270,7 +274,10 @@ def create_app(
         if options.account_type == "seller":
             if not selling_partner_id:
                 return problem(request, PROBLEMS["amazon_error"], detail="selling_partner_id")
-            record = store.save(selling_partner_id, selling_partner_id, "seller", grant.refresh_token)
+            try:
+                record = store.save(selling_partner_id, selling_partner_id, "seller", grant.refresh_token)
+            except PartnerAlreadyBound:
+                return problem(request, PROBLEMS["partner_bound"])
             log.info("refresh token stored for seller %s", record.partner)
             return page(request, "success.html", partner=record)
         pending_id = secrets.token_urlsafe(32)
@@ -301,6 +308,11 @@ def create_app(
                 del pending[pending_id]
         if item is None:
             return problem(request, PROBLEMS["pending_expired"])
+        bound = store.bound_to(vendor_code) if VENDOR_CODE.match(vendor_code) else None
+        if bound is not None and bound != escape_controls(item.selling_partner_id):
+            log.warning("vendor code %s is already bound to selling partner %s, not %s: refused", vendor_code,
+                        bound, item.selling_partner_id)
+            return problem(request, PROBLEMS["partner_bound"])
         if not VENDOR_CODE.match(vendor_code):
             return page(
                 request,
@@ -312,7 +324,10 @@ def create_app(
                 invalid=True,
                 selling_partner_like=vendor_code.lower().startswith("amzn1"),
             )
-        record = store.save(vendor_code, item.selling_partner_id, "vendor", item.refresh_token)
+        try:
+            record = store.save(vendor_code, item.selling_partner_id, "vendor", item.refresh_token)
+        except PartnerAlreadyBound:  # bound meanwhile by another tab
+            return problem(request, PROBLEMS["partner_bound"])
         log.info("refresh token stored for vendor %s (selling partner %s)", record.partner, record.selling_partner_id)
         return page(request, "success.html", partner=record)
 

@@ -135,6 +135,17 @@ PROBLEMS: dict[str, Problem] = {
             _RESTART,
         ),
         Problem(
+            "partner_bound",
+            409,
+            "Code fournisseur déjà associé à un autre compte",
+            "Ce code fournisseur est déjà relié à un autre compte vendeur Amazon : il n'a pas été remplacé, "
+            "pour qu'une faute de frappe ou le code d'un tiers ne détourne pas les publications. Rien n'a été "
+            "enregistré.",
+            "Vérifiez le code fournisseur. S'il est bien le vôtre, l'administrateur doit d'abord révoquer "
+            "l'autorisation existante avec la commande « pl-amazon authorize revoke CODE » (CODE étant le code "
+            "fournisseur), puis recommencez depuis la page d'accueil.",
+        ),
+        Problem(
             "not_found",
             404,
             "Page introuvable",

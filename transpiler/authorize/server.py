@@ -17,6 +17,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from transpiler.authorize.app import AuthorizeOptions, create_app, options_from
+from transpiler.authorize.control_chars import escape_logs
 from transpiler.authorize.store import TokenStore
 from transpiler.config import Settings
 
@@ -46,6 +47,7 @@ def uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     access = logging.getLogger("uvicorn.access")
     if _REDACTION not in access.filters:
         access.addFilter(_REDACTION)
+    escape_logs("uvicorn.access", "uvicorn.error")  # paths and malformed requests are the sender's text
     return config
 
 

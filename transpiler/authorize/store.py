@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from transpiler.authorize.control_chars import escape_controls
 from transpiler.config import Secret, Settings, default_token_store
 from transpiler.errors import ConfigError
 
@@ -129,6 +130,18 @@ def _write_private(path: Path, text: str) -> None:
         raise
 
 
+class PartnerAlreadyBound(ConfigError):
+    """A partner code already holds the token of another selling partner: it is never replaced
+    silently (a typing mistake, or someone else's vendor code, would hijack the publications)."""
+
+    def __init__(self, partner: str, bound_to: str, requested_by: str):
+        self.partner = partner
+        self.bound_to = bound_to
+        self.requested_by = requested_by
+        super().__init__(f"partner {partner!r} is already authorized by selling partner {bound_to!r}, not "
+                         f"{requested_by!r}: revoke it first (`pl-amazon authorize revoke {partner}`)")
+
+
 @dataclass(frozen=True)
 class Partner:
     """A selling partner that authorized the app: what `authorize list` shows (never the token)."""
@@ -182,10 +195,10 @@ class TokenStore:
         entries = self._load()["partners"]
         return [
             Partner(
-                partner=name,
-                selling_partner_id=str(entry.get("selling_partner_id", "")),
-                account_type=str(entry.get("account_type", "")),
-                authorized_at=str(entry.get("authorized_at", "")),
+                partner=escape_controls(name),
+                selling_partner_id=escape_controls(str(entry.get("selling_partner_id", ""))),
+                account_type=escape_controls(str(entry.get("account_type", ""))),
+                authorized_at=escape_controls(str(entry.get("authorized_at", ""))),
             )
             for name, entry in sorted(entries.items())
         ]
@@ -220,10 +233,18 @@ class TokenStore:
             yield data
             _write_private(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
+    def bound_to(self, partner: str) -> str | None:
+        """The selling partner whose token `partner` holds (None when it holds none)."""
+        entry = self._load()["partners"].get(partner)
+        return None if entry is None else str(entry.get("selling_partner_id", ""))
+
     def save(self, partner: str, selling_partner_id: str, account_type: str, refresh_token: Secret) -> Partner:
-        """Store (or replace) the refresh token of `partner`, encrypted."""
+        """Store the refresh token of `partner`, encrypted; a new token of the same selling partner
+        replaces the old one. Raises PartnerAlreadyBound when `partner` holds another selling
+        partner's token (revoke it first), ConfigError for an invalid partner code."""
         if not _PARTNER.match(partner):
-            raise ConfigError(f"invalid partner code {partner!r}")
+            raise ConfigError(f"invalid partner code {escape_controls(partner)!r}")
+        selling_partner_id = escape_controls(selling_partner_id)  # stored as shown, never interpreted
         record = Partner(
             partner=partner,
             selling_partner_id=selling_partner_id,
@@ -232,6 +253,9 @@ class TokenStore:
         )
         encrypted = self._key().encrypt(refresh_token.reveal().encode("utf-8")).decode("ascii")
         with self._editing() as data:
+            current = data["partners"].get(partner)
+            if current is not None and str(current.get("selling_partner_id", "")) != selling_partner_id:
+                raise PartnerAlreadyBound(partner, str(current.get("selling_partner_id", "")), selling_partner_id)
             data["version"] = STORE_VERSION
             data["partners"][partner] = {
                 "selling_partner_id": record.selling_partner_id,
