@@ -207,3 +207,21 @@ def test_bad_numbers_are_issues_and_the_run_goes_on(publish_run, sandbox: Sandbo
     acks = set(answered(result.acknowledgements_path))
     assert acks == set(items) and len(acks) == len(BAD_VALUES) + 1
     assert {row["sku"] for row in sandbox.state.store.listings("MODEL")} == {GOOD}  # nothing bad was sent
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")], ids=["nan", "inf", "-inf"])
+def test_the_generated_number_types_refuse_nan_and_infinities(value: float) -> None:
+    """Even where no bound or multipleOf would catch them (a number field without limits)."""
+    from pydantic import BaseModel, ValidationError
+
+    from generated.models.values import AmazonInteger, AmazonNumber
+
+    class Value(BaseModel):
+        number: AmazonNumber | None = None
+        integer: AmazonInteger | None = None
+
+    assert Value.model_validate({"number": 2.5, "integer": 3}).number == 2.5
+    for name in ("number", "integer"):
+        with pytest.raises(ValidationError) as caught:
+            Value.model_validate({name: value})
+        assert [e["loc"] for e in caught.value.errors()] == [(name,)]

@@ -34,14 +34,15 @@ from transpiler.rules.listing import ListingRules
 
 class _JsonNumber:
     """A JSON Schema number: an int or a float, never a boolean, kept as given (5 stays 5 and 5.0
-    stays 5.0, so a listing serializes back byte for byte); one error when it is not a number."""
+    stays 5.0, so a listing serializes back byte for byte); one error when it is not a number. NaN
+    and the infinities are no JSON numbers: refused."""
 
     def __init__(self, integer: bool) -> None:
         self.integer = integer
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.union_schema(
-            [core_schema.int_schema(strict=True), core_schema.float_schema(strict=True)],
+            [core_schema.int_schema(strict=True), core_schema.float_schema(strict=True, allow_inf_nan=False)],
             custom_error_type="int_type" if self.integer else "float_type",
         )
 
