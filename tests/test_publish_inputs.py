@@ -43,19 +43,28 @@ def _with_items(path: Path, *extra: etree._Element) -> Path:
 
 
 def _copy_of(path: Path, sku: str, new_sku: str | None = None, title: str | None = None) -> etree._Element:
-    item = next(i for i in etree.parse(str(path)).getroot().find("Items")
-                if i.findtext("Identifier[@key='SKU']") == sku)
+    """A copy of the model item holding the article `sku` (the export nests model ▸ colour ▸ article),
+    with the article's SKU renamed (and the model's PARENT_SKU, so that only the article is new) or
+    the model's title changed."""
+    model = next(m for m in etree.parse(str(path)).getroot().find("Items")
+                 if m.find(f".//Identifier[@key='SKU'][.='{sku}']") is not None)
     if new_sku is not None:
-        item.find("Identifier[@key='SKU']").text = new_sku
+        model.find(f".//Identifier[@key='SKU'][.='{sku}']").text = new_sku
+        parent = model.find("Identifier[@key='PARENT_SKU']")
+        if parent is not None:
+            parent.text = f"{parent.text}-{len(new_sku)}"
     if title is not None:
-        item.find("Field[@key='item_name']").text = title
-    return item
+        model.find("Field[@key='item_name']").text = title
+    return model
 
 
 def _lines(path: Path) -> dict[str, list[int]]:
+    """The line of each article item, by SKU."""
     lines: dict[str, list[int]] = {}
-    for item in etree.parse(str(path)).getroot().find("Items"):
-        lines.setdefault(item.findtext("Identifier[@key='SKU']"), []).append(item.sourceline)
+    for item in etree.parse(str(path)).getroot().find("Items").iter("Item"):
+        sku = item.findtext("Identifier[@key='SKU']")
+        if sku is not None:
+            lines.setdefault(sku, []).append(item.sourceline)
     return lines
 
 
@@ -79,7 +88,8 @@ def test_second_occurrence_of_a_sku_is_invalid_and_never_sent(publish_run: Any, 
     # Amazon holds the first occurrence's listing, never the second's
     assert "jamais" not in stored(sandbox)[FIRST]["attributes"]["item_name"][0]["value"]
     # one row per SKU in the acknowledgement, carrying the first occurrence's answer
-    rows = [i for i in read_items(result.acknowledgements_path) if i.identifier("SKU") == FIRST]
+    rows = [i for top in read_items(result.acknowledgements_path) for i in (top, *top.descendants())
+            if i.identifier("SKU") == FIRST]
     assert len(rows) == 1 and rows[0].first(publication.STATUS) == "ACCEPTED"
     assert result.summary["statuses"]["INVALID"] == 1 and result.exit_code == 1
 
@@ -92,7 +102,7 @@ def test_sku_over_amazons_limit_is_invalid_locally(publish_run: Any, sandbox: Sa
     body = f"3760{12345678:08d}"
     ean = body + str(check_digit(body))
     longest_item = _copy_of(path, FIRST, longest)
-    longest_item.find("Identifier[@key='EAN']").text = ean
+    longest_item.find(".//Identifier[@key='EAN']").text = ean
     _with_items(path, longest_item, _copy_of(path, FIRST, too_long))
     result = publish_run(sandbox, tmp_path, items=path, via="listings")
     items = report(result)
