@@ -13,7 +13,7 @@ import json
 from tests.sandbox_fixtures import MARKETPLACE, client_for, payload
 from tests.test_publish_sandbox import report, stored, subset
 from transpiler.productlive.acknowledgement import Status
-from transpiler.publish.journal import Journal, target_name
+from transpiler.publish.journal import DONE, Journal, target_name
 from transpiler.publish.transient import transient_failure, transient_issue
 from transpiler.sandbox.runner import SandboxHandle
 
@@ -52,6 +52,21 @@ def test_listings_path_patches_a_sku_amazon_holds_even_for_a_creation(publish_ru
     held = stored(sandbox)[EXISTING]["attributes"]
     assert held["screen_size"] == FOREIGN["screen_size"]  # what the table does not manage survives
     assert held["item_name"][0]["value"] != OLD_TITLE  # ours was sent
+
+
+def test_a_listing_amazon_already_holds_is_left_done_in_the_journal(publish_run, sandbox, tmp_path) -> None:
+    """Another journal (another machine, or a lost state folder) already sent this payload: nothing
+    is sent, and the SKU is not left `sending`, which a later run would take for an interrupted
+    submission."""
+    publish_run(sandbox, tmp_path / "elsewhere", subset([EXISTING], tmp_path), via="listings")
+    runs = [report(publish_run(sandbox, tmp_path, subset([EXISTING], tmp_path), via="listings"))
+            for _ in range(2)]
+    for result in runs:
+        assert (result[EXISTING]["status"], result[EXISTING]["operation"]) == ("NOT_SENT", None)
+        assert "déjà à jour" in result[EXISTING]["note"]
+    with Journal(tmp_path / "journal.sqlite3", target_name(sandbox.url, "MODEL", MARKETPLACE)) as journal:
+        entry = journal.entry(EXISTING)
+    assert entry is not None and entry.state == DONE
 
 
 def test_feed_messages_are_patch_for_skus_amazon_holds_and_update_only_for_new_ones(publish_run, sandbox,

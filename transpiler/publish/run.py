@@ -403,7 +403,9 @@ class _Publisher:
 
     def _finish(self, listing: Listing, digest: str, sent: Sent) -> None:
         ack = sent.ack
-        if self.run is not None and ack.operation is not None:
+        if self.run is not None:
+            # Also when nothing left (Amazon already holds the payload): the SKU was marked `sending`,
+            # and a mark left behind would make the next run take it for an interrupted submission.
             self.journal.record(self.run, listing.sku or "", digest, self.placed(ack), sent.attributes)
         if ack.status == Status.ACCEPTED and self.options.follow_up_delay > 0 and not self.options.preview:
             self.hold(ack, digest)
