@@ -167,7 +167,9 @@ def _number(value: float | None, unit: str = "") -> str:
 
 
 def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
+    if value is None:
+        return ""
+    return f"{value:.2g}x" if value < 0.1 else f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
 
 
 def table(suites: list[SuiteResult]) -> str:
