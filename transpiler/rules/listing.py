@@ -73,6 +73,7 @@ class ListingRules:
     #: number leaves inside arrays -> (minimum, maximum, exclusiveMinimum, exclusiveMaximum)
     bounds: Mapping[str, tuple[float | None, float | None, float | None, float | None]] = field(default_factory=dict)
     _opaque: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def _opaque_validator(self, condition: Condition) -> Any:
         if condition.source not in self._opaque:
@@ -90,33 +91,67 @@ class ListingRules:
             for loc, parent in parents(data, path):
                 if name not in parent:
                     out.append(Problem((*loc, name), "missing", f"« {path} » est obligatoire."))
-        for path, (low, high) in self.utf8_limits.items():
-            for loc, value in walk(data, path.split(".")):
-                size = keywords.utf8_size(value)
-                if size is None:
-                    continue
-                if high is not None and size > high:
-                    out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au plus {high}).",
-                                       keyword="maxUtf8ByteLength"))
-                if low is not None and size < low:
-                    out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au moins {low}).",
-                                       keyword="minUtf8ByteLength"))
-        for path, (low, high, selectors) in self.unique_limits.items():
-            for loc, values in _arrays(data, path):
-                if len(values) == 1 and (high is None or high >= 1) and (low is None or low <= 1):
-                    continue
-                if high is not None:
-                    out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeurs pour les mêmes sélecteurs {key} "
-                                                       f"(au plus {high}).", keyword="maxUniqueItems")
-                               for key, count in keywords.too_many(values, selectors, high))
-                if low is not None:
-                    out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeur(s) pour les sélecteurs {key} "
-                                                       f"(au moins {low}).", keyword="minUniqueItems")
-                               for key, count in keywords.too_few(values, selectors, low))
+        out.extend(self.keyword_problems(data))
         out.extend(self._value_problems(data))
         for condition in self.conditions:
             out.extend(self._condition_problems(condition, data))
         return out
+
+    def keyword_problems(self, data: Mapping[str, Any]) -> list[Problem]:
+        """The broken UTF-8 byte lengths and unique-items-per-selectors limits of the payload.
+
+        These are the keywords the compiled structural check of `validate()` leaves to the model
+        (calling back into Python from jsonschema-rs costs more): `validate()` runs them alone
+        beside that check, and the model runs them with its other rules. Only the limits of the
+        attributes the payload holds are looked at (a payload sets a few dozen of hundreds).
+        """
+        out: list[Problem] = []
+        utf8, unique = self._limits_by_attribute()
+        for name in data:
+            for path, segments, low, high in utf8.get(name, ()):
+                for loc, value in walk(data, segments):
+                    size = keywords.utf8_size(value)
+                    if size is None:
+                        continue
+                    if high is not None and size > high:
+                        out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au plus {high}).",
+                                           keyword="maxUtf8ByteLength"))
+                    if low is not None and size < low:
+                        out.append(Problem(loc, "invalid", f"« {path} » fait {size} octets en UTF-8 (au moins {low}).",
+                                           keyword="minUtf8ByteLength"))
+            for path, low, high, selectors in unique.get(name, ()):
+                found: list[tuple[Loc, list[Any]]]
+                if path == name:  # the attribute's own items, the usual case
+                    items = data[name]
+                    found = [((name,), items)] if isinstance(items, list) else []
+                else:
+                    found = list(_arrays(data, path))
+                for loc, values in found:
+                    # no combination of selector values can be carried by more items than there are,
+                    # and each one present is carried by one at least: count only when a limit can break
+                    if high is not None and len(values) > high:
+                        out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeurs pour les mêmes sélecteurs "
+                                                           f"{key} (au plus {high}).", keyword="maxUniqueItems")
+                                   for key, count in keywords.too_many(values, selectors, high))
+                    if low is not None and low > 1:
+                        out.extend(Problem(loc, "invalid", f"« {path} » : {count} valeur(s) pour les sélecteurs {key} "
+                                                           f"(au moins {low}).", keyword="minUniqueItems")
+                                   for key, count in keywords.too_few(values, selectors, low))
+        return out
+
+    def _limits_by_attribute(self) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        """`utf8_limits` and `unique_limits` grouped by top-level attribute, paths split (built once)."""
+        if "utf8" not in self._index:
+            utf8: dict[str, list[Any]] = {}
+            for path, (low, high) in self.utf8_limits.items():
+                segments = tuple(path.split("."))
+                utf8.setdefault(segments[0], []).append((path, segments, low, high))
+            unique: dict[str, list[Any]] = {}
+            for path, (low, high, selectors) in self.unique_limits.items():
+                unique.setdefault(path.split(".")[0], []).append((path, low, high, selectors))
+            self._index["unique"] = unique
+            self._index["utf8"] = utf8
+        return self._index["utf8"], self._index["unique"]
 
     def _value_problems(self, data: Mapping[str, Any]) -> Iterator[Problem]:
         for path in self.unique_items:
