@@ -10,12 +10,14 @@ problems of their own.
 
 from __future__ import annotations
 
+import copy
 import pickle
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from benchmarks.inputs import Export, write_export
 from benchmarks.pipeline import run_pipeline
@@ -158,6 +160,11 @@ def test_publish_on_two_workers_acknowledges_as_on_one(publish_run, sandbox_defi
 
     generated = write_export(tmp_path / "export.xml", 120, seed="test_preparation:publish")
     items = generated.path
+    # the first model again at the end: its SKUs are duplicates, refused naming the first one's line
+    tree = etree.parse(str(items))
+    listed = tree.getroot().find("Items")
+    listed.append(copy.deepcopy(listed[0]))
+    tree.write(str(items), encoding="utf-8", xml_declaration=True)
 
     def answers(workers: int) -> tuple[list[dict[str, Any]], bytes]:
         handle = open_sandbox(data=tmp_path / f"sandbox-{workers}", product_types=sandbox_definitions, **FAST)
@@ -174,3 +181,5 @@ def test_publish_on_two_workers_acknowledges_as_on_one(publish_run, sandbox_defi
     assert len(one) >= generated.top_level and one == two
     assert one_xml == two_xml
     assert {entry["status"] for entry in one} >= {"ACCEPTED", "INVALID"}
+    duplicates = [entry for entry in one if "PL_DUPLICATE_SKU" in json.dumps(entry)]
+    assert duplicates and all(re.search(r"ligne \d+", json.dumps(entry, ensure_ascii=False)) for entry in duplicates)
