@@ -22,9 +22,15 @@ START_TIMEOUT = 10.0
 
 
 def bind(host: str, port: int) -> tuple[socket.socket, str]:
-    """A listening non-blocking socket on `host:port` and its base URL (`http://host:port`)."""
+    """A listening non-blocking socket on `host:port` and its base URL (`http://host:port`).
+
+    TCP_NODELAY (inherited by every accepted connection): uvicorn writes a response's headers and
+    body in two sends, and with Nagle's algorithm the body waits for the client's delayed ACK of
+    the headers, about 40 ms per request on Linux; without it a request on loopback takes about 1 ms.
+    """
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(128)
     sock.setblocking(False)

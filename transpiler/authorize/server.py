@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+from transpiler import serving
 from transpiler.authorize.app import AuthorizeOptions, create_app, options_from
 from transpiler.authorize.control_chars import escape_logs
 from transpiler.authorize.store import TokenStore
@@ -53,11 +54,7 @@ def uvicorn_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening socket; port 0 picks a free one (read it before choosing the redirect URI)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
+    return serving.bind(host, port)[0]
 
 
 @dataclass
