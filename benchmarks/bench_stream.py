@@ -45,11 +45,14 @@ def run(bench: Bench) -> None:
         reading = _measured(export.path, 1, "read-only")
         streamed = _measured(export.path, workers)
         single = _measured(one.path, workers)
-    bench.note(f"{streamed['items']:,} items ({streamed['listings']:,} listings, {size_mb:.0f} MB export), "
-               f"{streamed['workers']} worker process(es) seen")
+    if streamed["top_level"] != export.top_level or reading["top_level"] != export.top_level:
+        raise AssertionError(f"{export.top_level} top-level items written, {reading['top_level']} read, "
+                             f"{streamed['top_level']} prepared")
+    bench.note(f"{export.items:,} items ({export.top_level:,} models, {streamed['listings']:,} listings, "
+               f"{size_mb:.0f} MB export), {streamed['workers']} worker process(es) seen")
     rate = bench.figure(f"{export.items:,}-item export streamed, {workers} workers",
-                        streamed["items"] / streamed["seconds"], "items/s",
-                        baseline=reading["items"] / reading["seconds"], baseline_name="reading alone")
+                        export.items / streamed["seconds"], "items/s",
+                        baseline=export.items / reading["seconds"], baseline_name="reading alone")
     memory = bench.figure(f"{export.items:,}-item export, peak memory (process tree, PSS)", streamed["peak_mb"],
                           "MB", baseline=single["peak_mb"], baseline_name="one item, same code")
     bench.note(f"largest sum of resident sets (shared pages counted in each process): "

@@ -1,5 +1,6 @@
 """One measured run of the pipeline in a fresh process (`python -m benchmarks.stream_run EXPORT WORKERS
-[read-only]`), printing one JSON line: items, seconds, and the peak memory of the process tree.
+[read-only]`), printing one JSON line: top-level items read or prepared, listings, seconds, and the
+peak memory of the process tree.
 
 Memory: every 100 ms the proportional set sizes (PSS: each shared page divided among the processes
 sharing it, so pages a forked worker shares with this process count once) of this process and of
@@ -90,16 +91,17 @@ def main(argv: list[str]) -> None:
         if read_only:
             from transpiler.productlive.items import read_items
 
-            items = sum(1 for _ in read_items(export))
-            listings = items
+            top_level = sum(1 for _ in read_items(export))
+            listings = 0
         else:
             from benchmarks.pipeline import run_pipeline
 
             outcome = run_pipeline(export, workers=workers)
-            items, listings = outcome.items, outcome.listings
+            top_level, listings = outcome.items, outcome.listings
         seconds = time.perf_counter() - started
-    print(json.dumps({"items": items, "listings": listings, "seconds": seconds, "peak_mb": memory.peak_kib / 1024,
-                      "peak_rss_sum_mb": memory.peak_rss_kib / 1024, "workers": memory.workers_seen}))
+    print(json.dumps({"top_level": top_level, "listings": listings, "seconds": seconds,
+                      "peak_mb": memory.peak_kib / 1024, "peak_rss_sum_mb": memory.peak_rss_kib / 1024,
+                      "workers": memory.workers_seen}))
 
 
 if __name__ == "__main__":
