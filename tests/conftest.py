@@ -14,7 +14,13 @@ Keeping the suite fast and deterministic (it runs on a loaded, shared machine):
   when a test first asks. Expensive results shared by several tests of a module (rendered
   modules, mappings) go in a module-scoped fixture too.
 - Mark tests that run `pl-amazon` in a child process `subprocess`, browser tests `browser`; users of
-  `served_sandbox` are marked `socket` automatically.
+  `served_sandbox` are marked `socket` automatically. A served sandbox announces Amazon's rates
+  x100 (`SERVED`), so a child process paces itself fast too.
+- Data Factory workers: `worker_context` (tests/datafactory_fixtures.py) runs task runs on the
+  sandbox's time (the publisher's waits and the client's rate-limit pauses advance its clock).
+- `make test` runs the files on several processes (pytest-xdist, one file per worker): write only
+  under `tmp_path` / `tmp_path_factory`, bind port 0, and never rely on another file's tests
+  having run. Session fixtures are built once per worker.
 """
 
 from __future__ import annotations
