@@ -27,25 +27,34 @@ ARN = f"arn:aws:sqs:eu-west-1:{ACCOUNT}:{QUEUE}"
 HOURS = 3600.0
 
 
-@pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
-    """A local SQS (moto's server on a free loopback port) with the notifications queue: (endpoint, client)."""
-    import boto3
+@pytest.fixture(scope="module")
+def sqs_server() -> Iterator[str]:
+    """moto's server on a free loopback port, for the module (stopping one takes half a second)."""
     from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sqs(sqs_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
+    """A local SQS with a fresh notifications queue: (endpoint, client)."""
+    import boto3
 
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                         ("AWS_DEFAULT_REGION", "eu-west-1")):
         monkeypatch.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    client = boto3.client("sqs", region_name="eu-west-1", endpoint_url=endpoint)
-    client.create_queue(QueueName=QUEUE)
+    client = boto3.client("sqs", region_name="eu-west-1", endpoint_url=sqs_server)
+    url = client.create_queue(QueueName=QUEUE)["QueueUrl"]
     try:
-        yield endpoint, client
+        yield sqs_server, client
     finally:
-        server.stop()
+        client.delete_queue(QueueUrl=url)  # the next test starts from an empty queue
 
 
 @pytest.fixture
