@@ -43,7 +43,7 @@ def _run_suite(name: str, scale: float) -> SuiteResult:
         traceback.print_exc()
     bench.result.seconds = time.perf_counter() - started
     for figure in bench.result.figures:
-        base = f"  [{figure.baseline_name}: {figure.baseline:,.4g}, {figure.ratio:.2f}x]" if figure.ratio else ""
+        base = f"  [{figure.baseline_name}: {figure.baseline:,.4g}, {figure.ratio:.3g}x]" if figure.ratio else ""
         print(f"   {figure.name}: {figure.value:,.4g} {figure.unit}{base}", flush=True)
     for note in bench.result.notes:
         print(f"   {note}", flush=True)
