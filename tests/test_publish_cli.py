@@ -62,3 +62,13 @@ def test_export_that_is_not_a_regular_file_is_one_line_exit_2(tmp_path: Path, ki
     [line] = result.output.strip().splitlines()
     assert line.startswith("error: ") and "Traceback" not in result.output
     assert not (tmp_path / "j.sqlite3").exists()
+
+
+def test_workers_below_one_is_one_line_exit_2(tmp_path: Path) -> None:
+    env = {"PL_AMAZON_SELLER_ID": "MODEL", "XDG_CONFIG_HOME": str(tmp_path / "config"), "PL_AMAZON_CONFIG": ""}
+    result = CliRunner().invoke(main, ["publish", str(REPO / "examples" / "items.xml"), "--out", str(tmp_path / "out"),
+                                       "--workers", "0"], env=env)
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: ") and "--workers" in line and "range" in line
+    assert not (tmp_path / "out").exists()
