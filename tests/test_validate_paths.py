@@ -22,8 +22,8 @@ def _shown(issues: list) -> list[tuple]:
 
 
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_check_gives_the_issues_of_the_full_model_pass(path: Path) -> None:
-    validator = validator_with_model(path)
+def test_check_gives_the_issues_of_the_full_model_pass(path: Path, workspace) -> None:
+    validator = validator_with_model(path, workspace)  # compiled once for the session
     seed = f"{path.parent.name}/{path.name}"
     single = [payload for _, payload in _cases(validator, random.Random(f"differential:{seed}"))]
     multi = _multi_defect_cases(validator, random.Random(f"issue-sets:{seed}"))
@@ -36,9 +36,9 @@ def test_check_gives_the_issues_of_the_full_model_pass(path: Path) -> None:
     assert kept, "no payload broke a keyword the structural check leaves to the model"
 
 
-def test_a_brace_in_a_value_is_worded_alike_on_both_paths(amazon: Path) -> None:
+def test_a_brace_in_a_value_is_worded_alike_on_both_paths(amazon: Path, workspace) -> None:
     """Selector values shown in a message may hold braces (an item without selectors is shown whole)."""
-    validator = validator_with_model(amazon / "product-types" / "US" / "PRODUCT.json")
+    validator = validator_with_model(amazon / "product-types" / "US" / "PRODUCT.json", workspace)
     item = {"value": "{x}", "marketplace_id": "ATVPDKIKX0DER"}  # selectors: marketplace_id, value
     payload = {"merchant_suggested_asin": [item, dict(item)]}
     fast, full = validator.check(payload), validator.parse(payload)[1]
