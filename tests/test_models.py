@@ -438,3 +438,30 @@ def test_bounds_of_numbers_in_arrays_are_checked_by_the_model_alone(tmp_path):
         except ValidationError:
             model_accepts = False
         assert model_accepts == oracle.is_valid(payload), (sizes, counts)
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_attributes_the_root_does_not_close_are_accepted_and_kept(tmp_path, workspace, closed):
+    """A root without `additionalProperties: false` (a shape of real schemas such as HAIRBAND) accepts
+    attributes it does not declare, as the reference validator does; the model keeps them."""
+    from transpiler.amazon.vocabulary import validator_for
+
+    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
+    if not closed:
+        del schema["additionalProperties"]
+    path = tmp_path / f"HEADPHONES_{'CLOSED' if closed else 'OPEN'}.json"
+    path.write_text(json.dumps(schema))
+    validator = validator_with_model(path, workspace)
+    payload = {**_payload("HEADPHONES"), "attribut_local": [{"value": "x"}], "note": None}
+    assert validator_for(validator.schema).is_valid(payload) == (not closed)
+    assert (validator.check(payload) == []) == (not closed)
+    try:
+        listing = validator.model.model_validate(payload)
+    except ValidationError as error:
+        assert closed
+        assert {e["loc"][0] for e in error.errors()} == {"attribut_local", "note"}
+    else:
+        assert not closed
+        assert listing.to_amazon() == payload
+    with pytest.raises(ValidationError):  # declared attributes keep their checks
+        validator.model.model_validate({**payload, "brand": "Sony"})

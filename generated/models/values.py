@@ -100,4 +100,6 @@ class AmazonListing(AmazonObject):
 
     def to_amazon(self) -> dict[str, Any]:
         """The `attributes` payload in Amazon's exact shape."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data.update(self.model_extra or {})  # attributes an open root does not declare, as given (null too)
+        return data

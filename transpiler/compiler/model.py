@@ -244,6 +244,9 @@ class ProductType:
     conditions: tuple[Condition, ...]
     required: tuple[str, ...]
     variations: Variations = field(default_factory=Variations)
+    #: The root does not set `additionalProperties` to false (some real schemas, e.g. HAIRBAND):
+    #: under Draft 2019-09 an attribute the schema does not declare is then valid, with any value.
+    undeclared_attributes_allowed: bool = False
 
     def attribute(self, name: str) -> Attribute | None:
         for attribute in self.attributes:

@@ -72,6 +72,7 @@ def compile_product_type(
         conditions=tuple(conditions),
         required=required,
         variations=variations_of(attributes, conditions),
+        undeclared_attributes_allowed=schema.get("additionalProperties", True) is not False,
     )
 
 

@@ -265,6 +265,8 @@ def normalized_schema(product_type: ProductType) -> dict[str, Any]:
     }
     if product_type.required:
         schema["required"] = list(product_type.required)
+    if product_type.undeclared_attributes_allowed:  # the root class keeps undeclared attributes as they are
+        schema["additionalProperties"] = True
     return schema
 
 
