@@ -242,3 +242,24 @@ def test_round_trip_is_identity(schema: str, mappings: dict[str, tuple[ProductTy
     payload = data.draw(payloads(product_type, mapping))
     fields = attributes_to_fields(mapping, payload)
     assert fields_to_attributes(mapping, fields, SETTINGS) == payload
+
+
+def test_suggested_numbers_are_a_number_field(tmp_path: Path) -> None:
+    """An integer with suggested values (`anyOf [integer, integer with enum]`) is a NUMBER field that
+    publishes a JSON integer, its suggestions in the help text: a text field would send "7"."""
+    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
+    suggested = {"type": "integer", "enum": [1, 2], "enumNames": ["Un", "Deux"]}
+    schema["properties"]["pack_count"] = {"title": "Lot", "type": "array", "maxItems": 1, "items": {
+        "type": "object", "required": ["value"], "additionalProperties": False, "properties": {
+            "value": {"type": "integer", "minimum": 1, "anyOf": [{"type": "integer"}, suggested]},
+            "marketplace_id": {"type": "string"}}}}
+    path = tmp_path / "HEADPHONES_SUGGESTED.json"
+    path.write_text(json.dumps(schema))
+    mapping = build_mapping(load_product_type(path))
+    field = next(f for f in mapping.fields if f.path == "pack_count.value")
+    assert (field.type, field.transform, field.precision) == ("NUMBER", "number", 0)
+    assert "1 (Un), 2 (Deux)" in field.description
+    payload = {"pack_count": [{"value": 7, "marketplace_id": "A13V1IB3VIYZZH"}]}
+    fields = attributes_to_fields(mapping, payload)
+    assert fields[field.key] == "7"
+    assert fields_to_attributes(mapping, fields, SETTINGS) == payload

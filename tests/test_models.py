@@ -465,3 +465,30 @@ def test_attributes_the_root_does_not_close_are_accepted_and_kept(tmp_path, work
         assert listing.to_amazon() == payload
     with pytest.raises(ValidationError):  # declared attributes keep their checks
         validator.model.model_validate({**payload, "brand": "Sony"})
+
+
+@pytest.mark.parametrize(("value", "accepted"), [(7, True), (1, True), (2.0, True), ("1", False), (1.5, False)])
+def test_suggested_numbers_are_not_a_closed_list(tmp_path, workspace, value, accepted):
+    """`anyOf [integer, integer with enum]` suggests values and accepts any integer, as the reference does."""
+    from transpiler.amazon.vocabulary import validator_for
+
+    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
+    suggested = {"type": "integer", "enum": [1, 2], "enumNames": ["Un", "Deux"]}
+    schema["properties"]["pack_count"] = {"type": "array", "items": {
+        "type": "object", "required": ["value"], "additionalProperties": False, "properties": {
+            "value": {"type": "integer", "anyOf": [{"type": "integer"}, suggested]},
+            "marketplace_id": {"type": "string"}}}}
+    path = tmp_path / "HEADPHONES_SUGGESTED.json"
+    path.write_text(json.dumps(schema))
+    validator = validator_with_model(path, workspace)
+    assert validator.product_type.attribute("pack_count").leaves[0].kind == Kind.OPEN_ENUM
+    payload = {**_payload("HEADPHONES"), "pack_count": [{"value": value, "marketplace_id": "A13V1IB3VIYZZH"}]}
+    assert validator_for(validator.schema).is_valid(payload) == accepted
+    assert (validator.check(payload) == []) == accepted
+    try:
+        listing = validator.model.model_validate(payload)
+    except ValidationError:
+        assert not accepted
+    else:
+        assert accepted
+        assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)

@@ -133,9 +133,10 @@ def _item_tree(attribute: Attribute) -> _Node:
 
 def _json_enum(leaf: Leaf) -> tuple[Any, ...] | None:
     """The closed list of a leaf whose values are not all strings (checked by `ListingRules` with
-    JSON equality: pydantic's Literal would take `true` for 1 and turn 1.0 into 1)."""
+    JSON equality: pydantic's Literal would take `true` for 1 and turn 1.0 into 1). Suggested values
+    (an open list, `anyOf [integer, integer with enum]`) are no closed list."""
     values = tuple(o.value for o in leaf.options)
-    if not values or all(isinstance(v, str) for v in values):
+    if leaf.kind == Kind.OPEN_ENUM or not values or all(isinstance(v, str) for v in values):
         return None
     if leaf.kind == Kind.BOOLEAN and set(values) == {True, False} and all(isinstance(v, bool) for v in values):
         return None  # StrictBool says it all

@@ -43,6 +43,8 @@ NUMBERED_CAP_OBJECT = 3  # attributes with several leaves per item
 KEYED_MAX_OPTIONS = 30  # a selector with more options is numbered instead
 LONG_TEXT_OVER = 1000  # texts allowed more characters than this are LONG-TEXT
 _DESCRIPTIVE = ("description", "instructions", "warning", "disclaimer", "legal", "notes")
+#: The field kind of an open list by JSON type: suggested numbers are typed as numbers, not text.
+_SUGGESTED_KINDS = {"integer": Kind.INTEGER, "number": Kind.NUMBER}
 
 BOOLEAN_TITLES = {True: "Oui", False: "Non"}
 
@@ -193,7 +195,7 @@ def _leaf_field(
         more = " …" if len(leaf.options) > 40 else ""
         note = f"Valeurs suggérées par Amazon : {suggestions}{more}."
         common["description"] = f"{common['description']}\n{note}" if common["description"] else note
-        kind = Kind.TEXT
+        kind = _SUGGESTED_KINDS.get(leaf.value_type, Kind.TEXT)  # suggested numbers stay JSON numbers
     if kind in (Kind.ENUM, Kind.BOOLEAN):
         if not leaf.options and kind != Kind.BOOLEAN:
             return None
