@@ -492,3 +492,35 @@ def test_suggested_numbers_are_not_a_closed_list(tmp_path, workspace, value, acc
     else:
         assert accepted
         assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)
+
+
+@pytest.mark.parametrize(("item", "accepted"), [
+    ({"value": "abc", "origine": 5}, True),
+    ({"value": "abc", "detail": {"code": "x"}, "lot": [1, None]}, True),
+    ({"value": "abc", "detail": {"code": "x", "autre": 1}}, False),
+    ({"value": "abcdefghijkl", "origine": 5}, False),
+])
+def test_item_objects_that_do_not_close_accept_undeclared_members(tmp_path, workspace, item, accepted):
+    """An item (or nested object) without `additionalProperties: false` accepts members it does not
+    declare, as the reference does; a closed object inside it still refuses them."""
+    from transpiler.amazon.vocabulary import validator_for
+
+    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
+    detail = {"type": "object", "additionalProperties": False, "properties": {"code": {"type": "string"}}}
+    schema["properties"]["pack_note"] = {"type": "array", "items": {
+        "type": "object", "required": ["value"], "properties": {
+            "value": {"type": "string", "maxLength": 10}, "detail": detail,
+            "marketplace_id": {"type": "string"}}}}
+    path = tmp_path / "HEADPHONES_OPEN_ITEM.json"
+    path.write_text(json.dumps(schema))
+    validator = validator_with_model(path, workspace)
+    payload = {**_payload("HEADPHONES"), "pack_note": [{**item, "marketplace_id": "A13V1IB3VIYZZH"}]}
+    assert validator_for(validator.schema).is_valid(payload) == accepted
+    assert (validator.check(payload) == []) == accepted
+    try:
+        listing = validator.model.model_validate(payload)
+    except ValidationError:
+        assert not accepted
+    else:
+        assert accepted
+        assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)

@@ -183,6 +183,7 @@ class _Walker:
         self.context_required: list[str] = []
         self.array_constraints: list[tuple[str, Constraints]] = []
         self.nested_rules: list[tuple[str, str]] = []  # (pointer, dotted path of the object)
+        self.open_objects: list[str] = []
         self.visited = 0
 
     def leaf(
@@ -269,6 +270,8 @@ class _Walker:
         refs: tuple[str, ...] = (),
     ) -> None:
         required_here = set(schema.get("required") or ())
+        if schema.get("additionalProperties", True) is not False:
+            self.open_objects.append(path)
         if any(k in schema for k in ("if", "allOf", "anyOf", "oneOf", "not")):
             self.nested_rules.append((pointer, path))
         for name, sub in (schema.get("properties") or {}).items():
@@ -331,5 +334,6 @@ def compile_attribute(
         item_required=item_required,
         array_constraints=tuple(walker.array_constraints),
         context_required=tuple(walker.context_required),
+        open_objects=tuple(walker.open_objects),
     )
     return attribute, walker.nested_rules

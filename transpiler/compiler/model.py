@@ -129,6 +129,9 @@ class Attribute:
     array_constraints: tuple[tuple[str, Constraints], ...] = ()
     #: Context paths (`display.type.language_tag`) that their enclosing object requires, at any depth.
     context_required: tuple[str, ...] = ()
+    #: Objects (dotted paths; the attribute's name for its items) whose schema does not set
+    #: `additionalProperties` to false: members they do not declare are valid there, with any value.
+    open_objects: tuple[str, ...] = ()
 
     @property
     def kind(self) -> Kind:

@@ -95,13 +95,16 @@ class _Node:
     #: child names that are arrays of objects -> the array's own constraints
     arrays: dict[str, Constraints] = field(default_factory=dict)
     required: set[str] = field(default_factory=set)
+    #: the object's schema does not set additionalProperties to false (undeclared members are kept)
+    open: bool = False
 
 
 def _item_tree(attribute: Attribute) -> _Node:
     """The objects of one attribute item. A member is required in its object when that object's
     schema requires it (`Leaf.required_chain`), so an optional nested object still requires its own
     members whenever it is present."""
-    root = _Node(attribute.name, required=set(attribute.item_required))
+    opened = set(attribute.open_objects)
+    root = _Node(attribute.name, required=set(attribute.item_required), open=attribute.name in opened)
     arrays = {prefix for leaf in attribute.leaves for prefix in leaf.arrays}
     array_constraints = dict(attribute.array_constraints)
 
@@ -117,7 +120,7 @@ def _item_tree(attribute: Attribute) -> _Node:
             prefix = f"{prefix}.{segment}"
             child = node.children.get(segment)
             if not isinstance(child, _Node):
-                child = _Node(prefix)
+                child = _Node(prefix, open=prefix in opened)
                 node.children[segment] = child
             if prefix in arrays:
                 node.arrays[segment] = array_constraints.get(prefix, Constraints())
@@ -218,6 +221,8 @@ def _object_schema(node: _Node, defs: dict[str, Any], context: dict[str, str]) -
         else:
             properties[name] = _leaf_schema(child)
     schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if node.open:
+        schema["additionalProperties"] = True
     required = [name for name in node.children if name in node.required and name not in defaulted]
     if required:
         schema["required"] = required
