@@ -52,6 +52,15 @@ def _root(schema: Schema) -> None:
     _nested(schema, {"$ref": "#"})
 
 
+def _bad_pattern(schema: Schema) -> None:
+    _nested(schema, {"type": "string", "pattern": "^([A-Z]+$"})
+
+
+def _bad_pattern_in_rule(schema: Schema) -> None:
+    schema["allOf"].append({"if": {"required": ["brand"]}, "then": {"properties": {"brand": {"items": {
+        "properties": {"value": {"pattern": "[0-9"}}}}}}})
+
+
 def _attribute_loop(schema: Schema) -> None:
     schema["$defs"]["t"] = {"type": "array", "items": {"type": "object", "properties": {
         "value": {"type": "string"}, "more": {"$ref": "#/$defs/t"}}}}
@@ -103,6 +112,8 @@ HOSTILE: dict[str, tuple[Callable[[Schema], None], str]] = {
     "fan-out": (_fan_out, "/properties/item_name/items/properties/nested/"),
     "fan-out-rule": (_fan_out_rule, "/allOf/"),
     "deep-rule": (_deep_rule, "/allOf/"),
+    "bad-pattern": (_bad_pattern, "/properties/item_name/items/properties/nested/pattern"),
+    "bad-pattern-in-rule": (_bad_pattern_in_rule, "/allOf/"),
 }
 
 
@@ -123,7 +134,7 @@ def test_hostile_schema_is_one_schema_error_with_its_pointer(tmp_path: Path, nam
     assert caught.value.pointer.startswith(HOSTILE[name][1]), caught.value.pointer
 
 
-@pytest.mark.parametrize("name", ["self-loop", "fan-out", "deep-rule"])
+@pytest.mark.parametrize("name", ["self-loop", "fan-out", "deep-rule", "bad-pattern"])
 @pytest.mark.parametrize("command", ["inspect", "check", "regenerate"])
 def test_hostile_schema_on_the_command_line_is_one_line(tmp_path: Path, name: str, command: str) -> None:
     path = _write(tmp_path, name)

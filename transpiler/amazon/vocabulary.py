@@ -129,8 +129,12 @@ def check_schema(schema: Any, source: str, product_type: str | None = None) -> N
     """Raise SchemaError (with the JSON pointer of the first problem) unless the schema is valid.
 
     The compiled meta-schema answers first; only a schema it refuses is walked by the reference
-    validator, which finds every error and its place."""
+    validator, which finds every error and its place. A `pattern` no regular expression engine of
+    the project can compile is refused here too: the meta-schema only annotates it (`format: regex`),
+    and it would otherwise reach the validators and Product-Live's rules."""
     if meta_schema_accepts(schema):
+        for pointer, message in _pattern_problems(schema, ""):
+            raise SchemaError(source, pointer, message, product_type)
         return
     errors = meta_schema_errors(schema)
     if errors:
@@ -140,6 +144,36 @@ def check_schema(schema: Any, source: str, product_type: str | None = None) -> N
         raise SchemaError(
             source, pointer, f"fails the Amazon meta-schema: {first.message}{more}", product_type
         )
+
+
+#: Keywords whose values are data, not schemas: a "pattern" key inside them is no regular expression.
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "enumNames", "$comment", "description", "title"})
+
+
+def _pattern_problems(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    """(pointer, message) for each `pattern` keyword that is not a regular expression (data keywords
+    skipped: an attribute may well be named `pattern`, its definition is then an object)."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _pattern_problems(item, f"{pointer}/{index}")
+    elif isinstance(node, Mapping):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str) and not _is_regex(pattern):
+            yield f"{pointer}/pattern", f"pattern {pattern!r} is not a regular expression"
+        for key, value in node.items():
+            if key not in _DATA_KEYWORDS and isinstance(value, (Mapping, list)):
+                yield from _pattern_problems(value, f"{pointer}/{_escape(key)}")
+
+
+def _is_regex(pattern: str) -> bool:
+    """True when jsonschema-rs, which compiles every schema the project validates with, compiles `pattern`."""
+    import jsonschema_rs
+
+    try:
+        jsonschema_rs.Draft201909Validator({"pattern": pattern}, offline=True)
+    except jsonschema_rs.ValidationError:
+        return False
+    return True
 
 
 def _leaf_errors(errors: list[ValidationError]) -> Iterator[ValidationError]:
