@@ -261,3 +261,16 @@ def test_date_or_date_time_as_amazon_writes_it(value, valid):
 
 def test_other_formats_stay_annotations():
     assert vocabulary.validator_for({"type": "string", "format": "email"}).is_valid("not an email")
+
+
+@pytest.mark.parametrize(("value", "valid"), [("Éric", True), ("abc", True), ("abc1", False), ("", False)])
+def test_unicode_property_patterns_as_every_validator_reads_them(value, valid):
+    """`\\p{L}` (a letter of any script) compiles in jsonschema-rs and in the models: the reference
+    validator (the sandbox's, the opaque rules') reads it too instead of raising re.error."""
+    import jsonschema_rs
+
+    schema = _schema(pattern="^\\p{L}+$")
+    instance = {"bullet_point": [_item(value)]}
+    vocabulary.check_schema(schema, "<pattern>")
+    assert _errors(schema, instance) == ([] if valid else ["pattern"])
+    assert jsonschema_rs.Draft201909Validator(schema).is_valid(instance) == valid

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
+import regex
 from jsonschema import Draft201909Validator, FormatChecker, ValidationError, validators
 
 from transpiler.amazon import formats, keywords, meta_schema
@@ -68,12 +69,21 @@ def _multiple_of(validator: Any, divisor: Any, instance: Any, schema: Mapping[st
                               validator_value=divisor)
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    """`pattern` read by the `regex` module: Unicode properties (`\\p{L}`) compile there as in
+    jsonschema-rs and the models, where Python's `re` raises (`bad escape \\p`)."""
+    if validator.is_type(instance, "string") and not regex.search(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}", validator="pattern",
+                              validator_value=pattern)
+
+
 #: The Draft 2019-09 validator class with Amazon's validation keywords added, and `multipleOf`
 #: judged on decimal values like every other validator of the project.
 AmazonValidator = validators.extend(
     Draft201909Validator,
     {
         "multipleOf": _multiple_of,
+        "pattern": _pattern,
         "maxUniqueItems": _max_unique_items,
         "minUniqueItems": _min_unique_items,
         "maxUtf8ByteLength": _max_utf8,
