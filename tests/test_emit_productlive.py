@@ -15,7 +15,7 @@ from transpiler.compiler.loading import load_product_type
 from transpiler.compiler.model import ProductType
 from transpiler.emit.productlive import render_table, sorted_types
 from transpiler.emit.regenerate import EmitterSpec, regenerate
-from transpiler.emit.report import build_report
+from transpiler.emit.report import build_report, render_report
 from transpiler.emit.structure import build_table
 from transpiler.mapping import publication
 from transpiler.workspace import Workspace
@@ -277,6 +277,13 @@ def test_report_counts(corpus_guard, workspace: Workspace) -> None:
     assert us["conditions"]["publisher"] == 1 and all(e["reason"] for e in us["left_to_publisher"])
     assert sum(phone["conditions"].values()) == len(_samples(workspace)[0].conditions)
     assert any(e["path"] == "screen_size" for e in phone["unmapped"])
+    # titles of a definition in another language are said to be so, once per product type
+    assert (phone["locale"], phone["french_labels"]) == ("fr_FR", True)
+    assert (us["locale"], us["french_labels"]) == ("en_US", False)
+    lines = render_report(report).splitlines()
+    foreign = [t for t in report["product_types"] if not t["french_labels"]]
+    assert sum(line.startswith("  [labels]") for line in lines) == len(foreign)
+    assert "  [labels] titles and help texts as Amazon wrote them for en_US, not in French" in lines
 
 
 def test_rendering_is_byte_identical(sample_xml: str) -> None:

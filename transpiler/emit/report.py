@@ -3,8 +3,9 @@
 Per product type: fields, options, readiness rules, the schema's conditions split into native
 (Product-Live rules enforce every effect), partial (some effects native, the rest checked by the
 publisher) and publisher (checked only by the publisher's validation) with the share enforced
-natively, the requirements enforced natively, the value limits only the publisher checks, and what
-the mapping cannot hold.
+natively, the requirements enforced natively, the value limits only the publisher checks, what
+the mapping cannot hold, and whether the titles are French: the table shows a definition's titles and
+help texts as Amazon wrote them, so one pulled (or copied) for another locale reads in that language.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def build_report(product_types: Sequence[ProductType]) -> dict[str, Any]:
             {
                 "product_type": mapping.product_type,
                 "category": mapping.category,
+                "locale": mapping.locale,
+                "french_labels": (mapping.locale or "").lower().startswith("fr"),
                 "fields": len(fields),
                 "options": sum(len(f.options) + len(f.suffixes) for f in fields),
                 "rules": len(rules.entries),
@@ -82,4 +85,7 @@ def render_report(document: dict[str, Any]) -> str:
             lines.append(f"  [limit] {shown}: {reason}")
         for entry in t["unmapped"]:
             lines.append(f"  [unmapped] {entry['path']}: {entry['reason']}")
+        if not t["french_labels"]:
+            locale = t["locale"] or "an unknown locale"
+            lines.append(f"  [labels] titles and help texts as Amazon wrote them for {locale}, not in French")
     return "\n".join(lines)
