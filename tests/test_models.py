@@ -440,29 +440,45 @@ def test_bounds_of_numbers_in_arrays_are_checked_by_the_model_alone(tmp_path):
         assert model_accepts == oracle.is_valid(payload), (sizes, counts)
 
 
+def _headphones_variant(tmp_path, workspace, name, edit):
+    """The validator of the HEADPHONES sample changed by `edit` (a hand-written rule shape)."""
+    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
+    edit(schema)
+    path = tmp_path / f"HEADPHONES_{name}.json"
+    path.write_text(json.dumps(schema))
+    return validator_with_model(path, workspace)
+
+
+def _verdicts_agree(validator, payload, accepted):
+    """The reference validator, `validate()` and the generated model alone all give `accepted`; an
+    accepted payload comes back from the model unchanged. Returns the model's error, if any."""
+    from transpiler.amazon.vocabulary import validator_for
+
+    assert validator_for(validator.schema).is_valid(payload) == accepted
+    assert (validator.check(payload) == []) == accepted
+    try:
+        listing = validator.model.model_validate(payload)
+    except ValidationError as error:
+        assert not accepted
+        return error
+    assert accepted
+    assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)
+    return None
+
+
 @pytest.mark.parametrize("closed", [False, True])
 def test_attributes_the_root_does_not_close_are_accepted_and_kept(tmp_path, workspace, closed):
     """A root without `additionalProperties: false` (a shape of real schemas such as HAIRBAND) accepts
     attributes it does not declare, as the reference validator does; the model keeps them."""
-    from transpiler.amazon.vocabulary import validator_for
+    def edit(schema):
+        if not closed:
+            del schema["additionalProperties"]
 
-    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
-    if not closed:
-        del schema["additionalProperties"]
-    path = tmp_path / f"HEADPHONES_{'CLOSED' if closed else 'OPEN'}.json"
-    path.write_text(json.dumps(schema))
-    validator = validator_with_model(path, workspace)
+    validator = _headphones_variant(tmp_path, workspace, "CLOSED" if closed else "OPEN", edit)
     payload = {**_payload("HEADPHONES"), "attribut_local": [{"value": "x"}], "note": None}
-    assert validator_for(validator.schema).is_valid(payload) == (not closed)
-    assert (validator.check(payload) == []) == (not closed)
-    try:
-        listing = validator.model.model_validate(payload)
-    except ValidationError as error:
-        assert closed
+    error = _verdicts_agree(validator, payload, accepted=not closed)
+    if closed:
         assert {e["loc"][0] for e in error.errors()} == {"attribut_local", "note"}
-    else:
-        assert not closed
-        assert listing.to_amazon() == payload
     with pytest.raises(ValidationError):  # declared attributes keep their checks
         validator.model.model_validate({**payload, "brand": "Sony"})
 
@@ -470,28 +486,18 @@ def test_attributes_the_root_does_not_close_are_accepted_and_kept(tmp_path, work
 @pytest.mark.parametrize(("value", "accepted"), [(7, True), (1, True), (2.0, True), ("1", False), (1.5, False)])
 def test_suggested_numbers_are_not_a_closed_list(tmp_path, workspace, value, accepted):
     """`anyOf [integer, integer with enum]` suggests values and accepts any integer, as the reference does."""
-    from transpiler.amazon.vocabulary import validator_for
-
-    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
     suggested = {"type": "integer", "enum": [1, 2], "enumNames": ["Un", "Deux"]}
-    schema["properties"]["pack_count"] = {"type": "array", "items": {
-        "type": "object", "required": ["value"], "additionalProperties": False, "properties": {
-            "value": {"type": "integer", "anyOf": [{"type": "integer"}, suggested]},
-            "marketplace_id": {"type": "string"}}}}
-    path = tmp_path / "HEADPHONES_SUGGESTED.json"
-    path.write_text(json.dumps(schema))
-    validator = validator_with_model(path, workspace)
+
+    def edit(schema):
+        schema["properties"]["pack_count"] = {"type": "array", "items": {
+            "type": "object", "required": ["value"], "additionalProperties": False, "properties": {
+                "value": {"type": "integer", "anyOf": [{"type": "integer"}, suggested]},
+                "marketplace_id": {"type": "string"}}}}
+
+    validator = _headphones_variant(tmp_path, workspace, "SUGGESTED", edit)
     assert validator.product_type.attribute("pack_count").leaves[0].kind == Kind.OPEN_ENUM
     payload = {**_payload("HEADPHONES"), "pack_count": [{"value": value, "marketplace_id": "A13V1IB3VIYZZH"}]}
-    assert validator_for(validator.schema).is_valid(payload) == accepted
-    assert (validator.check(payload) == []) == accepted
-    try:
-        listing = validator.model.model_validate(payload)
-    except ValidationError:
-        assert not accepted
-    else:
-        assert accepted
-        assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)
+    _verdicts_agree(validator, payload, accepted)
 
 
 @pytest.mark.parametrize(("item", "accepted"), [
@@ -503,24 +509,14 @@ def test_suggested_numbers_are_not_a_closed_list(tmp_path, workspace, value, acc
 def test_item_objects_that_do_not_close_accept_undeclared_members(tmp_path, workspace, item, accepted):
     """An item (or nested object) without `additionalProperties: false` accepts members it does not
     declare, as the reference does; a closed object inside it still refuses them."""
-    from transpiler.amazon.vocabulary import validator_for
-
-    schema = json.loads((REPO / "assets/amazon/A13V1IB3VIYZZH/fr_FR/HEADPHONES.json").read_text())
     detail = {"type": "object", "additionalProperties": False, "properties": {"code": {"type": "string"}}}
-    schema["properties"]["pack_note"] = {"type": "array", "items": {
-        "type": "object", "required": ["value"], "properties": {
-            "value": {"type": "string", "maxLength": 10}, "detail": detail,
-            "marketplace_id": {"type": "string"}}}}
-    path = tmp_path / "HEADPHONES_OPEN_ITEM.json"
-    path.write_text(json.dumps(schema))
-    validator = validator_with_model(path, workspace)
+
+    def edit(schema):
+        schema["properties"]["pack_note"] = {"type": "array", "items": {
+            "type": "object", "required": ["value"], "properties": {
+                "value": {"type": "string", "maxLength": 10}, "detail": detail,
+                "marketplace_id": {"type": "string"}}}}
+
+    validator = _headphones_variant(tmp_path, workspace, "OPEN_ITEM", edit)
     payload = {**_payload("HEADPHONES"), "pack_note": [{**item, "marketplace_id": "A13V1IB3VIYZZH"}]}
-    assert validator_for(validator.schema).is_valid(payload) == accepted
-    assert (validator.check(payload) == []) == accepted
-    try:
-        listing = validator.model.model_validate(payload)
-    except ValidationError:
-        assert not accepted
-    else:
-        assert accepted
-        assert json.dumps(listing.to_amazon(), sort_keys=True) == json.dumps(payload, sort_keys=True)
+    _verdicts_agree(validator, payload, accepted)
