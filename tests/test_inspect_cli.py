@@ -107,6 +107,18 @@ def test_schema_failing_the_meta_schema(tmp_path: Path):
     _assert_one_line_error(invoke("inspect", str(bad)), f"{bad}#/properties/a/maxUniqueItems", "meta-schema")
 
 
+@pytest.mark.parametrize("command", ["inspect", "regenerate"])
+def test_a_listing_is_not_a_schema(tmp_path: Path, command: str):
+    """A payload (or any JSON object without attributes) among the definitions is refused by name,
+    not turned into an empty product type and category."""
+    stray = tmp_path / "LISTING.json"
+    stray.write_text(json.dumps({"item_name": [{"value": "Coque", "marketplace_id": "A13V1IB3VIYZZH"}]}))
+    args = ["inspect", str(stray)] if command == "inspect" else [
+        "regenerate", "--assets", str(tmp_path), "--out", str(tmp_path / "out")]
+    _assert_one_line_error(invoke(*args), str(stray), "no attribute")
+    assert not (tmp_path / "out").exists()
+
+
 def test_unresolvable_ref(tmp_path: Path):
     bad = tmp_path / "ref.json"
     bad.write_text(json.dumps({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}))

@@ -38,6 +38,9 @@ def compile_product_type(
     properties = schema.get("properties") or {}
     if not isinstance(properties, Mapping):
         raise resolver.error("/properties", "properties must be an object")
+    if not properties:  # a listing, or any JSON object, left among the definitions
+        raise resolver.error("/properties" if "properties" in schema else "",
+                             "declares no attribute (properties is empty or missing): not a product type schema")
     required = tuple(schema.get("required") or ())
     groups = _groups(envelope.get("propertyGroups"))
     group_of: dict[str, str] = {}
