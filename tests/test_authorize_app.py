@@ -75,6 +75,26 @@ def start(client: TestClient) -> str:
     return parse_qs(urlsplit(response.headers["location"]).query)["state"][0]
 
 
+def pending_of(page: httpx.Response) -> str:
+    """The hidden `pending` value of the vendor code form."""
+    return page.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+
+
+def vendor_form(client: TestClient, selling_partner_id: str = "X") -> tuple[httpx.Response, str]:
+    """Consent then Amazon's callback for a vendor: the vendor code form and its `pending` value."""
+    page = client.get("/amazon/callback", params={"state": start(client), "spapi_oauth_code": "c",
+                                                  "selling_partner_id": selling_partner_id})
+    return page, pending_of(page)
+
+
+def lwa_granting(refresh_token: str = "Atzr|r") -> Callable[[httpx.Request], httpx.Response]:
+    """An LWA token endpoint that grants `refresh_token` to any code."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"access_token": "Atza|a", "refresh_token": refresh_token, "expires_in": 3600})
+
+    return answer
+
+
 def problem_key(response: httpx.Response) -> str:
     marker = 'data-problem="'
     assert marker in response.text, response.text
@@ -282,7 +302,7 @@ def test_exchange_request_is_exactly_the_documented_form(tmp_path: Path) -> None
     # A vendor: the token waits in memory for the vendor code; nothing is stored yet.
     assert "code fournisseur" in response.text
     assert not store.path.exists()
-    pending = response.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+    pending = pending_of(response)
 
     bad = client.post("/amazon/partner", data={"pending": pending, "vendor_code": "MO-D"})
     assert bad.status_code == 400
@@ -303,7 +323,7 @@ def test_vendor_code_completes_the_flow(tmp_path: Path) -> None:
     client, store = make_client(tmp_path, lwa=lwa)
     state = start(client)
     page = client.get("/amazon/callback", params={"state": state, "spapi_oauth_code": "c", "selling_partner_id": "X"})
-    pending = page.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+    pending = pending_of(page)
     done = client.post("/amazon/partner", data={"pending": pending, "vendor_code": " model "})
     assert done.status_code == 200
     assert "Compte MODEL connecté" in done.text
@@ -319,13 +339,8 @@ def test_vendor_code_completes_the_flow(tmp_path: Path) -> None:
                                                 ("X" * 32, "X" * 32)])
 def test_vendor_codes_are_letters_and_digits_of_any_length(tmp_path: Path, typed: str, stored: str) -> None:
     """Amazon documents no fixed length for vendor codes: no 5-character rule."""
-    def lwa(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"access_token": "Atza|a", "refresh_token": "Atzr|r", "expires_in": 3600})
-
-    client, store = make_client(tmp_path, lwa=lwa)
-    page = client.get("/amazon/callback", params={"state": start(client), "spapi_oauth_code": "c",
-                                                  "selling_partner_id": "X"})
-    pending = page.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+    client, store = make_client(tmp_path, lwa=lwa_granting())
+    page, pending = vendor_form(client)
     assert 'pattern="[A-Za-z0-9]+"' in page.text and "5 caractères" not in page.text
     assert client.post("/amazon/partner", data={"pending": pending, "vendor_code": typed}).status_code == 200
     assert [p.partner for p in store.partners()] == [stored]
@@ -333,13 +348,8 @@ def test_vendor_codes_are_letters_and_digits_of_any_length(tmp_path: Path, typed
 
 @pytest.mark.parametrize("typed", ["amzn1.vg.1234567", "AB CD", "AB-CD", "X" * 33, ""])
 def test_what_is_not_a_vendor_code_is_refused_with_a_french_reason(tmp_path: Path, typed: str) -> None:
-    def lwa(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"access_token": "Atza|a", "refresh_token": "Atzr|r", "expires_in": 3600})
-
-    client, store = make_client(tmp_path, lwa=lwa)
-    page = client.get("/amazon/callback", params={"state": start(client), "spapi_oauth_code": "c",
-                                                  "selling_partner_id": "X"})
-    pending = page.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+    client, store = make_client(tmp_path, lwa=lwa_granting())
+    _, pending = vendor_form(client)
     refused = client.post("/amazon/partner", data={"pending": pending, "vendor_code": typed})
     assert refused.status_code == 400 and not store.path.exists()
     text = refused.text.replace("&#39;", "'")

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from tests.test_authorize_app import make_client, make_settings, problem_key, start
+from tests.test_authorize_app import lwa_granting, make_client, make_settings, problem_key, vendor_form
 from transpiler.authorize.control_chars import escape_controls
 from transpiler.authorize.store import PartnerAlreadyBound, TokenStore, new_key
 from transpiler.cli import main
@@ -29,22 +29,12 @@ KEY = new_key()  # one token key for every app of a test: they share one store
 
 def _app(tmp_path: Path, token: str) -> tuple[TestClient, TokenStore]:
     """The app with its store under tmp_path, LWA answering `token`."""
-    return make_client(tmp_path, lwa=_lwa(token), token_key=KEY)
-
-
-def _lwa(token: str) -> object:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"access_token": "Atza|a", "refresh_token": token, "expires_in": 3600})
-
-    return answer
+    return make_client(tmp_path, lwa=lwa_granting(token), token_key=KEY)
 
 
 def _connect(client: TestClient, selling_partner_id: str, vendor_code: str) -> httpx.Response:
     """The whole vendor flow: consent, callback, vendor code form."""
-    state = start(client)
-    page = client.get("/amazon/callback", params={"state": state, "spapi_oauth_code": "c",
-                                                  "selling_partner_id": selling_partner_id})
-    pending = page.text.split('name="pending" value="', 1)[1].split('"', 1)[0]
+    _, pending = vendor_form(client, selling_partner_id)
     return client.post("/amazon/partner", data={"pending": pending, "vendor_code": vendor_code})
 
 
