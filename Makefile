@@ -29,10 +29,12 @@ lock: install
 		--universal --python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade) --quiet \
 		--custom-compile-command 'make lock' -o $(LOCK)
 
-# Two workers on two cores (pytest-xdist; `make test TEST_WORKERS=0` runs in one process). A test
-# file stays on one worker (`--dist loadfile`), so its module fixtures (the demo run, rendered
-# modules, compiled mappings) are built once.
-TEST_WORKERS ?= auto
+# One pytest-xdist worker per core, plus one: the tests that wait on another process (a child
+# `pl-amazon` killed mid-call, Chromium, a Data Factory worker signalled) leave a core idle, and the
+# extra worker computes meanwhile (`make test TEST_WORKERS=0` runs in one process). A test file stays
+# on one worker (`--dist loadfile`), so its module fixtures (the demo run, rendered modules,
+# compiled mappings, the differential payloads) are built once.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1 if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1) + 1)")
 
 test: install
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
