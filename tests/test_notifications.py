@@ -166,8 +166,12 @@ def test_reconcile_from_sqs_command(publish_run, sqs, tmp_path, sandbox_definiti
                "PL_AMAZON_CLIENT_ID": reg.client_id, "PL_AMAZON_CLIENT_SECRET": reg.client_secret,
                "PL_AMAZON_REFRESH_TOKEN": reg.refresh_token, "PL_AMAZON_SELLER_ID": reg.vendor_code,
                "PL_AMAZON_SQS_ENDPOINT": sqs[0], "XDG_CONFIG_HOME": str(tmp_path / "config")}
-        subscribed = CliRunner().invoke(main_cli(), ["notifications", "subscribe", "--sqs-arn", ARN, "--json"],
-                                        env=env)
+        # The command reads the --config file as every other command does (here: where Amazon is).
+        config = tmp_path / "pl-amazon.toml"
+        config.write_text(f'spapi_url = "{handle.url}"\nlwa_url = "{handle.lwa_url}"\n', encoding="utf-8")
+        located = {**env, "PL_AMAZON_SPAPI_URL": None, "PL_AMAZON_LWA_URL": None, "PL_AMAZON_CONFIG": None}
+        subscribed = CliRunner().invoke(main_cli(), ["--config", str(config), "notifications", "subscribe",
+                                                     "--sqs-arn", ARN, "--json"], env=located)
         assert subscribed.exit_code == 0, subscribed.output
         publish_run(handle, tmp_path, subset([NEW], tmp_path), follow_up_delay=0)
         handle.advance_clock(HOURS + 1)

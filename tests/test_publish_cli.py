@@ -46,6 +46,11 @@ def test_xml_bomb_is_a_file_error_and_secrets_stay_out(served_sandbox: SandboxHa
     assert summary["items"] == 0 and "DTD" in summary["fileErrors"][0]
     report = (tmp_path / "out" / "report.json").read_text(encoding="utf-8")
     assert "demo-secret" not in report and "Atzr|" not in report
+    text = CliRunner().invoke(main, ["publish", str(bomb), "--out", str(tmp_path / "text"), "--journal",
+                                     str(tmp_path / "j2.sqlite3")], env=_env(sandbox, tmp_path))
+    assert text.exit_code == 1  # without --json: the summary, then the files written
+    assert f"accusés : {tmp_path / 'text' / 'acknowledgements.xml'}  rapport : " in text.stdout
+    assert "demo-secret" not in text.output and "Atzr|" not in text.output
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "folder"])

@@ -198,6 +198,10 @@ def test_reconcile_command(publish_run, served_sandbox, tmp_path):
     summary = json.loads(result.stdout)
     assert (summary["followed"], summary["final"], summary["statuses"]["ACCEPTED"]) == (1, 1, 1)
     assert (tmp_path / "cli" / "acknowledgements.xml").is_file()
+    text = CliRunner().invoke(main, args[:-1], env=env)  # without --json: the counts and the files, in French
+    assert text.exit_code == 0, text.output
+    assert "suivies : " in text.stdout and "en attente : 0" in text.stdout
+    assert f"accusés : {tmp_path / 'cli' / 'acknowledgements.xml'}  rapport : " in text.stdout
     missing = CliRunner().invoke(main, args, env={**env, "PL_AMAZON_SELLER_ID": ""})
     assert missing.exit_code == 2 and len(missing.stderr.strip().splitlines()) == 1
 

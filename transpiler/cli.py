@@ -10,7 +10,7 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -460,7 +460,7 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
 
     from transpiler.authorize.store import partner_settings
     from transpiler.productlive.items import ItemsReader
-    from transpiler.publish.console import RichProgress, estimate_items, render_summary
+    from transpiler.publish.console import RichProgress, estimate_items
     from transpiler.publish.run import FIRST_FOLLOW_UP, PublishOptions
     from transpiler.publish.run import publish as run
     from transpiler.publish.target import check_settings
@@ -478,14 +478,7 @@ def publish(items: str, mode: str, via: str, preview: bool, resume: bool, force:
         result = run(Path(items), workspace, options, progress=progress)
     finally:
         progress.stop()
-    if as_json:
-        click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
-    else:
-        report = json.loads(result.report_path.read_text(encoding="utf-8"))
-        console = Console(width=200) if not sys.stdout.isatty() else Console()
-        render_summary(console, result.summary, report, show_items=result.summary["items"] <= 200)
-        console.print(f"accusés : {result.acknowledgements_path}  rapport : {result.report_path}")
-    sys.exit(result.exit_code)
+    _show_outcome(result, as_json)
 
 
 @main.command()
@@ -514,7 +507,7 @@ def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | 
     from rich.console import Console
 
     from transpiler.authorize.store import partner_settings
-    from transpiler.publish.console import RichProgress, render_summary
+    from transpiler.publish.console import RichProgress
     from transpiler.publish.reconcile import ReconcileOptions
     from transpiler.publish.reconcile import reconcile as run
     from transpiler.publish.target import check_settings
@@ -537,14 +530,26 @@ def reconcile(journal: str | None, out_dir: str, cache_dir: str, partner: str | 
             result = run(workspace, options, progress=progress)
     finally:
         progress.stop()
+    summary = result.summary
+    followed = f"suivies : {summary['followed']}, état final : {summary['final']}, en attente : {summary['pending']}"
+    _show_outcome(result, as_json, followed)
+
+
+def _show_outcome(result: Any, as_json: bool, *lines: str) -> NoReturn:
+    """Print what a publish or reconcile run left (its summary as JSON, or the table of its items,
+    `lines` and the files written) and exit with the run's code, the same way for both commands."""
+    from rich.console import Console
+
+    from transpiler.publish.console import render_summary
+
     if as_json:
         click.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
     else:
         report = json.loads(result.report_path.read_text(encoding="utf-8"))
         console = Console(width=200) if not sys.stdout.isatty() else Console()
         render_summary(console, result.summary, report, show_items=result.summary["items"] <= 200)
-        console.print(f"suivies : {result.summary['followed']}, état final : {result.summary['final']}, "
-                      f"en attente : {result.summary['pending']}")
+        for line in lines:
+            console.print(line)
         console.print(f"accusés : {result.acknowledgements_path}  rapport : {result.report_path}")
     sys.exit(result.exit_code)
 
@@ -563,12 +568,11 @@ def notifications_subscribe(sqs_arn: str, partner: str | None, as_json: bool) ->
     """Create (or reuse) the destination for the queue and subscribe the vendor to LISTINGS_ITEM_STATUS_CHANGE
     and LISTINGS_ITEM_ISSUES_CHANGE; then `pl-amazon reconcile --from-sqs QUEUE_URL` reads them."""
     from transpiler.authorize.store import partner_settings
-    from transpiler.config import load_settings
     from transpiler.publish.notifications import subscribe
     from transpiler.publish.target import check_settings
     from transpiler.spapi import client_from_settings
 
-    settings = partner_settings(load_settings(), partner)
+    settings = partner_settings(_settings(), partner)
     check_settings(settings)
     with client_from_settings(settings) as client:
         ids = subscribe(client, sqs_arn)
