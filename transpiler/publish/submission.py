@@ -37,6 +37,8 @@ PUB_NETWORK = "PUB_NETWORK"
 PUB_FEED = "PUB_FEED"
 PUB_NOT_EDITABLE = "PUB_NOT_EDITABLE"
 PUB_PARENT = "PUB_PARENT_NOT_ACCEPTED"  # a child not sent because its family's parent is not on Amazon
+PUB_NO_REASON = "PUB_INVALID_WITHOUT_ISSUE"  # Amazon refused a listing without saying why
+ACCEPTED_WITH_ERRORS = "acceptée par Amazon mais avec des erreurs : voir les problèmes"
 
 
 def now_iso() -> str:
@@ -184,13 +186,28 @@ class ListingsSubmitter:
                 attributes: dict[str, Any], extra_note: str | None = None, attempts: int = 1) -> Sent:
         raw = str(response.get("status") or "")
         status = {"ACCEPTED": Status.ACCEPTED, "INVALID": Status.INVALID, "VALID": Status.VALID}.get(raw, Status.ERROR)
-        issues = [*listing.issues, *(amazon_issue(dict(i), listing.mapping, self.table)
-                                     for i in response.get("issues") or () if isinstance(i, Mapping))]
+        given = [amazon_issue(dict(i), listing.mapping, self.table)
+                 for i in response.get("issues") or () if isinstance(i, Mapping)]
+        issues = [*listing.issues, *given]
         note = join_notes(listing.note, extra_note)
         if transient_failure(response):  # persisted through every attempt: not a verdict on the listing
             status = Status.ERROR
             issues.append(Issue(PUB_TRANSIENT, "ERROR", f"erreur interne d'Amazon persistante après {attempts} "
                                                         "tentative(s) : à republier", source="publisher"))
+        elif status == Status.VALID and not self.preview:
+            # VALID is the answer of a preview: nothing says this submission was saved
+            status = Status.ERROR
+            issues.append(Issue(PUB_HTTP, "ERROR", "Amazon a répondu VALID (simple validation) à un envoi réel : "
+                                                   "rien n'indique que l'annonce a été enregistrée ; à republier",
+                                source="publisher"))
+        elif status == Status.INVALID and not any(i.is_error for i in given):
+            issues.append(Issue(PUB_NO_REASON, "ERROR", "Amazon a refusé l'annonce (INVALID) sans indiquer de "
+                                                        "problème : vérifier l'annonce dans Vendor Central, puis "
+                                                        "republier", source="publisher"))
+        elif status == Status.ACCEPTED and any(i.is_error for i in given):
+            # accepted for processing with errors already known: never reported as a success
+            status = Status.INVALID
+            note = join_notes(note, ACCEPTED_WITH_ERRORS)
         elif status == Status.ERROR:
             issues.append(Issue(PUB_HTTP, "ERROR", f"réponse d'Amazon sans statut reconnu ({raw or 'vide'})",
                                 source="publisher"))

@@ -1,6 +1,6 @@
 """Test and demo controls under `/_sandbox/` (not part of Amazon's contract; no auth).
 
-Documented in docs/sandbox.md: faults, rate limits, the clock, token expiry, forcing the
+Documented in docs/sandbox.md: faults, scripted answers, rate limits, the clock, token expiry, forcing the
 asynchronous processing, and a raw view of the stored listings.
 """
 
@@ -17,6 +17,7 @@ from transpiler.sandbox.listings import Listings
 from transpiler.sandbox.notifications import recorded
 from transpiler.sandbox.pipeline import advance, catch_up
 from transpiler.sandbox.responses import json_response
+from transpiler.sandbox.scripted import ScriptError
 from transpiler.sandbox.state import SandboxState
 
 
@@ -57,6 +58,18 @@ async def faults(request: Request) -> Response:
         except FaultSpecError as exc:
             return json_response({"error": str(exc)}, 400)
     return json_response(state.faults.as_dict())
+
+
+async def answers(request: Request) -> Response:
+    """Read (GET) or replace (POST: a script or a list of them, `[]` clears) the scripted answers."""
+    state = _state(request)
+    if request.method == "POST":
+        body = await _body(request)
+        try:
+            state.scripts.replace(body if body != {} else [])
+        except ScriptError as exc:
+            return json_response({"error": str(exc)}, 400)
+    return json_response({"operations": state.scripts.operations()})
 
 
 async def rate_limits(request: Request) -> Response:

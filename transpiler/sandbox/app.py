@@ -61,6 +61,7 @@ def routes() -> list[Route]:
         Route("/_sandbox/health", admin.health, methods=["GET"]),
         Route("/_sandbox/registration", admin.registration, methods=["GET"]),
         Route("/_sandbox/faults", admin.faults, methods=["GET", "POST"]),
+        Route("/_sandbox/answers", admin.answers, methods=["GET", "POST"]),
         Route("/_sandbox/rate-limits", admin.rate_limits, methods=["GET", "POST"]),
         Route("/_sandbox/clock", admin.clock, methods=["GET", "POST"]),
         Route("/_sandbox/expire-tokens", admin.expire_tokens, methods=["POST"]),

@@ -1,6 +1,6 @@
 """What every SP-API call goes through before its handler: the jobs due by the sandbox clock, the
-request id, injected faults, the access-token check, the usage plan (token bucket), and Amazon's
-error bodies on the way out.
+request id, injected faults, the access-token check, the usage plan (token bucket), a scripted
+answer when a test gave one (`transpiler.sandbox.scripted`), and Amazon's error bodies on the way out.
 
 Handlers raise `SpApiError` for any 4xx; a bug in a handler becomes Amazon's 500 body, never a
 bare traceback.
@@ -23,6 +23,7 @@ from transpiler.sandbox.parameters import check_query
 from transpiler.sandbox.pipeline import catch_up
 from transpiler.sandbox.request_body import body_bytes
 from transpiler.sandbox.responses import SpApiError, error_response, request_id
+from transpiler.sandbox.scripted import Script, apply_headers, scripted_response
 from transpiler.sandbox.state import Principal, SandboxState
 
 log = logging.getLogger("transpiler.sandbox")
@@ -76,6 +77,7 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
         async def endpoint(request: Request) -> Response:
             state: SandboxState = request.app.state.sandbox
             headers = {"x-amzn-RequestId": request_id()}
+            script: Script | None = None
             catch_up(state)  # the answer reflects every job due by the sandbox clock
             try:
                 force_expired = lose_answer = False
@@ -112,7 +114,11 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
                 message = state.limiter.refusal(name, principal.partner, principal.client_id, cases)
                 if message is not None:
                     raise throttled(message)
-                response = await handler(request, state, principal)
+                script = state.scripts.take(name)
+                if script is not None:  # a test puts one of Amazon's possible answers on the wire
+                    response = scripted_response(script, state, principal.partner)
+                else:
+                    response = await handler(request, state, principal)
                 if lose_answer:  # Amazon did the work; the caller never hears of it
                     return DroppedConnection()
             except SpApiError as error:
@@ -121,6 +127,8 @@ def operation(name: str, *, grantless: str | None = None) -> Callable[[Handler],
                 log.exception("sandbox handler %s failed", name)
                 response = error_response(SpApiError(500, "InternalFailure", "An internal error has occurred."))
             response.headers.update(headers)
+            if script is not None:
+                apply_headers(response, script)
             state.answered(name, response.status_code)
             return response
 

@@ -110,6 +110,10 @@ class SandboxHandle:
         self.state.faults = parse_faults(spec)
         return self.state.faults.as_dict()
 
+    def script(self, *scripts: dict[str, Any]) -> list[str]:
+        """Answer some operations with given bodies (`transpiler.sandbox.scripted`); none: clear."""
+        return self.state.scripts.replace(list(scripts))
+
     def set_rate_limits(self, mode: str | float) -> None:
         """"amazon" (documented numbers), "off", or a factor that scales every rate."""
         self.state.limiter.set_mode(mode)

@@ -16,6 +16,7 @@ from transpiler.sandbox.faults import Faults
 from transpiler.sandbox.parameters import load_table
 from transpiler.sandbox.product_types import ProductTypes
 from transpiler.sandbox.rate_limit import RateLimiter
+from transpiler.sandbox.scripted import Scripts
 from transpiler.sandbox.settings import SandboxSettings
 from transpiler.sandbox.store import Store
 
@@ -52,6 +53,8 @@ class SandboxState:
         self.answers: Counter[tuple[str, int]] = Counter()
         self._answers_lock = threading.Lock()
         self.faults: Faults = settings.faults
+        #: answers a test scripted for some operations (`transpiler.sandbox.scripted`)
+        self.scripts = Scripts()
         if product_types is not None and product_types.root != settings.definitions:
             raise ValueError(f"shared definitions are from {product_types.root}, not {settings.definitions}")
         self.product_types = product_types or ProductTypes(settings.definitions)

@@ -160,6 +160,7 @@ class ListingsClient:
         for start in range(0, len(unique), SEARCH_BATCH):
             batch = unique[start:start + SEARCH_BATCH]
             token: str | None = None
+            seen: set[str] = set()  # a token Amazon gives twice would loop for ever
             while True:
                 page = self.search_listings_items(identifiers=batch, identifiers_type="SKU",
                                                   included_data=included_data, page_size=SEARCH_BATCH,
@@ -167,9 +168,11 @@ class ListingsClient:
                 for item in page.get("items") or ():
                     if isinstance(item, Mapping) and item.get("sku") in batch:
                         found[str(item["sku"])] = dict(item)
-                token = (page.get("pagination") or {}).get("nextToken")
-                if not token:
+                pagination = page.get("pagination")
+                token = pagination.get("nextToken") if isinstance(pagination, Mapping) else None
+                if not isinstance(token, str) or not token or token in seen:
                     break
+                seen.add(token)
         return found
 
     def _params(

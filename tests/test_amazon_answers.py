@@ -1,0 +1,269 @@
+"""Every answer shape Amazon's models allow, put on the wire by the sandbox, meets the publisher's contract.
+
+Answers are drawn from Amazon's OpenAPI models and the feed processing report schema
+(`tests/openapi_answers.py`: optional fields absent, extra fields, empty arrays, every status and
+severity, identifiers and summaries per marketplace or none), plus the undocumented answers a
+gateway gives (HTML, plain text, truncated JSON) and `ErrorList` bodies on 4xx/5xx. The sandbox serves
+them as scripted answers (`transpiler.sandbox.scripted`) through its real gateway, and `publish`
+(Listings and feed paths) and `reconcile` run unchanged against them. The contract checked for every
+draw: no crash; every SKU of the export acknowledged exactly once with a status; Amazon's issue codes
+and messages kept; an issue (in French when the publisher wrote it) behind every INVALID or ERROR; the
+verdict the answer calls for; exit code 1 exactly when something failed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft4Validator, Draft7Validator
+
+from tests.openapi_answers import answers, feed_schema, openapi
+from tests.sandbox_fixtures import FAST, MARKETPLACE, client_for
+from tests.test_publish_sandbox import answered, subset
+from transpiler.errors import AmazonError
+from transpiler.productlive.acknowledgement import Status
+from transpiler.publish.transient import transient_issue
+from transpiler.sandbox.product_types import ProductTypes
+from transpiler.sandbox.runner import SandboxHandle, open_sandbox
+from transpiler.spapi import RetryPolicy
+
+SKUS = ("MDL-A55-128-BLEU", "MDL-XPERIA10V-NOIR")
+OTHER_SKU = "MDL-INCONNU-CHEZ-NOUS"
+LISTINGS = openapi("listingsItems_2021-08-01")
+FEEDS = openapi("feeds_2021-06-30")
+REPORT = feed_schema("listings-feed-processing-report-schema-v2")
+#: deterministic, no deadline (a loaded machine), few examples (each is a whole publication)
+DRAWS = settings(max_examples=60, derandomize=True, database=None, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                        HealthCheck.function_scoped_fixture])
+
+TRANSIENT = {"code": "4000000", "severity": "ERROR", "message": "An internal error has occurred. Please try again."}
+#: what the answers speak of: our SKUs (and one we never sent), our marketplace (and another)
+OVERRIDES = {
+    "sku": st.sampled_from([*SKUS, OTHER_SKU]),
+    "marketplaceId": st.sampled_from([MARKETPLACE, MARKETPLACE, "A1PA6795UKMFR9"]),
+    "asin": st.sampled_from(["B0CSB7QJ2K", "B0NOUVEAU1"]),
+    "code": st.sampled_from(["90220", "8541", "4000000", "99022", "SANS-CODE-CONNU"]),
+    "Item.attributes": st.sampled_from([{}, {"item_name": [{"value": "Ancien titre", "language_tag": "fr_FR",
+                                                       "marketplace_id": MARKETPLACE}],
+                                        "attribut_inconnu": [{"value": "x", "marketplace_id": MARKETPLACE}]}]),
+}
+ERROR_STATUSES = st.sampled_from([400, 403, 404, 409, 413, 415, 429, 500, 503])
+GATEWAY_TEXTS = st.sampled_from([
+    ("<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+    ("Service Unavailable", "text/plain"),
+    ('{"errors":[{"code":"InternalFailure","mess', "application/json"),
+    ("", "application/json"),
+])
+
+
+def error_answers(operation: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A failed call: Amazon's `ErrorList` on a 4xx/5xx (429 with or without its rate-limit header),
+    or a gateway's page (HTML, text, truncated JSON), even inside an HTTP 200."""
+    documented = st.fixed_dictionaries({
+        "operation": st.just(operation), "status": ERROR_STATUSES,
+        "body": answers(LISTINGS, "ErrorList", overrides=OVERRIDES),
+        "headers": st.sampled_from([{}, {"x-amzn-RateLimit-Limit": None}]),
+    })
+    gateway = st.tuples(st.sampled_from([200, 400, 502, 503, 504]), GATEWAY_TEXTS).map(lambda pair: {
+        "operation": operation, "status": pair[0], "text": pair[1][0], "contentType": pair[1][1]})
+    return documented | gateway
+
+
+def failed(script: dict[str, Any]) -> bool:
+    """Whether a scripted answer is a failure of the call (not a body the caller can read)."""
+    return script.get("status", 200) >= 400 or "text" in script
+
+
+def search_pages(operation: str = "searchListingsItems") -> st.SearchStrategy[list[dict[str, Any]]]:
+    """searchListingsItems answers: one page, or two linked by a `pagination.nextToken`."""
+    page = answers(LISTINGS, "ItemSearchResults", overrides=OVERRIDES)
+
+    def linked(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for number, body in enumerate(pages):
+            body = dict(body)
+            if number + 1 < len(pages):
+                body["pagination"] = {"nextToken": f"page-{number + 2}"}
+            else:
+                body.pop("pagination", None)
+            out.append({"operation": operation, "body": body, "times": 1})
+        out[-1].pop("times")  # the last page answers every later search too
+        return out
+
+    return st.lists(page, min_size=1, max_size=2).map(linked)
+
+
+@pytest.fixture
+def scripted_sandbox(tmp_path_factory: pytest.TempPathFactory,
+                     sandbox_definitions: ProductTypes) -> Iterator[SandboxHandle]:
+    """One in-process sandbox for all the draws of a test (each draw scripts its own answers)."""
+    handle = open_sandbox(data=tmp_path_factory.mktemp("sandbox"), product_types=sandbox_definitions, **FAST)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def fresh(tmp: Path, counter: Iterator[int]) -> Path:
+    folder = tmp / f"draw-{next(counter)}"
+    folder.mkdir()
+    return folder
+
+
+def issues_of(item: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(i["code"], i["message"]) for i in item["issues"]}
+
+
+def check_contract(result: Any, skus: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """What holds whatever Amazon answered; returns the report's items by SKU."""
+    document = json.loads(result.report_path.read_text(encoding="utf-8"))
+    items = document["items"]
+    assert sorted(item["sku"] for item in items) == sorted(skus), "every SKU acknowledged exactly once"
+    by_sku = {item["sku"]: item for item in items}
+    for item in items:
+        assert item["status"] in {s.value for s in Status}
+        for issue in item["issues"]:
+            assert issue["code"] and issue["severity"] in {"ERROR", "WARNING", "INFO"}
+        if item["status"] in ("INVALID", "ERROR"):
+            assert any(i["severity"] == "ERROR" and i["message"] for i in item["issues"]), (
+                f"{item['sku']} is {item['status']} without an error saying why: {item['issues']}")
+    failed_any = any(item["status"] in ("INVALID", "ERROR") for item in items)
+    assert result.exit_code == (1 if failed_any else 0)
+    written = answered(result.acknowledgements_path)
+    assert set(skus) <= set(written), "every SKU in the acknowledgement file"
+    return by_sku
+
+
+def amazon_errors(issues: list[dict[str, Any]]) -> bool:
+    return any(i.get("severity") == "ERROR" for i in issues)
+
+
+def late_issues(pages: list[dict[str, Any]], sku: str) -> list[dict[str, Any]]:
+    """The issues the follow-up read gives for `sku`: those of its item in the search results (a SKU
+    is one listing: when drawn twice, the last item listed is the one read)."""
+    items = [item for page in pages for item in page["body"].get("items") or () if item.get("sku") == sku]
+    return list(items[-1].get("issues") or ()) if items else []
+
+
+def test_scripted_answers_go_through_the_gateway(scripted_sandbox: SandboxHandle) -> None:
+    """A scripted answer is served in order, with the gateway's headers (a null header removed), and
+    a bad script is refused with the reason."""
+    admin = scripted_sandbox.http
+    refused = admin.post(f"{scripted_sandbox.url}/_sandbox/answers", json={"operation": "getFeed", "status": 99})
+    assert refused.status_code == 400 and "status" in refused.json()["error"]
+    scripted_sandbox.script({"operation": "getFeed", "status": 503, "text": "<html>busy</html>",
+                             "contentType": "text/html", "times": 1, "headers": {"x-amzn-RateLimit-Limit": None}},
+                            {"operation": "getFeed", "body": {"feedId": "1", "processingStatus": "FATAL"}})
+
+    with client_for(scripted_sandbox, retry=RetryPolicy(max_attempts=1)) as client:
+        with pytest.raises(AmazonError) as failure:
+            client.feeds.get_feed("1")
+        assert failure.value.status == 503 and "busy" in str(failure.value)
+        feed = client.feeds.get_feed("1")
+        assert dict(feed) == {"feedId": "1", "processingStatus": "FATAL"} and feed.request_id
+        assert feed.rate_limit is not None
+    assert admin.get(f"{scripted_sandbox.url}/_sandbox/answers").json() == {"operations": ["getFeed"]}
+    scripted_sandbox.script()
+    assert scripted_sandbox.state.scripts.operations() == []
+
+
+# -- the generator itself: what it draws conforms to Amazon's models ------------------------------
+
+@DRAWS
+@given(st.sampled_from(["ListingsItemSubmissionResponse", "Item", "ItemSearchResults", "ErrorList"])
+       .flatmap(lambda name: st.tuples(st.just(name), answers(LISTINGS, name, overrides=OVERRIDES))),
+       answers(FEEDS, "Feed"), answers(FEEDS, "FeedDocument"), answers(REPORT))
+def test_drawn_answers_conform_to_amazons_models(listing: tuple[str, Any], feed: Any, document: Any,
+                                                 report: Any) -> None:
+    name, body = listing
+    for model, value, definition in ((LISTINGS, body, name), (FEEDS, feed, "Feed"),
+                                     (FEEDS, document, "FeedDocument")):
+        schema = {"definitions": model["definitions"], "$ref": f"#/definitions/{definition}"}
+        assert not list(Draft4Validator(schema).iter_errors(value)), definition
+    assert not list(Draft7Validator(REPORT).iter_errors(report))
+
+
+# -- Listings Items path -------------------------------------------------------------------------
+
+EXISTENCE = {  # what getListingsItem says of the SKU before anything is sent
+    "new": st.builds(lambda body: {"operation": "getListingsItem", "status": 404, "body": body},
+                     answers(LISTINGS, "ErrorList")),
+    "held": st.builds(lambda body: {"operation": "getListingsItem", "body": body},
+                      answers(LISTINGS, "Item", overrides=OVERRIDES)),
+    "failed": error_answers("getListingsItem"),
+}
+SUBMISSION = {  # what putListingsItem / patchListingsItem answer
+    "drawn": answers(LISTINGS, "ListingsItemSubmissionResponse", overrides=OVERRIDES).map(lambda b: {"body": b}),
+    "transient": st.just({"body": {"sku": SKUS[0], "status": "INVALID", "submissionId": "s-1",
+                                   "issues": [TRANSIENT]}}),
+    "invalid without issues": st.just({"body": {"sku": SKUS[0], "status": "INVALID", "submissionId": "s-2",
+                                                "issues": []}}),
+    "failed": error_answers("putListingsItem"),
+}
+
+
+def pick(cases: dict[str, st.SearchStrategy[Any]], *weighted: str) -> st.SearchStrategy[Any]:
+    """One of the cases, each as likely as the others (the names in `weighted` twice as likely)."""
+    names = [*cases, *weighted]
+    return st.sampled_from(names).flatmap(lambda name: cases[name])
+
+
+@DRAWS
+@given(existence=pick(EXISTENCE, "new"), submission=pick(SUBMISSION, "drawn", "drawn"),
+       follow=st.one_of(search_pages(), error_answers("searchListingsItems").map(lambda s: [s])))
+def test_listings_path_meets_the_contract(publish_run, scripted_sandbox: SandboxHandle, tmp_path: Path,
+                                          existence: dict[str, Any], submission: dict[str, Any],
+                                          follow: list[dict[str, Any]]) -> None:
+    tmp = fresh(tmp_path, COUNTER)
+    items = subset(list(SKUS), tmp)
+    writes = [{**submission, "operation": op} for op in ("putListingsItem", "patchListingsItem")]
+    scripted_sandbox.script(existence, *writes, *follow)
+    result = publish_run(scripted_sandbox, tmp, items=items, via="listings", follow_up_delay=0.3)
+    by_sku = check_contract(result, SKUS)
+    for sku in SKUS:
+        item = by_sku[sku]
+        if existence.get("status") != 404 and failed(existence):
+            assert item["status"] == "ERROR", "Amazon could not say whether it holds the SKU"
+            continue
+        if item["status"] == "NOT_SENT":
+            assert existence.get("status") == 200, "only a SKU Amazon holds can be up to date"
+            continue
+        if failed(submission):
+            assert item["status"] == "ERROR"
+            continue
+        body = submission["body"]
+        issues = body.get("issues") or []
+        assert {(i["code"], i["message"]) for i in issues} <= issues_of(item), "Amazon's issues kept"
+        if body["status"] == "INVALID":
+            expected = "ERROR" if any(transient_issue(i) for i in issues) else "INVALID"
+        elif body["status"] == "VALID":
+            expected = "ERROR"  # not a preview: Amazon saved nothing it says so
+        elif amazon_errors(issues):
+            expected = "INVALID"
+        else:
+            follow_up = [] if failed(follow[0]) else late_issues(follow, sku)
+            expected = "INVALID" if amazon_errors(follow_up) else "ACCEPTED"
+            assert {(i["code"], i["message"]) for i in follow_up} <= issues_of(item), "late issues kept"
+        assert item["status"] == expected, (sku, body, item)
+
+
+COUNTER = itertools.count(1)
+
+
+def test_a_search_token_given_twice_ends_the_reading(scripted_sandbox: SandboxHandle) -> None:
+    """Pages are read while Amazon gives a new `nextToken`; one given again (an endless loop) ends it."""
+    page = {"numberOfResults": 2, "items": [{"sku": SKUS[0], "summaries": []}],
+            "pagination": {"nextToken": "page-2"}}
+    scripted_sandbox.script({"operation": "searchListingsItems", "body": page})
+    with client_for(scripted_sandbox) as client:
+        found = client.listings.find_skus(list(SKUS))
+    assert set(found) == {SKUS[0]}
+    assert scripted_sandbox.state.received["searchListingsItems"] == 2
