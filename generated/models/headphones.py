@@ -203,7 +203,7 @@ class GpsrManufacturerReference(AmazonValue):
             description="Adresse e-mail du fabricant",
             max_length=254,
             min_length=3,
-            pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+            pattern="^[^@\\u0009-\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\uFEFF]+@[^@\\u0009-\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\uFEFF]+\\.[^@\\u0009-\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\uFEFF]+$",
         ),
     ]
     marketplace_id: StrictStr = "A13V1IB3VIYZZH"

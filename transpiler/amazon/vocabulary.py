@@ -13,10 +13,9 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
-import regex
 from jsonschema import Draft201909Validator, FormatChecker, ValidationError, validators
 
-from transpiler.amazon import formats, keywords, meta_schema
+from transpiler.amazon import formats, keywords, meta_schema, patterns
 from transpiler.errors import SchemaError
 
 
@@ -71,8 +70,9 @@ def _multiple_of(validator: Any, divisor: Any, instance: Any, schema: Mapping[st
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
     """`pattern` read by the `regex` module: Unicode properties (`\\p{L}`) compile there as in
-    jsonschema-rs and the models, where Python's `re` raises (`bad escape \\p`)."""
-    if validator.is_type(instance, "string") and not regex.search(pattern, instance):
+    jsonschema-rs and the models, where Python's `re` raises (`bad escape \\p`); `\\d`, `\\w`,
+    `\\s` and `$` read as ECMA-262 says (`transpiler.amazon.patterns`)."""
+    if validator.is_type(instance, "string") and not patterns.search(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}", validator="pattern",
                               validator_value=pattern)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from transpiler.compiler.condition_parser import canonical
 from transpiler.compiler.model import Attribute, Kind, Leaf, Lifecycle, Option
-from transpiler.compiler.refs import RefResolver, escape
+from transpiler.compiler.refs import RefResolver, escape, unescape
 from transpiler.config import CONTEXT_PROPERTIES, LANGUAGE_TAG_PROPERTY, MARKETPLACE_ID_PROPERTY
+from transpiler.rules.conditions import Condition
 from transpiler.rules.constraints import Constraints
 
 _CONSTRAINT_KEYWORDS = {
@@ -28,6 +30,29 @@ _CONSTRAINT_KEYWORDS = {
 }
 
 _URL_FORMATS = {"uri", "url", "iri", "uri-reference", "iri-reference"}
+
+#: Keywords that constrain a value in Draft 2019-09 (applicators and assertions) or in Amazon's
+#: vocabulary. Any other keyword is an annotation (or unknown, hence ignored by JSON Schema).
+ASSERTING = frozenset({
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "format", "maxItems", "minItems", "uniqueItems", "maxContains",
+    "minContains", "contains", "items", "additionalItems", "unevaluatedItems", "maxProperties", "minProperties",
+    "required", "dependentRequired", "dependentSchemas", "properties", "patternProperties",
+    "additionalProperties", "unevaluatedProperties", "propertyNames", "allOf", "anyOf", "oneOf", "not", "if",
+    "then", "else", "$ref", "$recursiveRef", "maxUniqueItems", "minUniqueItems", "maxUtf8ByteLength",
+    "minUtf8ByteLength",
+})
+_RULE_KEYWORDS = frozenset({"if", "then", "else", "allOf", "anyOf", "oneOf", "not"})
+#: What the attribute model expresses on an array (its items are walked separately).
+_ARRAY_MODELLED = frozenset({"type", "items", "minItems", "maxItems", "uniqueItems", "maxUniqueItems",
+                             "minUniqueItems"})
+#: ... on an object (its rules become conditions; `additionalProperties` only as true or false).
+_OBJECT_MODELLED = frozenset({"type", "properties", "required", "additionalProperties"}) | _RULE_KEYWORDS
+#: ... on a scalar value (`anyOf` / `oneOf` only in the shapes `classify` reads, see `_branches_modelled`).
+_SCALAR_MODELLED = frozenset({"type", "enum", "const", "format", "multipleOf", "maximum", "exclusiveMaximum",
+                              "minimum", "exclusiveMinimum", "maxLength", "minLength", "pattern",
+                              "maxUtf8ByteLength", "minUtf8ByteLength", "anyOf", "oneOf"})
+_SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean"})
 #: Schemas one attribute may expand to once references are followed: Amazon's largest attributes
 #: have a few hundred; references that fan out would otherwise expand to billions.
 MAX_ATTRIBUTE_SCHEMAS = 20_000
@@ -157,6 +182,15 @@ def classify(
     return Kind.TEXT, (), "string"
 
 
+def _one_type_of_values(schema: Mapping[str, Any]) -> bool:
+    """Whether an untyped `enum` / `const` holds values of one scalar JSON type only (the type is then
+    implied: a closed list of texts needs no `type: string`)."""
+    values = schema["enum"] if isinstance(schema.get("enum"), list) else (
+        [schema["const"]] if "const" in schema else [])
+    kinds = {type(v) for v in values}
+    return bool(values) and (kinds == {str} or kinds == {bool} or kinds <= {int, float})
+
+
 def _json_type_of_values(options: tuple[Option, ...]) -> str:
     values = [o.value for o in options]
     if values and all(isinstance(v, bool) for v in values):
@@ -173,6 +207,28 @@ def _text(schema: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def _branches_modelled(schema: Mapping[str, Any], json_type: Any) -> bool:
+    """Whether the `anyOf` / `oneOf` of a scalar value is one `classify` reads exactly: branches of the
+    value's own type holding only a closed list or a format (Amazon's suggested values
+    `anyOf [string, string with enum]`, Amazon's dates `oneOf [date, date-time]`). A `oneOf` with a
+    free branch would refuse the values two branches accept, which the model does not say."""
+    for key in ("anyOf", "oneOf"):
+        branches = schema.get(key)
+        if branches is None:
+            continue
+        if not isinstance(branches, list) or not all(isinstance(b, Mapping) for b in branches):
+            return False
+        for branch in branches:
+            if set(branch) & ASSERTING - {"type", "enum", "format"}:
+                return False
+            if branch.get("type", json_type) != json_type:
+                return False
+        dates = all("format" in b for b in branches) and len({b["format"] for b in branches}) == len(branches)
+        if key == "oneOf" and not (dates or all("enum" in b for b in branches)):
+            return False
+    return True
+
+
 class _Walker:
     """Collects the leaves of one attribute."""
 
@@ -184,7 +240,22 @@ class _Walker:
         self.array_constraints: list[tuple[str, Constraints]] = []
         self.nested_rules: list[tuple[str, str]] = []  # (pointer, dotted path of the object)
         self.open_objects: list[str] = []
+        #: (pointer, keywords) of the schemas holding keywords the attribute model does not express
+        self.unmodelled: list[tuple[str, tuple[str, ...]]] = []
         self.visited = 0
+
+    def note_ref_siblings(self, node: Any, pointer: str) -> None:
+        """A `$ref` beside other asserting keywords applies both (Draft 2019-09); the model reads the
+        target with the siblings written over it, so such a schema is left to the exact schema."""
+        if isinstance(node, Mapping) and "$ref" in node:
+            self.note_unmodelled(node, pointer, frozenset({"$ref"}))
+
+    def note_unmodelled(self, schema: Mapping[str, Any], pointer: str, modelled: frozenset[str]) -> bool:
+        """Record the asserting keywords of `schema` outside `modelled`; True when there are some."""
+        extra = tuple(sorted(set(schema) & ASSERTING - modelled))
+        if extra:
+            self.unmodelled.append((pointer, extra))
+        return bool(extra)
 
     def leaf(
         self,
@@ -200,6 +271,8 @@ class _Walker:
         deprecated = set(lifecycle.enum_deprecated) if lifecycle else set()
         name = path.rsplit(".", 1)[-1]
         kind, options, value_type = classify(schema, name, self.resolver, pointer, deprecated)
+        if self._scalar_unmodelled(schema, pointer, array_schema):
+            value_type = "any"  # the model takes any JSON value here, the attribute's exact schema decides
         title_source = schema if _text(schema, "title") else (array_schema or schema)
         self.leaves.append(
             Leaf(
@@ -223,6 +296,25 @@ class _Walker:
             )
         )
 
+    def _scalar_unmodelled(self, schema: Mapping[str, Any], pointer: str,
+                           array_schema: Mapping[str, Any] | None) -> bool:
+        """Record what the model cannot say of a scalar value (and of its array); True when the value's
+        JSON type is not one scalar type the model can name (none, several, an array of arrays...)."""
+        if array_schema is not None:
+            self.note_unmodelled(array_schema, pointer.removesuffix("/items"), _ARRAY_MODELLED)
+        json_type = schema.get("type")
+        typed = (isinstance(json_type, str) and json_type in (*_SCALAR_TYPES, "object")) or (
+            "type" not in schema and _one_type_of_values(schema))
+        if not typed:  # any JSON value as far as the model knows: every keyword is the exact schema's
+            extra = tuple(sorted(set(schema) & ASSERTING)) or ("type",)
+            self.unmodelled.append((pointer, extra))
+            return True
+        modelled = _SCALAR_MODELLED
+        if not _branches_modelled(schema, json_type) or ("enum" in schema and "const" in schema):
+            modelled = modelled - {"anyOf", "oneOf", "const"}
+        self.note_unmodelled(schema, pointer, modelled)
+        return False
+
     def entered(self, node: Any, pointer: str, refs: tuple[str, ...]) -> tuple[str, ...]:
         """The references followed down to `node` and its own; SchemaError when `node` refers back
         to a schema it lies inside (a recursive schema has no finite list of leaves)."""
@@ -240,6 +332,7 @@ class _Walker:
     def value(self, schema: Any, path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...],
               refs: tuple[str, ...] = ()) -> None:
         refs = self.entered(schema, pointer, refs)
+        self.note_ref_siblings(schema, pointer)
         schema = self.resolver.deref(schema, pointer)
         if not isinstance(schema, Mapping):
             self.leaf({}, path, pointer, chain=chain, arrays=arrays)
@@ -247,8 +340,10 @@ class _Walker:
         json_type = schema.get("type")
         if json_type == "array" or (json_type is None and "items" in schema):
             item_refs = self.entered(schema.get("items"), pointer + "/items", refs)
+            self.note_ref_siblings(schema.get("items"), pointer + "/items")
             items = self.resolver.deref(schema.get("items", {}), pointer + "/items")
             if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
+                self.note_unmodelled(schema, pointer, _ARRAY_MODELLED)
                 self.array_constraints.append((path, constraints_of({}, array=schema)))
                 self.object(items, path, pointer + "/items", chain=chain, arrays=(*arrays, path), refs=item_refs)
             else:
@@ -270,7 +365,10 @@ class _Walker:
         refs: tuple[str, ...] = (),
     ) -> None:
         required_here = set(schema.get("required") or ())
-        if schema.get("additionalProperties", True) is not False:
+        closed = schema.get("additionalProperties", True)
+        self.note_unmodelled(schema, pointer, _OBJECT_MODELLED if isinstance(closed, bool) else
+                             _OBJECT_MODELLED - {"additionalProperties"})
+        if closed is not False:
             self.open_objects.append(path)
         if any(k in schema for k in ("if", "allOf", "anyOf", "oneOf", "not")):
             self.nested_rules.append((pointer, path))
@@ -283,6 +381,8 @@ class _Walker:
                     self.context_required.append(sub_path)
                 continue
             self.value(sub, sub_path, sub_pointer, chain=(*chain, name in required_here), arrays=arrays, refs=refs)
+        for name in required_here - set(schema.get("properties") or {}):  # required, never declared
+            self.unmodelled.append((f"{pointer}/required", (f"required {name}",)))
 
 
 def compile_attribute(
@@ -292,20 +392,26 @@ def compile_attribute(
     *,
     required: bool,
     group: str | None,
-) -> tuple[Attribute, list[tuple[str, str]]]:
-    """One top-level property -> Attribute, plus the rules found nested inside its items."""
+) -> tuple[Attribute, list[tuple[str, str]], Condition | None]:
+    """One top-level property -> Attribute, plus the rules found nested inside its items, plus the
+    attribute's exact schema as a condition when it holds keywords the attribute model does not
+    express (`exact_condition`)."""
     pointer = f"/properties/{escape(name)}"
+    walker = _Walker(resolver)
+    walker.note_ref_siblings(schema, pointer)
+    raw_schema = schema
     schema = resolver.deref(schema, pointer)
     if not isinstance(schema, Mapping):
         raise resolver.error(pointer, "a property definition must be an object")
-    walker = _Walker(resolver)
     item_required: tuple[str, ...] = ()
     items: Any = None
     refs: tuple[str, ...] = ()
     if schema.get("type") == "array" or "items" in schema:
         refs = walker.entered(schema.get("items"), pointer + "/items", ())
+        walker.note_ref_siblings(schema.get("items"), pointer + "/items")
         items = resolver.deref(schema.get("items", {}), pointer + "/items")
     if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
+        walker.note_unmodelled(schema, pointer, _ARRAY_MODELLED)
         item_required = tuple(items.get("required") or ())
         walker.object(items, name, pointer + "/items", chain=(), arrays=(), refs=refs)
         array_constraints = constraints_of({}, array=schema)
@@ -336,4 +442,43 @@ def compile_attribute(
         context_required=tuple(walker.context_required),
         open_objects=tuple(walker.open_objects),
     )
-    return attribute, walker.nested_rules
+    return attribute, walker.nested_rules, exact_condition(name, raw_schema, walker.unmodelled, resolver)
+
+
+def exact_condition(name: str, schema: Any, unmodelled: list[tuple[str, tuple[str, ...]]],
+                    resolver: RefResolver) -> Condition | None:
+    """The attribute's exact schema as an opaque condition, when the attribute model cannot say all
+    it says (`None` otherwise). Validators enforce an opaque condition through its JSON, so the
+    generated model judges such an attribute as the schema does; its loose values take any JSON
+    value in the typed classes. A value that may be `null` is refused: the models read `null` as an
+    absent member, which the schema would then judge differently."""
+    if not unmodelled:
+        return None
+    pointer = f"/properties/{escape(name)}"
+    inlined = resolver.inline(schema, pointer)
+    for at, _ in unmodelled:
+        node = _at(inlined, at.removeprefix(pointer))
+        if isinstance(node, Mapping) and _accepts_null(node):
+            raise resolver.error(at, "the value may be JSON null, which a listing model cannot tell from an absent "
+                                     "value: not supported")
+    where = "; ".join(f"{', '.join(keys)} at {at}" for at, keys in unmodelled)
+    return Condition(unmodelled[0][0], "", None, (), (), False, canonical({"properties": {name: inlined}}),
+                     f"keywords the attribute model does not express ({where}): checked against the exact schema")
+
+
+def _at(node: Any, pointer: str) -> Any:
+    for token in filter(None, pointer.split("/")):
+        key = unescape(token)
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
+def _accepts_null(schema: Mapping[str, Any]) -> bool:
+    from transpiler.amazon.vocabulary import validator_for
+
+    return bool(validator_for(dict(schema)).is_valid(None))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from transpiler.compiler.attributes import compile_attribute
+from transpiler.compiler.attributes import ASSERTING, compile_attribute
+from transpiler.compiler.condition_parser import canonical
 from transpiler.compiler.model import ProductType, PropertyGroup
 from transpiler.compiler.refs import RefResolver
 from transpiler.compiler.rule_sites import definition_conditions, root_conditions
@@ -51,13 +52,18 @@ def compile_product_type(
     attributes = []
     conditions: list[Condition] = []
     for attr_name, attr_schema in properties.items():
-        attribute, nested = compile_attribute(
+        attribute, nested, exact = compile_attribute(
             attr_name, attr_schema, resolver, required=attr_name in required, group=group_of.get(attr_name)
         )
         attributes.append(attribute)
+        if exact is not None:
+            conditions.append(exact)
         for pointer, path in nested:
             conditions.extend(definition_conditions(resolver, shape, pointer, path))
     conditions.extend(root_conditions(schema, resolver, shape))
+    exact = root_exact_condition(schema, resolver)
+    if exact is not None:
+        conditions.append(exact)
 
     defs = schema.get("$defs") or {}
     return ProductType(
@@ -77,6 +83,29 @@ def compile_product_type(
         variations=variations_of(attributes, conditions),
         undeclared_attributes_allowed=schema.get("additionalProperties", True) is not False,
     )
+
+
+#: What the attribute model expresses at the root: the attributes, the required ones, whether
+#: undeclared attributes are allowed (true or false), and the rules (conditions).
+_ROOT_MODELLED = frozenset({"type", "properties", "required", "additionalProperties", "allOf", "anyOf", "oneOf",
+                            "not", "if", "then", "else"})
+
+
+def root_exact_condition(schema: Mapping[str, Any], resolver: RefResolver) -> Condition | None:
+    """The root keywords the attribute model does not express (`dependentRequired`, `minProperties`,
+    `additionalProperties` as a schema...), as one opaque condition validators enforce through its
+    JSON; None when there is none."""
+    modelled = _ROOT_MODELLED if isinstance(schema.get("additionalProperties", True), bool) else (
+        _ROOT_MODELLED - {"additionalProperties"})
+    keys = sorted(set(schema) & ASSERTING - modelled)
+    if "additionalProperties" in keys and "properties" in schema:
+        keys.append("properties")  # additionalProperties reads which attributes properties declares
+    if not keys:
+        return None
+    fragment = resolver.inline({key: schema[key] for key in keys}, "")
+    return Condition(f"/{keys[0]}", "", None, (), (), False, canonical(fragment),
+                     f"root keywords the attribute model does not express ({', '.join(keys)}): checked against "
+                     "the exact schema")
 
 
 def _groups(raw: Any) -> tuple[PropertyGroup, ...]:

@@ -91,6 +91,12 @@ class RefResolver:
                 ref = node["$ref"]
                 if ref in seen:
                     raise self.error(pointer + "/$ref", f"cyclic $ref {ref!r}")
+                siblings = {k: v for k, v in node.items() if k != "$ref"}
+                if siblings:  # Draft 2019-09 applies the target and the siblings, each in full
+                    target = self.lookup(ref, pointer + "/$ref")
+                    return {"allOf": [self._inline(target, pointer, (*seen, ref), depth + 1, budget)],
+                            **{k: self._inline(v, f"{pointer}/{escape(k)}", seen, depth + 1, budget)
+                               for k, v in siblings.items()}}
                 resolved = self.deref(node, pointer)
                 return self._inline(resolved, pointer, (*seen, ref), depth + 1, budget)
             return {

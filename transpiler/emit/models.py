@@ -40,6 +40,7 @@ from typing import Any
 
 import jinja2
 
+from transpiler.amazon import patterns
 from transpiler.compiler.model import Attribute, Kind, Leaf, ProductType
 from transpiler.config import CONTEXT_PROPERTIES
 from transpiler.rules.conditions import Condition
@@ -150,6 +151,8 @@ def _value_schema(leaf: Leaf, *, in_array: bool) -> dict[str, Any]:
     """The schema of one value of a leaf; `in_array` when the value is an array item (a multiple
     leaf, or an attribute whose items are scalars)."""
     c = leaf.constraints
+    if leaf.value_type == "any":  # no one JSON type: any value here, the attribute's exact schema judges it
+        return {"description": leaf.title} if leaf.title else {}
     value_type = leaf.value_type if leaf.value_type in _JSON_TYPES else "string"
     schema: dict[str, Any] = {"type": value_type}
     if leaf.title:
@@ -162,6 +165,8 @@ def _value_schema(leaf: Leaf, *, in_array: bool) -> dict[str, Any]:
         schema.pop("type")  # values of several JSON types: any value, the list is checked by ListingRules
     if value_type == "string":
         schema.update({key: getattr(c, name) for name, key in _STRING_KEYS.items() if getattr(c, name) is not None})
+        if c.pattern is not None:  # pydantic's Rust engine, with ECMA-262's \d, \w and \s
+            schema["pattern"] = patterns.for_rust(c.pattern)
     elif schema.get("type") in _NUMBER_TYPES:
         schema["x-python-type"] = f"generated.models.{VALUES_MODULE}.{_NUMBER_TYPES[value_type]}"
         if not in_array:  # an array item's bounds would be dropped by the generator: ListingRules checks them

@@ -7,11 +7,10 @@ rule (`tests/test_conditions_agree.py`). Values are compared with JSON equality.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from transpiler.amazon import keywords
+from transpiler.amazon import keywords, patterns
 from transpiler.json_equality import json_in
 from transpiler.rules.conditions import (
     AllOf,
@@ -137,7 +136,7 @@ def _limit_broken(value: Any, c: Constraints) -> bool:
             return True
         if c.max_length is not None and len(value) > c.max_length:
             return True
-        if c.pattern is not None and not re.search(c.pattern, value):
+        if c.pattern is not None and not patterns.search(c.pattern, value):
             return True
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if c.minimum is not None and value < c.minimum:
