@@ -160,19 +160,33 @@ def check_schema(schema: Any, source: str, product_type: str | None = None) -> N
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "enumNames", "$comment", "description", "title"})
 
 
-def _pattern_problems(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
+#: Keywords whose values map names to schemas: their keys are names, not keywords.
+_NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _pattern_problems(node: Any, pointer: str, *, names: bool = False) -> Iterator[tuple[str, str]]:
     """(pointer, message) for each `pattern` keyword that is not a regular expression (data keywords
-    skipped: an attribute may well be named `pattern`, its definition is then an object)."""
+    skipped: an attribute may well be named `pattern`, its definition is then an object), and each
+    `dependencies` keyword: Draft 2019-09 replaced it by `dependentRequired` / `dependentSchemas`
+    and ignores it, while jsonschema-rs (the structural check of `validate()`) still applies it, so
+    the two would judge listings differently."""
     if isinstance(node, list):
         for index, item in enumerate(node):
             yield from _pattern_problems(item, f"{pointer}/{index}")
     elif isinstance(node, Mapping):
+        if names:
+            for key, value in node.items():
+                yield from _pattern_problems(value, f"{pointer}/{_escape(key)}")
+            return
         pattern = node.get("pattern")
         if isinstance(pattern, str) and not _is_regex(pattern):
             yield f"{pointer}/pattern", f"pattern {pattern!r} is not a regular expression"
+        if isinstance(node.get("dependencies"), Mapping):
+            yield f"{pointer}/dependencies", ("`dependencies` is no keyword of Draft 2019-09 (write "
+                                              "dependentRequired or dependentSchemas): validators disagree on it")
         for key, value in node.items():
             if key not in _DATA_KEYWORDS and isinstance(value, (Mapping, list)):
-                yield from _pattern_problems(value, f"{pointer}/{_escape(key)}")
+                yield from _pattern_problems(value, f"{pointer}/{_escape(key)}", names=key in _NAME_MAPS)
 
 
 def _is_regex(pattern: str) -> bool:

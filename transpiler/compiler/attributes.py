@@ -127,6 +127,8 @@ def _formats_of(schema: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _options(schema: Mapping[str, Any], deprecated: set[Any]) -> tuple[Option, ...]:
     enum = schema.get("enum") or ()
+    if any(isinstance(value, (Mapping, list)) for value in enum):
+        return ()  # objects or arrays in a closed list: no options, the attribute's exact schema checks them
     names = schema.get("enumNames") or ()
     return tuple(
         Option(value, names[i] if i < len(names) else None, value in deprecated) for i, value in enumerate(enum)

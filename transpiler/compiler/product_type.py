@@ -98,6 +98,9 @@ def root_exact_condition(schema: Mapping[str, Any], resolver: RefResolver) -> Co
     modelled = _ROOT_MODELLED if isinstance(schema.get("additionalProperties", True), bool) else (
         _ROOT_MODELLED - {"additionalProperties"})
     keys = sorted(set(schema) & ASSERTING - modelled)
+    declared = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+    if set(schema.get("required") or ()) - set(declared):  # a required attribute the schema never declares
+        keys = sorted({*keys, "required"})
     if "additionalProperties" in keys and "properties" in schema:
         keys.append("properties")  # additionalProperties reads which attributes properties declares
     if not keys:
