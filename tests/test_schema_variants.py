@@ -29,7 +29,11 @@ from transpiler.mapping.field_codec import attributes_to_fields, fields_to_attri
 #: Variants refused on purpose: a value that may be JSON null (the models read null as an absent
 #: member, so they could not judge it as the schema does).
 REFUSED = {"value-without-type", "value-true-schema", "type-list-with-null", "type-null", "enum-mixed-without-type",
-           "dependencies-legacy"}
+           "dependencies-legacy", "attribute-type-list-with-null", "attribute-type-list", "item-type-list"}
+#: Words each refusal says why with.
+WHY = {**dict.fromkeys(REFUSED, "may be JSON null"), "dependencies-legacy": "dependentRequired",
+       "attribute-type-list": "several JSON types", "item-type-list": "several JSON types",
+       "attribute-type-list-with-null": "several JSON types"}
 #: Variants whose schema accepts no listing at all (a value schema `false`, a required attribute
 #: the closed root never declares).
 NOTHING_ACCEPTED = {"value-false-schema", "root-required-undeclared"}
@@ -93,4 +97,4 @@ def test_variant_is_refused_with_its_pointer(name: str, tmp_path: Path) -> None:
         validator_with_model(path)
     assert caught.value.source == str(path)
     assert caught.value.pointer == found.pointer
-    assert ("null" if name != "dependencies-legacy" else "dependentRequired") in str(caught.value)
+    assert WHY[name] in str(caught.value)

@@ -184,6 +184,20 @@ def classify(
     return Kind.TEXT, (), "string"
 
 
+def _one_structural_type(schema: Mapping[str, Any], pointer: str, resolver: RefResolver) -> None:
+    """An attribute's array and the objects in it must be typed as such if typed at all: the models,
+    the mapping and the table are built on arrays of objects. A `type` listing several JSON types
+    there (`["array", "null"]`) is a SchemaError."""
+    if "type" in schema and not isinstance(schema["type"], str):
+        raise resolver.error(f"{pointer}/type", f"type {schema['type']!r} on an attribute or an object in it: "
+                                                "several JSON types are supported on values only")
+
+
+def _single_type(schema: Mapping[str, Any]) -> set[str]:
+    """{"type"} when the schema names one JSON type (the only form of `type` the model reads), else {}."""
+    return {"type"} if isinstance(schema.get("type"), str) else set()
+
+
 def _one_type_of_values(schema: Mapping[str, Any]) -> bool:
     """Whether an untyped `enum` / `const` holds values of one scalar JSON type only (the type is then
     implied: a closed list of texts needs no `type: string`)."""
@@ -254,7 +268,7 @@ class _Walker:
 
     def note_unmodelled(self, schema: Mapping[str, Any], pointer: str, modelled: frozenset[str]) -> bool:
         """Record the asserting keywords of `schema` outside `modelled`; True when there are some."""
-        extra = tuple(sorted(set(schema) & ASSERTING - modelled))
+        extra = tuple(sorted(set(schema) & ASSERTING - modelled | ({"type"} & set(schema) - _single_type(schema))))
         if extra:
             self.unmodelled.append((pointer, extra))
         return bool(extra)
@@ -366,6 +380,7 @@ class _Walker:
         self, schema: Mapping[str, Any], path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...],
         refs: tuple[str, ...] = (),
     ) -> None:
+        _one_structural_type(schema, pointer, self.resolver)
         required_here = set(schema.get("required") or ())
         closed = schema.get("additionalProperties", True)
         self.note_unmodelled(schema, pointer, _OBJECT_MODELLED if isinstance(closed, bool) else
@@ -413,6 +428,7 @@ def compile_attribute(
         walker.note_ref_siblings(schema.get("items"), pointer + "/items")
         items = resolver.deref(schema.get("items", {}), pointer + "/items")
     if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
+        _one_structural_type(schema, pointer, resolver)
         walker.note_unmodelled(schema, pointer, _ARRAY_MODELLED)
         item_required = tuple(items.get("required") or ())
         walker.object(items, name, pointer + "/items", chain=(), arrays=(), refs=refs)
