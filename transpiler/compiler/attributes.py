@@ -193,6 +193,24 @@ def _one_structural_type(schema: Mapping[str, Any], pointer: str, resolver: RefR
                                                 "several JSON types are supported on values only")
 
 
+def _may_be_text(schema: Any) -> bool:
+    """Whether a value schema lets some texts through, as far as its types say."""
+    if not isinstance(schema, Mapping):
+        return schema is not False
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if "string" not in types:
+            return False
+    if "enum" in schema or "const" in schema:
+        values = schema.get("enum") if isinstance(schema.get("enum"), list) else [schema.get("const")]
+        if not any(isinstance(v, str) for v in values):
+            return False
+    branches = [b for key in ("anyOf", "oneOf") for b in schema.get(key) or ()]
+    if branches and not any(_may_be_text(b) for b in branches):
+        return False
+    return all(_may_be_text(b) for b in schema.get("allOf") or ())
+
+
 def _single_type(schema: Mapping[str, Any]) -> set[str]:
     """{"type"} when the schema names one JSON type (the only form of `type` the model reads), else {}."""
     return {"type"} if isinstance(schema.get("type"), str) else set()
@@ -289,6 +307,8 @@ class _Walker:
         kind, options, value_type = classify(schema, name, self.resolver, pointer, deprecated)
         if self._scalar_unmodelled(schema, pointer, array_schema):
             value_type = "any"  # the model takes any JSON value here, the attribute's exact schema decides
+            if not options:  # a Product-Live text field when a text may do, else no field (see mapping)
+                kind = Kind.TEXT if _may_be_text(schema) else Kind.OBJECT
         title_source = schema if _text(schema, "title") else (array_schema or schema)
         self.leaves.append(
             Leaf(

@@ -124,6 +124,8 @@ def _layout(attribute: Attribute, usable: list[Leaf]) -> AttributeLayout:
     max_values = attribute.max_values
     selectors = [s for s in attribute.constraints.selectors if s not in CONTEXT_PROPERTIES]
     base = dict(name=attribute.name, context=context, constants=constants, arrays=rel_arrays, max_values=max_values)
+    if not editable and attribute.required:  # nothing to fill in, yet Amazon requires it: sent as fixed
+        return AttributeLayout(layout="single", slots=1, fixed=True, **base)
     if max_values == 1:
         return AttributeLayout(layout="single", slots=1, **base)
     if len(selectors) == 1 and len(editable) > 1:
@@ -282,6 +284,8 @@ def build_mapping(product_type: ProductType, *, category: str | None = None) -> 
         for leaf in attribute.leaves:
             if leaf.hidden:
                 unmapped.append((leaf.path, "hidden value"))
+            elif leaf.value_type == "any" and (leaf.multiple or leaf.kind == Kind.OBJECT):
+                unmapped.append((leaf.path, "value of several JSON types, not a text"))
             elif leaf.kind == Kind.OBJECT:
                 unmapped.append((leaf.path, "free-form object"))
             else:

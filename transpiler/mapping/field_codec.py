@@ -204,6 +204,8 @@ def fields_to_attributes(mapping: Mapping, fields: MappingABC[str, FieldValue], 
                     items.append(by_slot[value])
             else:
                 items = [by_slot[k] for k in sorted(by_slot)]
+        elif layout.fixed:
+            items = [{}]
         else:
             continue
         for item in items:

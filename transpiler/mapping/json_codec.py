@@ -16,7 +16,8 @@ def mapping_document(mapping: Mapping) -> dict[str, Any]:
     doc = asdict(mapping)
     doc["fields"] = [_field_doc(f) for f in mapping.fields]
     doc["layouts"] = [
-        {k: v for k, v in asdict(layout).items() if v not in (None, (), [])} for layout in mapping.layouts
+        {k: v for k, v in asdict(layout).items() if v not in (None, (), []) and not (k == "fixed" and v is False)}
+        for layout in mapping.layouts
     ]
     doc["unmapped"] = [{"path": p, "reason": r} for p, r in mapping.unmapped]
     doc["attributes"] = {rules.name: _rules_doc(rules) for rules in mapping.attributes}

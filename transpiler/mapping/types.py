@@ -112,6 +112,9 @@ class AttributeLayout:
     constants: tuple[tuple[str, Any], ...] = ()  # relative path -> value filled in every item
     arrays: tuple[str, ...] = ()  # relative paths of nested arrays (first element is used)
     max_values: int | None = None
+    #: a required attribute whose values are all fixed (`constants`): no field carries it, and every
+    #: item gets its one item all the same (Amazon would refuse the listing without it)
+    fixed: bool = False
 
     @cached_property
     def array_set(self) -> frozenset[str]:
