@@ -31,11 +31,13 @@ from transpiler.mapping.json_codec import mapping_from_document, mapping_json
 #: Variants refused on purpose: a value that may be JSON null (the models read null as an absent
 #: member, so they could not judge it as the schema does).
 REFUSED = {"value-without-type", "value-true-schema", "type-list-with-null", "type-null", "enum-mixed-without-type",
-           "dependencies-legacy", "attribute-type-list-with-null", "attribute-type-list", "item-type-list"}
+           "dependencies-legacy", "attribute-type-list-with-null", "attribute-type-list", "item-type-list",
+           "attribute-without-type", "item-without-type", "nested-object-without-type"}
 #: Words each refusal says why with.
 WHY = {**dict.fromkeys(REFUSED, "may be JSON null"), "dependencies-legacy": "dependentRequired",
        "attribute-type-list": "several JSON types", "item-type-list": "several JSON types",
-       "attribute-type-list-with-null": "several JSON types"}
+       "attribute-type-list-with-null": "several JSON types", "attribute-without-type": "`type: array` is required",
+       **dict.fromkeys(("item-without-type", "nested-object-without-type"), "`type: object` is required")}
 #: A weight without its (optional) unit comes back with the field's default unit, a third member
 #: `maxProperties: 2` refuses (`validate()` says so before anything is sent).
 UNIT_FILLED = {"item-min-max-properties"}

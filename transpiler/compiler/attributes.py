@@ -7,7 +7,7 @@ from typing import Any
 
 from transpiler.compiler.condition_parser import canonical
 from transpiler.compiler.model import Attribute, Kind, Leaf, Lifecycle, Option
-from transpiler.compiler.refs import RefResolver, escape, unescape
+from transpiler.compiler.refs import RefResolver, escape, node_at
 from transpiler.config import CONTEXT_PROPERTIES, LANGUAGE_TAG_PROPERTY, MARKETPLACE_ID_PROPERTY
 from transpiler.rules.conditions import Condition
 from transpiler.rules.constraints import Constraints
@@ -184,13 +184,21 @@ def classify(
     return Kind.TEXT, (), "string"
 
 
-def _one_structural_type(schema: Mapping[str, Any], pointer: str, resolver: RefResolver) -> None:
-    """An attribute's array and the objects in it must be typed as such if typed at all: the models,
-    the mapping and the table are built on arrays of objects. A `type` listing several JSON types
-    there (`["array", "null"]`) is a SchemaError."""
-    if "type" in schema and not isinstance(schema["type"], str):
-        raise resolver.error(f"{pointer}/type", f"type {schema['type']!r} on an attribute or an object in it: "
-                                                "several JSON types are supported on values only")
+def _structural_type(schema: Mapping[str, Any], pointer: str, resolver: RefResolver, expected: str) -> None:
+    """The arrays and objects an attribute is made of must say so (`type: array` / `type: object`, as
+    Amazon's schemas always do): the models, the mapping and the table are built on them, while
+    JSON Schema would take any other JSON value in the place of an untyped one, or of one typed
+    with several types (`["array", "null"]`). Anything else is a SchemaError."""
+    declared = schema.get("type")
+    if declared == expected:
+        return
+    if isinstance(declared, list):
+        raise resolver.error(f"{pointer}/type", f"type {declared!r} on an attribute or an object in it: several "
+                                                "JSON types are supported on values only")
+    raise resolver.error(f"{pointer}/type" if "type" in schema else pointer,
+                         f"{'type ' + repr(declared) if 'type' in schema else 'no type'} where the schema holds "
+                         f"{'an array' if expected == 'array' else 'an object'}: `type: {expected}` is required "
+                         "there (JSON Schema would accept other JSON values in its place)")
 
 
 def _may_be_text(schema: Any) -> bool:
@@ -378,6 +386,7 @@ class _Walker:
             item_refs = self.entered(schema.get("items"), pointer + "/items", refs)
             self.note_ref_siblings(schema.get("items"), pointer + "/items")
             items = self.resolver.deref(schema.get("items", {}), pointer + "/items")
+            _structural_type(schema, pointer, self.resolver, "array")
             if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
                 self.note_unmodelled(schema, pointer, _ARRAY_MODELLED)
                 self.array_constraints.append((path, constraints_of({}, array=schema)))
@@ -400,7 +409,7 @@ class _Walker:
         self, schema: Mapping[str, Any], path: str, pointer: str, *, chain: tuple[bool, ...], arrays: tuple[str, ...],
         refs: tuple[str, ...] = (),
     ) -> None:
-        _one_structural_type(schema, pointer, self.resolver)
+        _structural_type(schema, pointer, self.resolver, "object")
         required_here = set(schema.get("required") or ())
         closed = schema.get("additionalProperties", True)
         self.note_unmodelled(schema, pointer, _OBJECT_MODELLED if isinstance(closed, bool) else
@@ -448,7 +457,7 @@ def compile_attribute(
         walker.note_ref_siblings(schema.get("items"), pointer + "/items")
         items = resolver.deref(schema.get("items", {}), pointer + "/items")
     if isinstance(items, Mapping) and (items.get("type") == "object" or "properties" in items):
-        _one_structural_type(schema, pointer, resolver)
+        _structural_type(schema, pointer, resolver, "array")
         walker.note_unmodelled(schema, pointer, _ARRAY_MODELLED)
         item_required = tuple(items.get("required") or ())
         walker.object(items, name, pointer + "/items", chain=(), arrays=(), refs=refs)
@@ -495,25 +504,16 @@ def exact_condition(name: str, schema: Any, unmodelled: list[tuple[str, tuple[st
     pointer = f"/properties/{escape(name)}"
     inlined = resolver.inline(schema, pointer)
     for at, _ in unmodelled:
-        node = _at(inlined, at.removeprefix(pointer))
+        try:
+            node = node_at(inlined, at.removeprefix(pointer))
+        except KeyError:
+            continue
         if isinstance(node, Mapping) and _accepts_null(node):
             raise resolver.error(at, "the value may be JSON null, which a listing model cannot tell from an absent "
                                      "value: not supported")
     where = "; ".join(f"{', '.join(keys)} at {at}" for at, keys in unmodelled)
     return Condition(unmodelled[0][0], "", None, (), (), False, canonical({"properties": {name: inlined}}),
                      f"keywords the attribute model does not express ({where}): checked against the exact schema")
-
-
-def _at(node: Any, pointer: str) -> Any:
-    for token in filter(None, pointer.split("/")):
-        key = unescape(token)
-        if isinstance(node, Mapping) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
 
 
 def _accepts_null(schema: Mapping[str, Any]) -> bool:

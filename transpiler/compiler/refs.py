@@ -26,6 +26,20 @@ def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def node_at(document: Any, pointer: str) -> Any:
+    """The node at a JSON pointer (RFC 6901) inside `document`; KeyError when there is none."""
+    node = document
+    for token in filter(None, pointer.split("/")):
+        key = unescape(token)
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
 class RefResolver:
     """Resolves `#...` references inside one schema document."""
 
@@ -41,19 +55,13 @@ class RefResolver:
         """The node a local reference points at."""
         if not ref.startswith("#"):
             raise self.error(pointer, f"unresolvable $ref {ref!r}: only local references are supported")
-        node: Any = self.document
         fragment = ref[1:]
         if fragment and not fragment.startswith("/"):
             raise self.error(pointer, f"unresolvable $ref {ref!r}: anchors are not supported")
-        for token in filter(None, fragment.split("/")):
-            key = unescape(token)
-            if isinstance(node, Mapping) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
-                raise self.error(pointer, f"unresolvable $ref {ref!r}")
-        return node
+        try:
+            return node_at(self.document, fragment)
+        except KeyError:
+            raise self.error(pointer, f"unresolvable $ref {ref!r}") from None
 
     def deref(self, node: Any, pointer: str, seen: tuple[str, ...] = ()) -> Any:
         """The node with its `$ref` chain followed; sibling keywords override the target's."""
