@@ -4,7 +4,8 @@
 `AmazonObject` carries what every generated class shares, once: like Amazon's schemas, an object
 takes no key its schema does not declare, and a member is either absent or has a value, never
 `null` (members the schema does not require are typed `X | None = None`: None means absent, and an
-explicit null in a payload is refused). `AmazonValue` is the base of every attribute item: built in
+explicit null in a payload is refused), except a value of no single JSON type (`AmazonJson`), which
+the schema may let be null: it keeps null as `JSON_NULL` and gives it back. `AmazonValue` is the base of every attribute item: built in
 Python code, an item's required
 `marketplace_id` / `language_tag` default to the marketplace and language of its product type
 definition (each module's `MARKETPLACE_ID` / `LANGUAGE_TAG`); a listing parsed from a payload still
@@ -15,14 +16,16 @@ generator leaves out (`ListingRules`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     GetCoreSchemaHandler,
     ModelWrapValidatorHandler,
+    PlainSerializer,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -60,8 +63,38 @@ AmazonNumber = Annotated[int | float, _JsonNumber(integer=False)]
 AmazonInteger = Annotated[int | float, _JsonNumber(integer=True), AfterValidator(_integral)]
 
 
+class _JsonNull:
+    """JSON `null` given as a value where the schema lets a value be anything (`AmazonJson`): kept
+    apart from None, which means an absent member, so the listing gives it back as it came."""
+
+    def __repr__(self) -> str:
+        return "JSON_NULL"
+
+
+JSON_NULL = _JsonNull()
+#: Marks the type of a member that may hold JSON null (see `AmazonObject._not_null`).
+_MAY_BE_NULL = object()
+
+
+def _from_null(value: Any) -> Any:
+    return JSON_NULL if value is None else value
+
+
+def _to_null(value: Any) -> Any:
+    return None if value is JSON_NULL else value
+
+
+#: A value of no single JSON type (`type` as a list, no `type`...): any JSON value, null included,
+#: kept as given; the attribute's exact schema (an opaque rule of `ListingRules`) judges it.
+AmazonJson = Annotated[Any, _MAY_BE_NULL, BeforeValidator(_from_null), PlainSerializer(_to_null)]
+
+
+def _may_be_null(annotation: Any) -> bool:
+    return annotation is _MAY_BE_NULL or any(_may_be_null(arg) for arg in get_args(annotation))
+
+
 class AmazonObject(BaseModel):
-    """A JSON object of Amazon's schemas: declared keys only, values never null."""
+    """A JSON object of Amazon's schemas: declared keys only, values never null (except `AmazonJson`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -69,9 +102,16 @@ class AmazonObject(BaseModel):
     @classmethod
     def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
         # An optional member defaults to None, meaning absent: given as null, it is refused. Other
-        # members refuse null through their own type.
-        if value is None and info.field_name is not None and cls.model_fields[info.field_name].default is None:
-            raise PydanticCustomError("null_value", "null n'est pas une valeur : omettez la clé ou donnez une valeur")
+        # members refuse null through their own type. A member that may be anything keeps null as
+        # JSON_NULL, which is not None (absent) and serializes back to null.
+        if value is None and info.field_name is not None:
+            field = cls.model_fields[info.field_name]
+            if _may_be_null(field.annotation) or any(item is _MAY_BE_NULL for item in field.metadata):
+                return JSON_NULL
+            if field.default is None:
+                raise PydanticCustomError(
+                    "null_value", "null n'est pas une valeur : omettez la clé ou donnez une " "valeur"
+                )
         return value
 
 

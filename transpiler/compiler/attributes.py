@@ -7,7 +7,7 @@ from typing import Any
 
 from transpiler.compiler.condition_parser import canonical
 from transpiler.compiler.model import Attribute, Kind, Leaf, Lifecycle, Option
-from transpiler.compiler.refs import RefResolver, escape, node_at
+from transpiler.compiler.refs import RefResolver, escape
 from transpiler.config import CONTEXT_PROPERTIES, LANGUAGE_TAG_PROPERTY, MARKETPLACE_ID_PROPERTY
 from transpiler.rules.conditions import Condition
 from transpiler.rules.constraints import Constraints
@@ -497,26 +497,10 @@ def exact_condition(name: str, schema: Any, unmodelled: list[tuple[str, tuple[st
     """The attribute's exact schema as an opaque condition, when the attribute model cannot say all
     it says (`None` otherwise). Validators enforce an opaque condition through its JSON, so the
     generated model judges such an attribute as the schema does; its loose values take any JSON
-    value in the typed classes. A value that may be `null` is refused: the models read `null` as an
-    absent member, which the schema would then judge differently."""
+    value in the typed classes (`AmazonJson`, null included)."""
     if not unmodelled:
         return None
-    pointer = f"/properties/{escape(name)}"
-    inlined = resolver.inline(schema, pointer)
-    for at, _ in unmodelled:
-        try:
-            node = node_at(inlined, at.removeprefix(pointer))
-        except KeyError:
-            continue
-        if isinstance(node, Mapping) and _accepts_null(node):
-            raise resolver.error(at, "the value may be JSON null, which a listing model cannot tell from an absent "
-                                     "value: not supported")
+    inlined = resolver.inline(schema, f"/properties/{escape(name)}")
     where = "; ".join(f"{', '.join(keys)} at {at}" for at, keys in unmodelled)
     return Condition(unmodelled[0][0], "", None, (), (), False, canonical({"properties": {name: inlined}}),
                      f"keywords the attribute model does not express ({where}): checked against the exact schema")
-
-
-def _accepts_null(schema: Mapping[str, Any]) -> bool:
-    from transpiler.amazon.vocabulary import validator_for
-
-    return bool(validator_for(dict(schema)).is_valid(None))

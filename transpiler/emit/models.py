@@ -152,7 +152,8 @@ def _value_schema(leaf: Leaf, *, in_array: bool) -> dict[str, Any]:
     leaf, or an attribute whose items are scalars)."""
     c = leaf.constraints
     if leaf.value_type == "any":  # no one JSON type: any value here, the attribute's exact schema judges it
-        return {"description": leaf.title} if leaf.title else {}
+        schema = {"type": "string", "x-python-type": f"generated.models.{VALUES_MODULE}.AmazonJson"}
+        return {**schema, "description": leaf.title} if leaf.title else schema
     value_type = leaf.value_type if leaf.value_type in _JSON_TYPES else "string"
     schema: dict[str, Any] = {"type": value_type}
     if leaf.title:
