@@ -5,8 +5,8 @@
 takes no key its schema does not declare, and a member is either absent or has a value, never
 `null` (members the schema does not require are typed `X | None = None`: None means absent, and an
 explicit null in a payload is refused), except a value of no single JSON type (`AmazonJson`), which
-the schema may let be null: it keeps null as `JSON_NULL` and gives it back. `AmazonValue` is the base of every attribute item: built in
-Python code, an item's required
+the schema may let be null: it keeps null as `JSON_NULL` and gives it back. `AmazonValue` is the
+base of every attribute item: built in Python code, an item's required
 `marketplace_id` / `language_tag` default to the marketplace and language of its product type
 definition (each module's `MARKETPLACE_ID` / `LANGUAGE_TAG`); a listing parsed from a payload still
 has to carry them, exactly as Amazon's schema requires (checked by `ListingRules`). `AmazonListing`
