@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 from pydantic import ValidationError
 
@@ -20,6 +21,7 @@ from tests.conftest import validator_with_model
 from tests.differential_cases import pairs, reference_places
 from tests.schema_variants import VARIANT_NAMES, Variant, variant
 from transpiler.amazon.vocabulary import meta_schema_errors, validator_for
+from transpiler.cli import main
 from transpiler.config import Settings
 from transpiler.emit.productlive import render_table
 from transpiler.emit.structure import build_table
@@ -127,3 +129,15 @@ def test_variant_is_refused_with_its_pointer(name: str, tmp_path: Path) -> None:
     assert caught.value.source == str(path)
     assert caught.value.pointer == found.pointer
     assert WHY[name] in str(caught.value)
+
+
+def test_a_refused_variant_is_one_line_on_the_command_line(tmp_path: Path) -> None:
+    found = variant("item-without-type")
+    assert found is not None
+    path = _written(tmp_path, found)
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps(found.payloads[0]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), str(payload)])
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: ") and f"{path}#{found.pointer}" in line
