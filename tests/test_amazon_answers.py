@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator, Draft7Validator
 
@@ -130,8 +130,8 @@ def check_contract(result: Any, skus: tuple[str, ...]) -> dict[str, dict[str, An
     by_sku = {item["sku"]: item for item in items}
     for item in items:
         assert item["status"] in {s.value for s in Status}
-        for issue in item["issues"]:
-            assert issue["code"] and issue["severity"] in {"ERROR", "WARNING", "INFO"}
+        for issue in item["issues"]:  # Amazon's issues may come without a code (the report's is optional)
+            assert (issue["code"] or issue["source"] == "amazon") and issue["severity"] in {"ERROR", "WARNING", "INFO"}
         if item["status"] in ("INVALID", "ERROR"):
             assert any(i["severity"] == "ERROR" and i["message"] for i in item["issues"]), (
                 f"{item['sku']} is {item['status']} without an error saying why: {item['issues']}")
@@ -267,3 +267,134 @@ def test_a_search_token_given_twice_ends_the_reading(scripted_sandbox: SandboxHa
         found = client.listings.find_skus(list(SKUS))
     assert set(found) == {SKUS[0]}
     assert scripted_sandbox.state.received["searchListingsItems"] == 2
+
+
+# -- JSON_LISTINGS_FEED path ---------------------------------------------------------------------
+
+def drawn_report(consistent: bool) -> st.SearchStrategy[dict[str, Any]]:
+    """A processing report of the feed of SKUS (message ids 1 and 2), issues naming our messages, a
+    message id the feed never had, or none; `items` of the listings or not; `consistent`: summary
+    counts agreeing with the issues (else drawn freely)."""
+    overrides = {**OVERRIDES, "messageId": st.sampled_from([1, 2, 99])}
+    report = answers(REPORT, overrides=overrides)
+    items = st.none() | st.lists(answers(LISTINGS, "Item", overrides=OVERRIDES), max_size=2)
+
+    def assemble(pair: tuple[dict[str, Any], list[dict[str, Any]] | None]) -> dict[str, Any]:
+        body, listed = pair
+        body = {**body}
+        if listed is not None:
+            body["items"] = listed
+        if consistent:
+            refused = {i.get("messageId") for i in body["issues"] if i["severity"] == "ERROR"} & {1, 2}
+            body["summary"] = {"errors": 0, "warnings": 0, "messagesProcessed": 2,
+                               "messagesAccepted": 2 - len(refused), "messagesInvalid": len(refused)}
+        return body
+
+    return st.tuples(report, items).map(assemble)
+
+
+FEED_STATE = {  # what getFeed says once the feed is made
+    "done": answers(FEEDS, "Feed").map(lambda feed: {"operation": "getFeed", "body": {
+        **feed, "processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.resultat"}}),
+    "drawn": answers(FEEDS, "Feed").map(lambda feed: {"operation": "getFeed", "body": feed}),
+    "failed": error_answers("getFeed"),
+}
+RESULT_DOCUMENT = {  # what getFeedDocument links to
+    "report": st.tuples(st.booleans().flatmap(drawn_report), st.sampled_from([None, "GZIP"])).map(
+        lambda pair: {"operation": "getFeedDocument", "document": pair[0], "compression": pair[1]}),
+    "truncated": st.sampled_from([None, "GZIP"]).map(lambda gz: {
+        "operation": "getFeedDocument", "document": '{"header":{"sellerId":"MODEL","vers', "compression": gz}),
+    "not a report": st.just({"operation": "getFeedDocument", "document": "[1, 2]"}),
+    "gzip announced, plain sent": drawn_report(True).map(lambda report: {
+        "operation": "getFeedDocument", "document": report, "body": {"compressionAlgorithm": "GZIP"}}),
+    "failed": error_answers("getFeedDocument"),
+}
+
+
+def feed_messages(handle: SandboxHandle, feed_id: str) -> dict[str, int]:
+    """The message id of each SKU in the document the feed was made from (as the sandbox received it)."""
+    feed = handle.state.store.feed(feed_id)
+    document = handle.state.store.document(feed["input_document_id"])
+    return {m["sku"]: m["messageId"] for m in json.loads(bytes(document["data"]))["messages"]}
+
+
+def report_of(issues: list[dict[str, Any]], accepted: int, invalid: int) -> dict[str, Any]:
+    return {"header": {"sellerId": "MODEL", "version": "2.0", "feedId": "1"}, "issues": issues,
+            "summary": {"errors": 0, "warnings": 0, "messagesProcessed": accepted + invalid,
+                        "messagesAccepted": accepted, "messagesInvalid": invalid}}
+
+
+NEW_SKUS = [{"operation": "searchListingsItems", "body": {"numberOfResults": 0, "items": []}}]
+DONE = {"operation": "getFeed", "body": {"feedId": "1", "feedType": "JSON_LISTINGS_FEED", "createdTime":
+                                         "2026-12-03T10:00:00Z", "processingStatus": "DONE",
+                                         "resultFeedDocumentId": "amzn1.tortuga.4.eu.resultat"}}
+
+
+@DRAWS
+@given(existence=st.one_of(search_pages(), error_answers("searchListingsItems").map(lambda s: [s])),
+       state=pick(FEED_STATE, "done", "done"), result=pick(RESULT_DOCUMENT, "report", "report", "report"))
+# a WARNING tied to no message, an ERROR naming a message id the feed never had but one of its SKUs,
+# an issue without code or message id: the first SKU accepted, the second refused
+@example(existence=NEW_SKUS, state=DONE, result={"operation": "getFeedDocument", "compression": "GZIP",
+                                                 "document": report_of([
+                                                     {"severity": "WARNING", "message": "Avertissement du flux"},
+                                                     {"messageId": 99, "sku": SKUS[1], "code": "90220",
+                                                      "severity": "ERROR", "message": "Valeur manquante"},
+                                                     {"messageId": 1, "severity": "INFO", "message": "Pour info"}],
+                                                     accepted=1, invalid=1)})
+# summary counts only: all accepted; or one invalid without saying which
+@example(existence=NEW_SKUS, state=DONE, result={"operation": "getFeedDocument",
+                                                 "document": report_of([], accepted=2, invalid=0)})
+@example(existence=NEW_SKUS, state=DONE, result={"operation": "getFeedDocument",
+                                                 "document": report_of([], accepted=1, invalid=1)})
+def test_feed_path_meets_the_contract(publish_run, scripted_sandbox: SandboxHandle, tmp_path: Path,
+                                      existence: list[dict[str, Any]], state: dict[str, Any],
+                                      result: dict[str, Any]) -> None:
+    tmp = fresh(tmp_path, COUNTER)
+    items = subset(list(SKUS), tmp)
+    scripted_sandbox.script(*existence, state, result)
+    outcome = publish_run(scripted_sandbox, tmp, items=items, via="feed", feed_timeout=30.0, follow_up_delay=0.3)
+    by_sku = check_contract(outcome, SKUS)
+    feed = state.get("body") or {}
+    report = result.get("document") if isinstance(result.get("document"), dict) else None
+    readable = report is not None and "body" not in result  # a plain document announced as GZIP is not
+    for sku in SKUS:
+        item = by_sku[sku]
+        if failed(existence[0]):
+            assert item["status"] == "ERROR", "Amazon could not say whether it holds the SKU"
+            continue
+        if item["status"] == "NOT_SENT":
+            continue  # Amazon holds exactly these attributes: nothing to send
+        messages = feed_messages(scripted_sandbox, item["submissionId"])
+        if failed(state) or feed.get("processingStatus") != "DONE" or not feed.get("resultFeedDocumentId") \
+                or failed(result) or not readable:
+            assert item["status"] == "ERROR", (sku, feed, result)
+            if readable and feed.get("resultFeedDocumentId") and not failed(result):
+                kept = {(str(i.get("code", "")), i["message"]) for i in report["issues"]
+                        if i.get("messageId") == messages[sku] or i.get("sku") == sku or
+                        (i.get("messageId") not in messages.values() and i.get("sku") not in messages)}
+                assert kept <= issues_of(item), "Amazon's words on a failed feed kept"
+            continue
+        sent_ids = set(messages.values())
+        mine = [i for i in report["issues"] if i.get("messageId") == messages[sku]
+                or (i.get("messageId") not in sent_ids and i.get("sku") == sku)]
+        general = [i for i in report["issues"] if i.get("messageId") not in sent_ids and i.get("sku") not in messages]
+        assert {(str(i.get("code", "")), i["message"]) for i in [*mine, *general]} <= issues_of(item)
+        refused = {s for s, mid in messages.items() if any(
+            i["severity"] == "ERROR" and (i.get("messageId") == mid or (i.get("messageId") not in sent_ids
+                                                                        and i.get("sku") == s))
+            for i in report["issues"])}
+        summary = report["summary"]
+        doubt = amazon_errors(general) or summary["messagesInvalid"] > len(refused) \
+            or summary["messagesAccepted"] < len(messages) - len(refused)
+        transient = any(transient_issue(i) for i in [*mine, *general])
+        if sku in refused:
+            expected = {"ERROR" if transient else "INVALID"}
+        elif doubt:
+            expected = {"ERROR"} if transient or summary["messagesAccepted"] != 0 else {"INVALID"}
+        else:
+            # the existence check read every page; the follow-up reads find the last one
+            later = [i for listed in report.get("items") or () if listed.get("sku") == sku
+                     for i in listed.get("issues") or ()] + late_issues(existence[-1:], sku)
+            expected = {"INVALID"} if amazon_errors([*mine, *later]) else {"ACCEPTED"}
+        assert item["status"] in expected, (sku, item, report)

@@ -121,7 +121,8 @@ class Issue:
             where = ", ".join(f"« {titles.get(k, k)} »" for k in self.fields)
         else:
             where = ", ".join(self.fields or self.attribute_names)
-        head = f"[{SEVERITY_FR.get(self.severity.upper(), self.severity)} {self.code}]"
+        severity = SEVERITY_FR.get(self.severity.upper(), self.severity)
+        head = f"[{severity} {self.code}]" if self.code else f"[{severity}]"  # Amazon's code is optional
         text = f"{head} {where} : {self.message}" if where else f"{head} {self.message}"
         context = [CATEGORY_FR.get(c, c) for c in self.categories]
         context += [ACTION_FR.get(a, a) for a in self.actions]

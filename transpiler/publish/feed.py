@@ -129,7 +129,7 @@ def read_report(report: Mapping[str, Any], sent: Iterable[tuple[int, str]]) -> t
         shaped = _issue(issue)
         message_id = issue.get("messageId")
         result = results.get(message_id) if isinstance(message_id, int) else None
-        if result is None and issue.get("sku") in by_sku and message_id is None:
+        if result is None and issue.get("sku") in by_sku:  # no message id, or one this feed never had
             result = by_sku[issue["sku"]]
         if result is None:
             general.append(shaped)
@@ -151,6 +151,35 @@ def read_report(report: Mapping[str, Any], sent: Iterable[tuple[int, str]]) -> t
                 if (shaped["code"], shaped["message"]) not in known:
                     result.issues.append(shaped)
     return results, general
+
+
+def unexplained(report: Mapping[str, Any], results: Mapping[int, MessageResult],
+                general: Iterable[Mapping[str, Any]]) -> str | None:
+    """Why the messages without an ERROR of their own cannot be taken as accepted, in French (None
+    when they can): an ERROR tied to no message (a feed formatting issue), or summary counts that
+    say more messages failed, or fewer were accepted, than the issues show."""
+    if any(i.get("severity") == "ERROR" for i in general):
+        return "Amazon signale une erreur qui ne vise aucun message du flux"
+    summary = report.get("summary")
+    if not isinstance(summary, Mapping):
+        return None
+    refused = sum(1 for r in results.values() if not r.accepted)
+    clean = len(results) - refused
+    invalid, accepted = summary.get("messagesInvalid"), summary.get("messagesAccepted")
+    if (_count(invalid) and invalid > refused) or (_count(accepted) and accepted < clean):
+        return (f"le rapport d'Amazon compte {accepted} message(s) accepté(s) et {invalid} invalide(s) sans "
+                "désigner tous ceux qu'il refuse")
+    return None
+
+
+def none_accepted(report: Mapping[str, Any]) -> bool:
+    """Whether the report's summary says that no message of the feed was accepted."""
+    summary = report.get("summary")
+    return isinstance(summary, Mapping) and summary.get("messagesAccepted") == 0
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _issue(issue: Mapping[str, Any]) -> dict[str, Any]:

@@ -590,16 +590,17 @@ class _Publisher:
 
     def _settle_feed(self, submitter: FeedSubmitter, feed_id: str, carried: dict[int, tuple[Listing, str]],
                      outcome: tuple[str, dict[str, Any] | None] | None = None) -> None:
+        problem = None
         if outcome is None:
             self.progress.status(f"attente du traitement du flux {feed_id}")
             try:
                 outcome = submitter.wait(feed_id)
-            except PlAmazonError:
-                outcome = ("ERROR", None)
+            except PlAmazonError as exc:
+                outcome, problem = ("ERROR", None), exc.one_line()
         status, report = outcome
         by_id = {mid: listing for mid, (listing, _) in carried.items()}
         digests = {listing.sku: digest for listing, digest in carried.values()}
-        for sent in submitter.acknowledge(feed_id, status, report, by_id):
+        for sent in submitter.acknowledge(feed_id, status, report, by_id, problem):
             self._record_feed_sent(sent, digests.get(sent.ack.sku, ""))
 
     def _record_feed_sent(self, sent: Sent, digest: str) -> None:

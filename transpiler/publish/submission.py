@@ -9,6 +9,7 @@ Any failure that survives the retries becomes an ERROR acknowledgement for the i
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,11 +17,21 @@ from typing import Any
 
 from transpiler.errors import AmazonError, PlAmazonError
 from transpiler.productlive.acknowledgement import Acknowledgement, Issue, Status, join_notes
-from transpiler.publish.feed import MessageResult, batches, feed_header, patch_message, read_report, update_message
+from transpiler.publish.feed import (
+    MessageResult,
+    batches,
+    feed_header,
+    none_accepted,
+    patch_message,
+    read_report,
+    unexplained,
+    update_message,
+)
 from transpiler.publish.listing import CREATE, ENRICH, Listing, amazon_issue
 from transpiler.publish.mappings import MappingSet
 from transpiler.publish.patch import held_back, listing_patches
 from transpiler.publish.transient import PUB_TRANSIENT, any_transient, transient_failure
+from transpiler.spapi.errors import UnreadableDocumentError
 from transpiler.spapi.hints import hint
 from transpiler.spapi.retry import RetryPolicy
 
@@ -239,6 +250,17 @@ def _patches(current: Mapping[str, Any], listing: Listing, marketplace_id: str, 
                            frozen=mapping.frozen if mapping else (), marketplace_id=marketplace_id)
 
 
+def _report(data: bytes) -> dict[str, Any]:
+    """A processing report from a result document's bytes (UnreadableDocumentError when it is none)."""
+    try:
+        report = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableDocumentError("the processing report", f"not JSON ({exc})") from None
+    if not isinstance(report, dict):
+        raise UnreadableDocumentError("the processing report", f"a JSON {type(report).__name__}, not an object")
+    return report
+
+
 def _held_back_issues(current: Mapping[str, Any], listing: Listing, table: MappingSet,
                       marketplace_id: str) -> list[Issue]:
     """A WARNING per attribute whose change no patch may carry (Amazon's `editable: false`); the
@@ -339,10 +361,8 @@ class FeedSubmitter:
             if status in ("DONE", "FATAL", "CANCELLED"):
                 report = None
                 if feed.get("resultFeedDocumentId"):
-                    import json
-
                     document = self.feeds.get_feed_document(str(feed["resultFeedDocumentId"]))
-                    report = json.loads(self.feeds.download(document))
+                    report = _report(self.feeds.download(document))
                 return status, report
             if self.clock() > deadline:
                 return "TIMEOUT", None
@@ -363,26 +383,39 @@ class FeedSubmitter:
         return processed == len(skus) and bool(named) and named <= skus
 
     def acknowledge(self, feed_id: str, status: str, report: Mapping[str, Any] | None,
-                    listings: Mapping[int, Listing]) -> list[Sent]:
-        """One acknowledgement per message of the feed."""
+                    listings: Mapping[int, Listing], problem: str | None = None) -> list[Sent]:
+        """One acknowledgement per message of the feed. `problem`: why the feed's state or report could
+        not be read (its SKUs end ERROR, to be published again)."""
         sent = [(mid, listing.sku or "") for mid, listing in listings.items()]
         if status != "DONE" or report is None:
             reason = {"FATAL": "le flux a échoué chez Amazon (FATAL) : certaines opérations ont pu être appliquées",
                       "CANCELLED": "le flux a été annulé", "TIMEOUT": "le flux n'était pas traité à temps"}
-            issue = Issue(PUB_FEED, "ERROR", f"{reason.get(status, 'flux sans rapport de traitement')} "
-                                             f"(flux {feed_id})", source="publisher")
-            return [Sent(Acknowledgement(index=lst.index, sku=lst.sku, status=Status.ERROR,
-                                         product_type=lst.product_type, mode=lst.mode, operation="FEED",
-                                         submission_id=feed_id, issues=(*lst.issues, issue),
-                                         note=lst.note), None)
-                    for lst in listings.values()]
+            text = (f"état ou rapport du flux illisible ({problem}) : à republier" if problem
+                    else reason.get(status, "flux sans rapport de traitement"))
+            issue = Issue(PUB_FEED, "ERROR", f"{text} (flux {feed_id})", source="publisher")
+            # a FATAL feed may still come with a report: Amazon's own words are kept
+            said, general = read_report(report, sent) if report is not None else ({}, [])
+            return [Sent(Acknowledgement(
+                index=lst.index, sku=lst.sku, status=Status.ERROR, product_type=lst.product_type, mode=lst.mode,
+                operation="FEED", submission_id=feed_id, note=lst.note,
+                issues=(*lst.issues, *(amazon_issue(i, lst.mapping, self.table)
+                                       for i in [*(said[mid].issues if mid in said else ()), *general]), issue)),
+                None) for mid, lst in listings.items()]
         results, general = read_report(report, sent)
+        doubt = unexplained(report, results, general)
         out = []
         for mid, listing in listings.items():
             result: MessageResult = results[mid]
             issues = [*listing.issues, *(amazon_issue(i, listing.mapping, self.table) for i in result.issues)]
             issues.extend(amazon_issue(i, listing.mapping, self.table) for i in general)
-            status_ = Status.ACCEPTED if result.accepted and not general else Status.INVALID
+            status_ = Status.ACCEPTED if result.accepted else Status.INVALID
+            if result.accepted and doubt:
+                # the report does not say which messages it refused: never taken as a success
+                nothing = none_accepted(report)
+                status_ = Status.INVALID if nothing else Status.ERROR
+                issues.append(Issue(PUB_FEED, "ERROR", f"{doubt} : " + (
+                    "aucun message accepté" if nothing else "impossible de savoir si ce message a été accepté ; "
+                    "à republier") + f" (flux {feed_id})", source="publisher"))
             note = listing.note
             if status_ == Status.INVALID and any_transient([*result.issues, *general]):
                 # Amazon's transient failure: the message is sent again by the next run, not judged

@@ -6,7 +6,7 @@ Use `client_from_settings(settings)` and its `.definitions`, `.listings` and `.f
 from transpiler.spapi.auth import LwaAuth
 from transpiler.spapi.client import SpApiClient, client_from_settings
 from transpiler.spapi.definitions import DefinitionsClient
-from transpiler.spapi.errors import ChecksumMismatchError, LwaError, NetworkError
+from transpiler.spapi.errors import ChecksumMismatchError, LwaError, NetworkError, UnreadableDocumentError
 from transpiler.spapi.feeds import FeedsClient
 from transpiler.spapi.listings import ListingsClient
 from transpiler.spapi.rate_limit import RateLimiter, SharedRateLimiter, shared_limiter
@@ -27,6 +27,7 @@ __all__ = [
     "SharedRateLimiter",
     "SpApiClient",
     "Transport",
+    "UnreadableDocumentError",
     "client_from_settings",
     "shared_limiter",
 ]

@@ -56,6 +56,16 @@ class NetworkError(PlAmazonError):
         )
 
 
+class UnreadableDocumentError(PlAmazonError):
+    """A document Amazon served (a feed processing report) cannot be read: not GZIP as announced,
+    not JSON, or not the object its schema describes."""
+
+    def __init__(self, what: str, reason: str):
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what} cannot be read: {reason}")
+
+
 class ChecksumMismatchError(PlAmazonError):
     """A downloaded schema does not match the checksum Amazon announced for it."""
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from transpiler.amazon.usage_plans import JSON_LISTINGS_FEED
+from transpiler.spapi.errors import UnreadableDocumentError
 from transpiler.spapi.transport import AmazonResponse, Transport
 
 BASE = "/feeds/2021-06-30"
@@ -78,13 +80,21 @@ class FeedsClient:
         )
 
     def download(self, document: Mapping[str, Any] | str, compression: str | None = None) -> bytes:
-        """The bytes of a feed document (a getFeedDocument answer or its URL), gunzipped when GZIP."""
+        """The bytes of a feed document (a getFeedDocument answer or its URL), gunzipped when GZIP.
+
+        Raises UnreadableDocumentError when the answer has no link or the bytes are not the GZIP announced.
+        """
         if isinstance(document, Mapping):
+            if not isinstance(document.get("url"), str):
+                raise UnreadableDocumentError("the feed document", "Amazon's answer gives no download link")
             url = str(document["url"])
             compression = compression or document.get("compressionAlgorithm")
         else:
             url = document
         data = self.transport.download(url, operation="downloadFeedDocument")
         if compression and str(compression).upper() == "GZIP":
-            data = gzip.decompress(data)
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise UnreadableDocumentError("the feed document", f"not the GZIP announced ({exc})") from None
         return data
