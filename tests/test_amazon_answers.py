@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,15 +219,16 @@ def pick(cases: dict[str, st.SearchStrategy[Any]], *weighted: str) -> st.SearchS
 
 @DRAWS
 @given(existence=pick(EXISTENCE, "new"), submission=pick(SUBMISSION, "drawn", "drawn"),
-       follow=st.one_of(search_pages(), error_answers("searchListingsItems").map(lambda s: [s])))
+       follow=st.one_of(search_pages(), error_answers("searchListingsItems").map(lambda s: [s])),
+       preview=st.sampled_from([False, False, True]))
 def test_listings_path_meets_the_contract(publish_run, scripted_sandbox: SandboxHandle, tmp_path: Path,
                                           existence: dict[str, Any], submission: dict[str, Any],
-                                          follow: list[dict[str, Any]]) -> None:
+                                          follow: list[dict[str, Any]], preview: bool) -> None:
     tmp = fresh(tmp_path, COUNTER)
     items = subset(list(SKUS), tmp)
     writes = [{**submission, "operation": op} for op in ("putListingsItem", "patchListingsItem")]
     scripted_sandbox.script(existence, *writes, *follow)
-    result = publish_run(scripted_sandbox, tmp, items=items, via="listings", follow_up_delay=0.3)
+    result = publish_run(scripted_sandbox, tmp, items=items, via="listings", follow_up_delay=0.3, preview=preview)
     by_sku = check_contract(result, SKUS)
     for sku in SKUS:
         item = by_sku[sku]
@@ -244,10 +246,12 @@ def test_listings_path_meets_the_contract(publish_run, scripted_sandbox: Sandbox
         assert {(i["code"], i["message"]) for i in issues} <= issues_of(item), "Amazon's issues kept"
         if body["status"] == "INVALID":
             expected = "ERROR" if any(transient_issue(i) for i in issues) else "INVALID"
-        elif body["status"] == "VALID":
-            expected = "ERROR"  # not a preview: Amazon saved nothing it says so
+        elif body["status"] == "VALID" and not preview:
+            expected = "ERROR"  # a validation only: nothing says the listing was saved
         elif amazon_errors(issues):
             expected = "INVALID"
+        elif preview:
+            expected = "VALID"  # a preview saves nothing, and is not followed up
         else:
             follow_up = [] if failed(follow[0]) else late_issues(follow, sku)
             expected = "INVALID" if amazon_errors(follow_up) else "ACCEPTED"
@@ -398,3 +402,48 @@ def test_feed_path_meets_the_contract(publish_run, scripted_sandbox: SandboxHand
                      for i in listed.get("issues") or ()] + late_issues(existence[-1:], sku)
             expected = {"INVALID"} if amazon_errors([*mine, *later]) else {"ACCEPTED"}
         assert item["status"] in expected, (sku, item, report)
+
+
+# -- reconcile ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def accepted_journal(publish_run, scripted_sandbox: SandboxHandle, tmp_path: Path) -> Path:
+    """A journal holding SKUS as accepted and not yet followed (the sandbox's own answers)."""
+    items = subset(list(SKUS), tmp_path, name="accepted.xml")
+    result = publish_run(scripted_sandbox, tmp_path, items=items, via="listings", follow_up_delay=0,
+                         journal=tmp_path / "accepted.sqlite3", out_dir=tmp_path / "accepted")
+    assert result.summary["statuses"]["ACCEPTED"] == len(SKUS)
+    return tmp_path / "accepted.sqlite3"
+
+
+@DRAWS
+@given(follow=st.one_of(search_pages(), search_pages(), error_answers("searchListingsItems").map(lambda s: [s])))
+def test_reconcile_meets_the_contract(workspace_for, scripted_sandbox: SandboxHandle, accepted_journal: Path,
+                                      tmp_path: Path, follow: list[dict[str, Any]]) -> None:
+    from transpiler.publish.reconcile import ReconcileOptions, reconcile
+
+    tmp = fresh(tmp_path, COUNTER)
+    journal = tmp / "journal.sqlite3"
+    shutil.copyfile(accepted_journal, journal)
+    scripted_sandbox.script(*follow)
+    with client_for(scripted_sandbox) as client:
+        result = reconcile(workspace_for(scripted_sandbox), ReconcileOptions(
+            journal=journal, out_dir=tmp / "out", cache_dir=tmp / "cache"), client=client)
+    document = json.loads(result.report_path.read_text(encoding="utf-8"))
+    by_sku = {item["sku"]: item for item in document["items"]}
+    assert sorted(by_sku) == sorted(SKUS), "every followed SKU acknowledged exactly once"
+    if failed(follow[0]):
+        assert result.summary["readErrors"] and result.exit_code == 1, "Amazon could not be read"
+        assert all(item["status"] == "ACCEPTED" for item in by_sku.values())
+        assert all(any(i["code"] == "PUB_RECONCILE" for i in item["issues"]) for item in by_sku.values())
+        return
+    for sku, item in by_sku.items():
+        listed = [i for page in follow for i in page["body"].get("items") or () if i.get("sku") == sku]
+        late = list(listed[-1].get("issues") or ()) if listed else []
+        assert {(str(i.get("code", "")), i["message"]) for i in late} <= issues_of(item), "late issues kept"
+        assert item["status"] == ("INVALID" if amazon_errors(late) else "ACCEPTED"), (sku, item, late)
+        ours = [s for s in (listed[-1].get("summaries") or ()) if s.get("marketplaceId") == MARKETPLACE] \
+            if listed else []
+        if ours and ours[0].get("asin"):
+            assert item["asin"] == ours[0]["asin"]
+    assert result.exit_code == (1 if any(i["status"] != "ACCEPTED" for i in by_sku.values()) else 0)

@@ -215,10 +215,12 @@ class ListingsSubmitter:
             issues.append(Issue(PUB_NO_REASON, "ERROR", "Amazon a refusé l'annonce (INVALID) sans indiquer de "
                                                         "problème : vérifier l'annonce dans Vendor Central, puis "
                                                         "republier", source="publisher"))
-        elif status == Status.ACCEPTED and any(i.is_error for i in given):
-            # accepted for processing with errors already known: never reported as a success
+        elif status in (Status.ACCEPTED, Status.VALID) and any(i.is_error for i in given):
+            # accepted (or judged valid) with errors already known: never reported as a success
             status = Status.INVALID
             note = join_notes(note, ACCEPTED_WITH_ERRORS)
+        elif status == Status.ACCEPTED and self.preview:
+            status = Status.VALID  # a preview saves nothing, whatever word Amazon uses for "would accept"
         elif status == Status.ERROR:
             issues.append(Issue(PUB_HTTP, "ERROR", f"réponse d'Amazon sans statut reconnu ({raw or 'vide'})",
                                 source="publisher"))
