@@ -463,3 +463,22 @@ def test_reconcile_meets_the_contract(workspace_for, scripted_sandbox: SandboxHa
         if ours and ours[0].get("asin"):
             assert item["asin"] == ours[0]["asin"]
     assert result.exit_code == (1 if any(i["status"] != "ACCEPTED" for i in by_sku.values()) else 0)
+
+
+@DRAWS
+@given(creation=error_answers("createFeed"),
+       listed=answers(FEEDS, "GetFeedsResponse").map(lambda body: {"operation": "getFeeds", "body": body}))
+def test_a_feed_creation_that_fails_loses_no_sku(publish_run, scripted_sandbox: SandboxHandle, tmp_path: Path,
+                                                 creation: dict[str, Any], listed: dict[str, Any]) -> None:
+    """createFeed refused (4xx: no feed made) or unanswered (5xx after retries, a gateway's page, a 200
+    that is no JSON: a feed may exist): every SKU ends ERROR, to be sent again; when the answer may have
+    been lost, the feeds Amazon lists since the call are looked at (drawn: none of them is ours)."""
+    tmp = fresh(tmp_path, COUNTER)
+    items = subset(list(SKUS), tmp)
+    scripted_sandbox.script(*NEW_SKUS, creation, listed)
+    before = scripted_sandbox.state.received["getFeeds"]
+    outcome = publish_run(scripted_sandbox, tmp, items=items, via="feed", feed_timeout=30.0)
+    by_sku = check_contract(outcome, SKUS)
+    assert {item["status"] for item in by_sku.values()} == {"ERROR"}
+    refused = 400 <= creation["status"] < 500
+    assert (scripted_sandbox.state.received["getFeeds"] > before) == (not refused), "a lost answer is looked for"

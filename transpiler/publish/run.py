@@ -540,9 +540,9 @@ class _Publisher:
             try:
                 feed_id = submitter.create(document)
             except PlAmazonError as exc:
-                if isinstance(exc, AmazonError) and exc.status < 500:  # refused: no feed was made
+                if isinstance(exc, AmazonError) and 400 <= exc.status < 500:  # refused: no feed was made
                     self._feed_failed(carried, exc)
-                else:  # the answer was lost: Amazon may have made the feed all the same
+                else:  # the answer was lost or unreadable: Amazon may have made the feed all the same
                     self._feed_failed(self._find_feed(submitter, carried, requested), exc)
                 continue
             if self.run is not None:

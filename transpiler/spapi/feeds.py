@@ -65,12 +65,14 @@ class FeedsClient:
         if created_since:
             params["createdSince"] = created_since
         feeds: list[dict[str, Any]] = []
+        seen: set[str] = set()  # a token Amazon gives twice would loop for ever
         while True:
             page = self.transport.request("getFeeds", "GET", f"{BASE}/feeds", params=params)
             feeds.extend(dict(f) for f in page.get("feeds") or () if isinstance(f, Mapping))
             token = page.get("nextToken")
-            if not token:
+            if not isinstance(token, str) or not token or token in seen:
                 return feeds
+            seen.add(token)
             params = {"nextToken": token}
 
     def get_feed_document(self, feed_document_id: str) -> AmazonResponse:
