@@ -64,6 +64,8 @@ GATEWAY_TEXTS = st.sampled_from([
     ("Service Unavailable", "text/plain"),
     ('{"errors":[{"code":"InternalFailure","mess', "application/json"),
     ("", "application/json"),
+    ("[]", "application/json"),
+    ("null", "application/json"),
 ])
 
 
@@ -246,6 +248,8 @@ def test_listings_path_meets_the_contract(publish_run, scripted_sandbox: Sandbox
         item = by_sku[sku]
         if existence.get("status") != 404 and failed(existence):
             assert item["status"] == "ERROR", "Amazon could not say whether it holds the SKU"
+            if existence.get("status", 200) < 300:  # a success that is no JSON object: unreadable, not refused
+                assert any("illisible" in i["message"] for i in item["issues"]), item["issues"]
             continue
         if item["status"] == "NOT_SENT":
             assert existence.get("status") == 200, "only a SKU Amazon holds can be up to date"

@@ -68,6 +68,9 @@ def error_ack(listing: Listing, exc: Exception, operation: str | None, note: str
             message = "Amazon limite le débit (HTTP 429) et les nouvelles tentatives ont échoué : à republier"
         elif status >= 500:
             message = f"Amazon est indisponible (HTTP {status}) malgré plusieurs tentatives : à republier"
+        elif status < 300:  # a success whose body cannot be read (a gateway's page, truncated JSON)
+            message = (f"réponse d'Amazon illisible (HTTP {status}, pas l'objet JSON attendu : page d'une "
+                       "passerelle, JSON tronqué…) : à republier")
         else:
             detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in exc.errors) or str(exc)
             message = f"Amazon a refusé la requête (HTTP {status}) : {detail}"

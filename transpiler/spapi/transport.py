@@ -171,21 +171,25 @@ class Transport:
         response = call_with_retries(
             send, method=method, url=url, policy=self.retry, sleep=self._sleep, operation=operation
         )
-        return self._result(response, operation, auth)
+        return self._result(response, operation, auth, method)
 
-    def _result(self, response: httpx.Response, operation: str, auth: LwaAuth) -> AmazonResponse:
+    def _result(self, response: httpx.Response, operation: str, auth: LwaAuth, method: str) -> AmazonResponse:
+        """Amazon's JSON object, or AmazonError: an error status, or a success whose body is not the
+        object every SP-API model gives its answers (a gateway's page, truncated JSON, a bare list);
+        only a DELETE may answer without a body."""
         if response.is_success:
-            if not response.content:
+            if not response.content and method == "DELETE":
                 return AmazonResponse.from_response(response, {})
             try:
-                return AmazonResponse.from_response(response, response.json())
+                body = response.json() if response.content else None
             except (json.JSONDecodeError, UnicodeDecodeError):
-                raise AmazonError(
-                    response.status_code,
-                    request_id=response.headers.get("x-amzn-RequestId"),
-                    operation=operation,
-                    message="the response body is not JSON",
-                ) from None
+                body, problem = None, "the response body is not JSON"
+            else:
+                problem = "the response body is not a JSON object" if response.content else "the response is empty"
+            if not isinstance(body, dict):
+                raise AmazonError(response.status_code, request_id=response.headers.get("x-amzn-RequestId"),
+                                  operation=operation, message=problem)
+            return AmazonResponse.from_response(response, body)
         raise amazon_error(response, operation, (*auth.secrets(), *self.auth.secrets()))
 
     def download(self, url: str, *, operation: str = "download") -> bytes:
