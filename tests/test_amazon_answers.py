@@ -180,6 +180,15 @@ def test_scripted_answers_go_through_the_gateway(scripted_sandbox: SandboxHandle
     assert scripted_sandbox.state.scripts.operations() == []
 
 
+def follow_asin(pages: list[dict[str, Any]], sku: str) -> str | None:
+    """The ASIN a follow-up read finds for `sku`: that of the first summary of our marketplace."""
+    if failed(pages[0]):
+        return None
+    items = [item for page in pages for item in page["body"].get("items") or () if item.get("sku") == sku]
+    ours = [s for s in (items[-1].get("summaries") or ()) if s.get("marketplaceId") == MARKETPLACE] if items else []
+    return ours[0].get("asin") if ours else None
+
+
 # -- the generator itself: what it draws conforms to Amazon's models ------------------------------
 
 @DRAWS
@@ -366,6 +375,11 @@ DONE = {"operation": "getFeed", "body": {"feedId": "1", "feedType": "JSON_LISTIN
                                                       "severity": "ERROR", "message": "Valeur manquante"},
                                                      {"messageId": 1, "severity": "INFO", "message": "Pour info"}],
                                                      accepted=1, invalid=1)})
+# the report's items give the ASIN of several marketplaces, ours first
+@example(existence=NEW_SKUS, state=DONE, result={"operation": "getFeedDocument", "document": {
+    **report_of([], accepted=2, invalid=0), "items": [{"sku": SKUS[0], "summaries": [
+        {"marketplaceId": MARKETPLACE, "asin": "B0NOUVEAU1", "productType": "CELLULAR_PHONE"},
+        {"marketplaceId": "A1PA6795UKMFR9", "asin": "B0AUTRE001", "productType": "CELLULAR_PHONE"}]}]}})
 # summary counts only: all accepted; or one invalid without saying which
 @example(existence=NEW_SKUS, state=DONE, result={"operation": "getFeedDocument",
                                                  "document": report_of([], accepted=2, invalid=0)})
@@ -422,6 +436,11 @@ def test_feed_path_meets_the_contract(publish_run, scripted_sandbox: SandboxHand
                      for i in listed.get("issues") or ()] + late_issues(existence[-1:], sku)
             expected = {"INVALID"} if amazon_errors([*mine, *later]) else {"ACCEPTED"}
         assert item["status"] in expected, (sku, item, report)
+        if item["status"] == "ACCEPTED":  # the ASIN of our marketplace: the follow-up read's, else the report's
+            reported = [summary["asin"] for listed in report.get("items") or () if listed.get("sku") == sku
+                        for summary in listed.get("summaries") or ()
+                        if summary.get("asin") and summary.get("marketplaceId") == MARKETPLACE]
+            assert item["asin"] == (follow_asin(existence[-1:], sku) or (reported[-1] if reported else None))
 
 
 # -- reconcile ------------------------------------------------------------------------------------

@@ -112,13 +112,13 @@ class MessageResult:
     asin: str | None = None
 
 
-def read_report(report: Mapping[str, Any], sent: Iterable[tuple[int, str]]) -> tuple[dict[int, MessageResult],
-                                                                                    list[dict[str, Any]]]:
+def read_report(report: Mapping[str, Any], sent: Iterable[tuple[int, str]],
+                marketplace_id: str | None = None) -> tuple[dict[int, MessageResult], list[dict[str, Any]]]:
     """Per-message results of a processing report, plus the issues tied to no message.
 
     A message is accepted when the report lists no ERROR issue for it; issues of the listing
     items included in the report (`items[].issues`, raised after acceptance) are added to the
-    message of the same SKU, and `items[].summaries[].asin` gives the ASIN.
+    message of the same SKU, and `items[].summaries[].asin` of the marketplace (when given) is the ASIN.
     """
     results = {mid: MessageResult(mid, sku, True) for mid, sku in sent}
     by_sku = {r.sku: r for r in results.values()}
@@ -142,7 +142,8 @@ def read_report(report: Mapping[str, Any], sent: Iterable[tuple[int, str]]) -> t
             continue
         result = by_sku[item["sku"]]
         for summary in item.get("summaries") or ():
-            if isinstance(summary, Mapping) and summary.get("asin"):
+            if isinstance(summary, Mapping) and summary.get("asin") and (
+                    marketplace_id is None or summary.get("marketplaceId") in (None, marketplace_id)):
                 result.asin = str(summary["asin"])
         known = {(i["code"], i["message"]) for i in result.issues}
         for issue in item.get("issues") or ():

@@ -399,14 +399,14 @@ class FeedSubmitter:
                     else reason.get(status, "flux sans rapport de traitement"))
             issue = Issue(PUB_FEED, "ERROR", f"{text} (flux {feed_id})", source="publisher")
             # a FATAL feed may still come with a report: Amazon's own words are kept
-            said, general = read_report(report, sent) if report is not None else ({}, [])
+            said, general = read_report(report, sent, self.marketplace_id) if report is not None else ({}, [])
             return [Sent(Acknowledgement(
                 index=lst.index, sku=lst.sku, status=Status.ERROR, product_type=lst.product_type, mode=lst.mode,
                 operation="FEED", submission_id=feed_id, note=lst.note,
                 issues=(*lst.issues, *(amazon_issue(i, lst.mapping, self.table)
                                        for i in [*(said[mid].issues if mid in said else ()), *general]), issue)),
                 None) for mid, lst in listings.items()]
-        results, general = read_report(report, sent)
+        results, general = read_report(report, sent, self.marketplace_id)
         doubt = unexplained(report, results, general)
         out = []
         for mid, listing in listings.items():
